@@ -1,0 +1,259 @@
+//! The command line, as clap derive types only. Validation that clap can do
+//! (value parsers, ranges) lives here too, so bad input exits 2 before any
+//! work starts.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "profrun",
+    version,
+    about = "Run a job, profile its whole process tree, and remember it",
+    long_about = "Run a job like `time` does: profrun launches COMMAND, samples its process tree \
+                  and the host, mirrors its exit status, and appends one JSON record per run \
+                  to the history (jobs_history.jsonl).\n\n\
+                  Examples:\n  profrun -- python3 poisson.py\n  profrun job-history --limit 10\n  \
+                  profrun job-details last\n  profrun job-stats --group-by tool",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run and profile a command (the same as `profrun [OPTIONS] -- COMMAND`)
+    Run(RunArgs),
+    /// List recorded runs, newest first
+    JobHistory(JobHistoryArgs),
+    /// Show one recorded run in full
+    JobDetails(JobDetailsArgs),
+    /// Aggregate recorded runs by tool, script, command, host, status or tag
+    JobStats(JobStatsArgs),
+}
+
+/// A `KEY=VALUE` pair from `--tag` / `--param`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+fn parse_key_value(s: &str) -> Result<KeyValue, String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok(KeyValue {
+            key: k.to_string(),
+            value: v.to_string(),
+        }),
+        _ => Err(format!("expected KEY=VALUE, got '{s}'")),
+    }
+}
+
+fn parse_interval(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    if !(0.01..=3600.0).contains(&v) {
+        return Err(format!(
+            "interval must be between 0.01 and 3600 seconds, got '{s}'"
+        ));
+    }
+    Ok(v)
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!(
+            "expected a non-negative number of seconds, got '{s}'"
+        ));
+    }
+    Ok(v)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// History file to append to [default: $PROFRUN_HISTORY, else
+    /// $XDG_DATA_HOME/profrun/jobs_history.jsonl]
+    #[arg(long, value_name = "PATH")]
+    pub history: Option<PathBuf>,
+
+    /// Also write the record, alone, to this file (e.g. a CI artifact)
+    #[arg(long, value_name = "FILE")]
+    pub record_out: Option<PathBuf>,
+
+    /// Print the record as JSON on stdout after the job
+    #[arg(long)]
+    pub json: bool,
+
+    /// Override the detected tool name (lammps, openfoam, fenicsx, ...)
+    #[arg(long, value_name = "NAME")]
+    pub tool: Option<String>,
+
+    /// Attach a tag to the record (repeatable)
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub tags: Vec<KeyValue>,
+
+    /// Record a job parameter (repeatable)
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub params: Vec<KeyValue>,
+
+    /// Wait for every descendant, not just the main child, before finishing
+    #[arg(long)]
+    pub wait_all: bool,
+
+    /// Seconds after a forwarded signal before the remaining tree is SIGKILLed
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub kill_after: f64,
+
+    /// Sampling interval in seconds (0.01 to 3600)
+    #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = parse_interval)]
+    pub interval: f64,
+
+    /// Also read PSS from smaps_rollup (costly on big processes; at most every 5 s)
+    #[arg(long)]
+    pub pss: bool,
+
+    /// Do not query NVIDIA GPUs
+    #[arg(long)]
+    pub no_gpu: bool,
+
+    /// Do not place the job in a cgroup of its own
+    #[arg(long)]
+    pub no_cgroup: bool,
+
+    /// Do not print the summary on stderr
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Debug: add profrun's own CPU time and peak RSS to the summary and record
+    #[arg(long, hide = true)]
+    pub self_stats: bool,
+
+    /// The command to run, after `--`
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// Output formats shared by the query commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+/// Filters shared by `job-history` and `job-stats`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Only runs of this tool
+    #[arg(long)]
+    pub tool: Option<String>,
+    /// Only runs of this script (matches the path or its file name)
+    #[arg(long)]
+    pub script: Option<String>,
+    /// Only runs with this status (success, failed, signaled, interrupted, failed_to_start)
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only runs started at or after this time (7d, 12h, 30m, RFC 3339 or YYYY-MM-DD)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only runs started before this time (same forms as --since)
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Only runs carrying this tag (repeatable; all must match)
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub tags: Vec<KeyValue>,
+    /// Only runs on this host
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Only runs whose command line contains TEXT
+    #[arg(long, value_name = "TEXT")]
+    pub grep: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistorySource {
+    /// History file(s) to read; repeat, or give a quoted glob, to merge several
+    #[arg(long, value_name = "PATH")]
+    pub history: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JobHistoryArgs {
+    #[command(flatten)]
+    pub source: HistorySource,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Show at most N runs
+    #[arg(long, short = 'n', default_value = "20", value_name = "N")]
+    pub limit: usize,
+    /// Show every matching run
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JobDetailsArgs {
+    #[command(flatten)]
+    pub source: HistorySource,
+    /// A task id, a unique prefix of one, `last`, or `-N` for the N-th newest
+    #[arg(allow_hyphen_values = true, value_name = "ID")]
+    pub id: String,
+    /// Print the record exactly as stored
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JobStatsArgs {
+    #[command(flatten)]
+    pub source: HistorySource,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Group by tool, script, command, host, status or tag:KEY (repeatable) [default: tool, script]
+    #[arg(long = "group-by", value_name = "KEY")]
+    pub group_by: Vec<String>,
+    /// Output format (table, json or csv)
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn interval_bounds_are_enforced() {
+        assert!(parse_interval("0").is_err());
+        assert!(parse_interval("abc").is_err());
+        assert!(parse_interval("3601").is_err());
+        assert_eq!(parse_interval("0.5"), Ok(0.5));
+    }
+
+    #[test]
+    fn key_value_needs_equals_and_a_key() {
+        assert!(parse_key_value("novalue").is_err());
+        assert!(parse_key_value("=v").is_err());
+        let kv = parse_key_value("mesh=64=x").expect("valid");
+        assert_eq!((kv.key.as_str(), kv.value.as_str()), ("mesh", "64=x"));
+    }
+}

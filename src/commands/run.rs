@@ -1,0 +1,249 @@
+//! `profrun [run] -- COMMAND`: spawn, watch, reap, record, mirror.
+//!
+//! Order matters for cost and correctness: only what the spawn needs happens
+//! before it (signal mask, subreaper, the I/O baseline); host description,
+//! tool detection and the rest happen while the job runs.
+
+use anyhow::Context;
+use chrono::{SecondsFormat, Utc};
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use crate::cli::RunArgs;
+use crate::detect::{self, RealFiles};
+use crate::history;
+use crate::launch::{self, exit, reap, signals, spawn};
+use crate::probe::{self, io::IoCounters, ProcRoot};
+use crate::record::{
+    JobRecord, Measurement, ProcessRef, ResourceUsage, SelfStats, SignalRecord, Status,
+    BYTES_PER_MB, SCHEMA_VERSION,
+};
+use crate::report;
+
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    signals::block_handled().context("blocking signals")?;
+    launch::become_subreaper().context("becoming child subreaper")?;
+    let proc = ProcRoot::default();
+    let thread_io_before = probe::io::read_io(&proc, "thread-self").unwrap_or_default();
+    let tree_io_before = probe::io::read_io(&proc, "self").unwrap_or_default();
+    let start_time = Utc::now();
+    let started = Instant::now();
+
+    let spawned = spawn::spawn(&args.command, spawn::SpawnOptions::default());
+    let task_id = launch::task_id::new_task_id();
+    let mut record = base_record(&args, &proc, task_id, start_time);
+
+    let child_pid = match spawned {
+        Ok(pid) => pid,
+        Err(err) => {
+            eprintln!("profrun: error: {}", err.message);
+            record.status = Status::FailedToStart;
+            record.exit_code = i32::from(err.exit_code);
+            record.error = Some(err.message);
+            record.end_time = now_rfc3339();
+            record.duration_seconds = started.elapsed().as_secs_f64();
+            save_and_report(&args, &record);
+            return Ok(ExitCode::from(err.exit_code));
+        }
+    };
+
+    let forwarder = signals::start_forwarder(
+        child_pid,
+        Duration::from_secs_f64(args.kill_after),
+        probe::tree::kill_descendants_of_self,
+    )
+    .context("starting the signal thread")?;
+
+    let (child_exit, _) = reap::wait_main(child_pid).context("waiting for the job")?;
+    let own_pid = std::process::id() as i32;
+    let left_running = if args.wait_all {
+        reap::reap_rest(true);
+        Vec::new()
+    } else {
+        reap::reap_rest(false);
+        probe::tree::descendants(&proc, own_pid)
+            .into_iter()
+            .map(|pid| ProcessRef {
+                pid,
+                name: probe::tree::comm(&proc, pid).unwrap_or_default(),
+            })
+            .collect()
+    };
+    record.duration_seconds = started.elapsed().as_secs_f64();
+    record.end_time = now_rfc3339();
+
+    let children = probe::rusage::children();
+    let tree_io_after = probe::io::read_io(&proc, "self").unwrap_or_default();
+    let thread_io_after = probe::io::read_io(&proc, "thread-self").unwrap_or_default();
+    // profrun's own reads of /proc count in /proc/self/io: take them out.
+    let own_io = thread_io_after.since(&thread_io_before);
+    let tree_io = tree_io_after.since(&tree_io_before).since(&own_io);
+    record.resource_usage = resource_usage(&children, &tree_io);
+    record.descendants_left_running = left_running;
+
+    let received = forwarder
+        .state
+        .received
+        .load(std::sync::atomic::Ordering::SeqCst);
+    record.status = status_of(child_exit, received != 0);
+    match child_exit {
+        reap::ChildExit::Code(code) => record.returncode = Some(code),
+        reap::ChildExit::Signal(sig) => {
+            record.returncode = Some(-sig);
+            record.signal = Some(SignalRecord {
+                number: sig,
+                name: exit::signal_name(sig),
+            });
+        }
+    }
+    record.exit_code = exit::shell_code(child_exit);
+    if args.self_stats {
+        let me = probe::rusage::own();
+        record.profrun_self = Some(SelfStats {
+            cpu_seconds: me.user_seconds + me.system_seconds,
+            peak_rss_kb: me.max_rss_kb,
+        });
+    }
+    save_and_report(&args, &record);
+    drop(forwarder);
+
+    if let reap::ChildExit::Signal(sig) = child_exit {
+        exit::reraise(sig);
+    }
+    Ok(ExitCode::from((record.exit_code & 0xff) as u8))
+}
+
+/// success / failed / signaled, or interrupted when profrun itself received a
+/// terminating signal during the run (forwarded, or delivered by the
+/// terminal to the whole foreground group).
+pub fn status_of(exit: reap::ChildExit, profrun_got_signal: bool) -> Status {
+    match exit {
+        _ if profrun_got_signal => Status::Interrupted,
+        reap::ChildExit::Code(0) => Status::Success,
+        reap::ChildExit::Code(_) => Status::Failed,
+        reap::ChildExit::Signal(_) => Status::Signaled,
+    }
+}
+
+fn resource_usage(ru: &probe::rusage::RusageSample, io: &IoCounters) -> ResourceUsage {
+    let max_rss_mb = ru.max_rss_kb as f64 * 1024.0 / BYTES_PER_MB;
+    ResourceUsage {
+        cpu_user_seconds: ru.user_seconds,
+        cpu_system_seconds: ru.system_seconds,
+        cpu_total_seconds: ru.user_seconds + ru.system_seconds,
+        memory_peak_mb: max_rss_mb,
+        max_rss_mb,
+        read_bytes: io.read_bytes,
+        write_bytes: io.write_bytes,
+        rchar: io.rchar,
+        wchar: io.wchar,
+        syscr: io.syscr,
+        syscw: io.syscw,
+        minor_page_faults: ru.minor_faults,
+        major_page_faults: ru.major_faults,
+        voluntary_context_switches: ru.voluntary_switches,
+        involuntary_context_switches: ru.involuntary_switches,
+        block_input_ops: ru.in_blocks,
+        block_output_ops: ru.out_blocks,
+    }
+}
+
+fn now_rfc3339() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Everything known about the job that does not depend on how it ends.
+fn base_record(
+    args: &RunArgs,
+    proc: &ProcRoot,
+    task_id: String,
+    start_time: chrono::DateTime<Utc>,
+) -> JobRecord {
+    let files = RealFiles;
+    JobRecord {
+        schema_version: SCHEMA_VERSION,
+        task_id,
+        tool: args
+            .tool
+            .clone()
+            .unwrap_or_else(|| detect::detect_tool(&args.command, &files)),
+        script: detect::detect_script(&args.command, &files),
+        params: args
+            .params
+            .iter()
+            .map(|kv| (kv.key.clone(), kv.value.clone()))
+            .collect(),
+        tags: args
+            .tags
+            .iter()
+            .map(|kv| (kv.key.clone(), kv.value.clone()))
+            .collect(),
+        command: args.command.clone(),
+        cwd: std::env::current_dir()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        start_time: start_time.to_rfc3339_opts(SecondsFormat::Micros, true),
+        end_time: String::new(),
+        duration_seconds: 0.0,
+        status: Status::FailedToStart,
+        returncode: None,
+        exit_code: 0,
+        signal: None,
+        error: None,
+        user: probe::host_info::user_record(),
+        host: probe::host_info::host_record(proc),
+        environment: detect::allowed_environment(std::env::vars()),
+        resource_usage: ResourceUsage::default(),
+        measurement: Measurement {
+            cpu_source: "getrusage(RUSAGE_CHILDREN)".to_string(),
+            memory_peak_source: "ru_maxrss".to_string(),
+            io_source: "/proc/self/io delta".to_string(),
+            cgroup_backend: "none".to_string(),
+            cgroup_note: None,
+        },
+        descendants_left_running: Vec::new(),
+        detailed_profile: None,
+        profrun_self: None,
+    }
+}
+
+/// Append to the history, write `--record-out`, print the summary and
+/// `--json`. Failures here warn and never change the exit code.
+fn save_and_report(args: &RunArgs, record: &JobRecord) {
+    let line = match record.to_line() {
+        Ok(line) => line,
+        Err(err) => {
+            eprintln!("profrun: warning: could not serialise the record: {err}");
+            return;
+        }
+    };
+    match history::path::resolve(args.history.as_deref()) {
+        Some(path) => {
+            if let Err(err) = history::append::append_line(&path, &line) {
+                eprintln!(
+                    "profrun: warning: could not write history '{}': {err}; this run was not recorded there",
+                    path.display()
+                );
+            }
+        }
+        None => eprintln!(
+            "profrun: warning: no history path (HOME, XDG_DATA_HOME and PROFRUN_HISTORY are unset); this run was not recorded"
+        ),
+    }
+    if let Some(out) = &args.record_out {
+        if let Err(err) = history::append::write_record_file(out, &line) {
+            eprintln!(
+                "profrun: warning: could not write record '{}': {err}",
+                out.display()
+            );
+        }
+    }
+    if !args.quiet {
+        eprintln!("{}", report::summary::summary(record));
+    }
+    if args.json {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&line).and_then(|_| out.flush());
+    }
+}

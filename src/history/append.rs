@@ -1,0 +1,139 @@
+//! Appending one record: serialised to one buffer ending in `\n`, written
+//! with ONE `write` on an `O_APPEND` descriptor under an `fcntl` lock. Measured
+//! (shared/MEASUREMENTS.md): 16 processes × 500 appends stay intact this way,
+//! while `writeln!` or `serde_json::to_writer` on a `File` interleave. If the
+//! file's last byte is not `\n` (a torn line left by a crash), the record
+//! starts with `\n` so it lands on a line of its own.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::Path;
+
+/// Append `line` (which must end in `\n`) to the history at `path`, creating
+/// the file (mode 0600) and its parent folders as needed.
+pub fn append_line(path: &Path, line: &[u8]) -> io::Result<()> {
+    debug_assert!(line.ends_with(b"\n"));
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)?;
+    let _lock = FileLock::acquire(&file)?;
+    let len = file.metadata()?.len();
+    let mut last = [0u8; 1];
+    let torn = len > 0 && file.read_at(&mut last, len - 1)? == 1 && last[0] != b'\n';
+    let mut buf;
+    let bytes = if torn {
+        buf = Vec::with_capacity(line.len() + 1);
+        buf.push(b'\n');
+        buf.extend_from_slice(line);
+        &buf[..]
+    } else {
+        line
+    };
+    write_once(&file, bytes)
+}
+
+/// One `write(2)`; a short write is an error (a second write could interleave
+/// with another appender).
+fn write_once(file: &File, bytes: &[u8]) -> io::Result<()> {
+    loop {
+        // SAFETY: valid fd and buffer of the given length.
+        let n = unsafe { libc::write(file.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+        if n < 0 {
+            let err = io::Error::last_os_error();
+            if err.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        if n as usize != bytes.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                format!("short write: {n} of {} bytes", bytes.len()),
+            ));
+        }
+        return Ok(());
+    }
+}
+
+/// A whole-file POSIX write lock, released on drop. Local file systems do not
+/// need it for O_APPEND atomicity; network file systems (NFS) do.
+struct FileLock<'a>(&'a File);
+
+impl<'a> FileLock<'a> {
+    fn acquire(file: &'a File) -> io::Result<Self> {
+        let fl = lock_struct(libc::F_WRLCK);
+        loop {
+            // SAFETY: valid fd and flock struct.
+            let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETLKW, &fl) };
+            if rc == 0 {
+                return Ok(FileLock(file));
+            }
+            let err = io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                // File systems without lock support: append unlocked.
+                Some(libc::ENOLCK) | Some(libc::EOPNOTSUPP) => return Ok(FileLock(file)),
+                _ => return Err(err),
+            }
+        }
+    }
+}
+
+impl Drop for FileLock<'_> {
+    fn drop(&mut self) {
+        let fl = lock_struct(libc::F_UNLCK);
+        // SAFETY: as above.
+        unsafe { libc::fcntl(self.0.as_raw_fd(), libc::F_SETLK, &fl) };
+    }
+}
+
+fn lock_struct(kind: libc::c_int) -> libc::flock {
+    // SAFETY: flock is plain data; zero means "whole file from offset 0".
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = kind as libc::c_short;
+    fl.l_whence = libc::SEEK_SET as libc::c_short;
+    fl
+}
+
+/// Write a record to a file of its own (`--record-out`), replacing it.
+pub fn write_record_file(path: &Path, line: &[u8]) -> io::Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn creates_parents_with_mode_0600() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a/b/h.jsonl");
+        append_line(&path, b"{}\n").expect("append");
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(std::fs::read(&path).expect("read"), b"{}\n");
+    }
+
+    #[test]
+    fn torn_last_line_gets_a_newline_before_the_record() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("h.jsonl");
+        std::fs::write(&path, b"{\"task_id\":\"a\"}\n{\"task_id\":\"tor").expect("write");
+        append_line(&path, b"{\"task_id\":\"b\"}\n").expect("append");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert_eq!(text.lines().last(), Some("{\"task_id\":\"b\"}"));
+        assert!(text.ends_with('\n'));
+    }
+}

@@ -1,0 +1,144 @@
+//! Signal forwarding. The terminating signals are blocked in every profrun
+//! thread and taken synchronously by one thread with `sigwaitinfo`, which
+//! sees `si_code`: SIGTERM and SIGHUP are always forwarded to the child;
+//! SIGINT and SIGQUIT only when sent by `kill` (from the terminal the child
+//! already got them, being in profrun's process group). After a forwarded
+//! signal, a tree still alive `kill_after` later is SIGKILLed.
+
+use crossbeam_channel::{after, select, Receiver, Sender};
+use std::io;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The signals profrun intercepts.
+pub const HANDLED: [libc::c_int; 4] = [libc::SIGTERM, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT];
+
+fn handled_set() -> libc::sigset_t {
+    // SAFETY: sigset_t is plain data, initialised by sigemptyset.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in HANDLED {
+            libc::sigaddset(&mut set, sig);
+        }
+        set
+    }
+}
+
+/// Block the handled signals in the calling thread. Call it first thing, before
+/// any thread exists, so every later thread inherits the mask and only the
+/// forwarding thread takes them.
+pub fn block_handled() -> io::Result<()> {
+    let set = handled_set();
+    // SAFETY: valid set pointer; null for the old mask.
+    let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::from_raw_os_error(rc))
+    }
+}
+
+/// Whether a signal with this `si_code` should be passed on to the child.
+/// `si_code <= 0` means it came from a process (kill, sigqueue, tgkill);
+/// SI_KERNEL means the terminal sent it to the whole foreground group.
+pub fn should_forward(signo: libc::c_int, si_code: libc::c_int) -> bool {
+    match signo {
+        libc::SIGTERM | libc::SIGHUP => true,
+        libc::SIGINT | libc::SIGQUIT => si_code <= 0,
+        _ => false,
+    }
+}
+
+/// What the forwarding thread saw, read by the run after the child ended.
+#[derive(Debug, Default)]
+pub struct SignalState {
+    /// First terminating signal profrun received (0 if none).
+    pub received: AtomicI32,
+    /// First signal profrun forwarded to the child (0 if none).
+    pub forwarded: AtomicI32,
+}
+
+/// Handle to the forwarding thread. Dropping it cancels a pending kill-after.
+pub struct Forwarder {
+    pub state: Arc<SignalState>,
+    _done: Sender<()>,
+}
+
+/// Start the forwarding thread for `child_pid`. `kill_tree` is called if the
+/// job outlives a forwarded signal by `kill_after`.
+pub fn start_forwarder(
+    child_pid: libc::pid_t,
+    kill_after: Duration,
+    kill_tree: fn(libc::pid_t),
+) -> io::Result<Forwarder> {
+    let state = Arc::new(SignalState::default());
+    let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(0);
+    let thread_state = Arc::clone(&state);
+    std::thread::Builder::new()
+        .name("profrun-signals".into())
+        .spawn(move || forward_loop(child_pid, kill_after, kill_tree, &thread_state, done_rx))?;
+    Ok(Forwarder {
+        state,
+        _done: done_tx,
+    })
+}
+
+fn forward_loop(
+    child_pid: libc::pid_t,
+    kill_after: Duration,
+    kill_tree: fn(libc::pid_t),
+    state: &SignalState,
+    done: Receiver<()>,
+) {
+    let set = handled_set();
+    let mut killer_started = false;
+    loop {
+        // SAFETY: siginfo_t is plain data filled in by sigwaitinfo.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: valid pointers to a set and an info struct.
+        let signo = unsafe { libc::sigwaitinfo(&set, &mut info) };
+        if signo < 0 {
+            continue; // EINTR
+        }
+        let _ = state
+            .received
+            .compare_exchange(0, signo, Ordering::SeqCst, Ordering::SeqCst);
+        if !should_forward(signo, info.si_code) {
+            continue;
+        }
+        let _ = state
+            .forwarded
+            .compare_exchange(0, signo, Ordering::SeqCst, Ordering::SeqCst);
+        // SAFETY: kill with a pid we spawned; a dead pid gives ESRCH.
+        unsafe { libc::kill(child_pid, signo) };
+        if !killer_started {
+            killer_started = true;
+            let done = done.clone();
+            let _ = std::thread::Builder::new()
+                .name("profrun-kill-after".into())
+                .spawn(move || {
+                    select! {
+                        recv(done) -> _ => {}
+                        recv(after(kill_after)) -> _ => kill_tree(child_pid),
+                    }
+                });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_interrupts_are_not_forwarded_twice() {
+        assert!(!should_forward(libc::SIGINT, libc::SI_KERNEL));
+        assert!(!should_forward(libc::SIGQUIT, libc::SI_KERNEL));
+        assert!(should_forward(libc::SIGINT, libc::SI_USER));
+        assert!(should_forward(libc::SIGQUIT, libc::SI_TKILL));
+        assert!(should_forward(libc::SIGTERM, libc::SI_KERNEL));
+        assert!(should_forward(libc::SIGHUP, libc::SI_USER));
+    }
+}

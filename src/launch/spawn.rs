@@ -1,0 +1,118 @@
+//! Starting the child: argv executed as given (no shell), stdio, terminal
+//! and process group inherited, and a clean signal state (empty mask, default
+//! dispositions), which `std::process::Command` does not give on its own.
+
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+use super::{EXIT_INTERNAL, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND};
+
+/// Extra set-up done in the child between fork and exec.
+#[derive(Debug, Default)]
+pub struct SpawnOptions {
+    /// An open `cgroup.procs` of the leaf the child must join before exec.
+    pub cgroup_procs: Option<OwnedFd>,
+}
+
+/// Why the command did not start, with the exit code profrun reports.
+#[derive(Debug)]
+pub struct SpawnError {
+    pub exit_code: u8,
+    pub message: String,
+}
+
+/// Spawn `argv` and return the child's pid. The child is not waited for here:
+/// the reap loop owns all `wait4` calls.
+pub fn spawn(argv: &[String], options: SpawnOptions) -> Result<i32, SpawnError> {
+    let Some((program, args)) = argv.split_first() else {
+        return Err(SpawnError {
+            exit_code: EXIT_INTERNAL,
+            message: "no command given".to_string(),
+        });
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    let cgroup_fd = options.cgroup_procs.as_ref().map(|fd| fd.as_raw_fd());
+    // SAFETY: the closure runs in the forked child before exec and calls only
+    // async-signal-safe functions (sigprocmask, sigaction, write).
+    unsafe {
+        cmd.pre_exec(move || {
+            if let Some(fd) = cgroup_fd {
+                // Failing to join the leaf must not stop the job; the
+                // parent notices from cgroup.procs and records it.
+                let _ = libc::write(fd, b"0".as_ptr().cast(), 1);
+            }
+            reset_signal_state()
+        });
+    }
+    match cmd.spawn() {
+        Ok(child) => {
+            let pid = child.id() as i32;
+            // Dropping a std Child neither waits for nor kills it.
+            drop(child);
+            Ok(pid)
+        }
+        Err(err) => Err(classify_spawn_error(program, &err)),
+    }
+}
+
+/// Empty signal mask and default handlers for every catchable signal: the
+/// job must not inherit profrun's blocked set or an ignored SIGINT.
+fn reset_signal_state() -> io::Result<()> {
+    // SAFETY: plain libc calls on stack values; async-signal-safe.
+    unsafe {
+        let mut empty: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut empty);
+        if libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut()) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut dfl: libc::sigaction = std::mem::zeroed();
+        dfl.sa_sigaction = libc::SIG_DFL;
+        for sig in 1..libc::SIGRTMAX() {
+            if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+                continue;
+            }
+            // Errors for signal numbers reserved by libc are expected.
+            libc::sigaction(sig, &dfl, std::ptr::null_mut());
+        }
+    }
+    Ok(())
+}
+
+fn classify_spawn_error(program: &str, err: &io::Error) -> SpawnError {
+    let (exit_code, what) = match err.raw_os_error() {
+        Some(libc::ENOENT) => (EXIT_NOT_FOUND, "command not found"),
+        Some(libc::EACCES) | Some(libc::ENOEXEC) | Some(libc::EISDIR) | Some(libc::EPERM) => {
+            (EXIT_NOT_EXECUTABLE, "command not executable")
+        }
+        _ => (EXIT_INTERNAL, "could not start command"),
+    };
+    SpawnError {
+        exit_code,
+        message: format!("{what}: '{program}': {err}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_program_is_127() {
+        let err = spawn(
+            &["/nonexistent/profrun-test".to_string()],
+            SpawnOptions::default(),
+        )
+        .expect_err("must fail");
+        assert_eq!(err.exit_code, EXIT_NOT_FOUND);
+        assert!(err.message.contains("/nonexistent/profrun-test"));
+    }
+
+    #[test]
+    fn directory_is_not_executable_126() {
+        let err = spawn(&["/".to_string()], SpawnOptions::default()).expect_err("must fail");
+        assert_eq!(err.exit_code, EXIT_NOT_EXECUTABLE);
+    }
+}

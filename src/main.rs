@@ -1,0 +1,17 @@
+//! Entry point: parse the command line, hand it to the library, turn the
+//! outcome into an exit code. Everything else lives in `profrun::*`.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = profrun::cli::Cli::parse();
+    match profrun::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("profrun: error: {err:#}");
+            // 125 mirrors `timeout`/`env`: the wrapper itself failed.
+            ExitCode::from(profrun::launch::EXIT_INTERNAL)
+        }
+    }
+}

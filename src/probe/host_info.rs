@@ -1,0 +1,95 @@
+//! A static description of the host for the record: name, kernel, CPU model,
+//! CPU counts and memory. Read once per run, off the hot path.
+
+use super::ProcRoot;
+use crate::record::{HostRecord, UserRecord, BYTES_PER_MB};
+
+pub fn host_record(proc: &ProcRoot) -> HostRecord {
+    let read = |rel: &str| std::fs::read_to_string(proc.path(rel)).unwrap_or_default();
+    let hostname = read("sys/kernel/hostname").trim().to_string();
+    let kernel = read("sys/kernel/osrelease").trim().to_string();
+    let cpuinfo = read("cpuinfo");
+    let meminfo = read("meminfo");
+    HostRecord {
+        hostname,
+        kernel,
+        cpu_model: cpu_model(&cpuinfo),
+        logical_cpus: online_cpus(),
+        cpus_available: available_cpus(),
+        memory_total_mb: meminfo_kb(&meminfo, "MemTotal").unwrap_or(0) as f64 * 1024.0
+            / BYTES_PER_MB,
+    }
+}
+
+/// First `model name` (x86) or `Model`/`Hardware` line (Arm) of /proc/cpuinfo.
+pub fn cpu_model(cpuinfo: &str) -> Option<String> {
+    cpuinfo.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        let key = key.trim();
+        (key == "model name" || key == "Model" || key == "Hardware")
+            .then(|| value.trim().to_string())
+    })
+}
+
+/// A `Key:   123 kB` value of /proc/meminfo, in KiB.
+pub fn meminfo_kb(meminfo: &str, key: &str) -> Option<u64> {
+    meminfo.lines().find_map(|line| {
+        let rest = line.strip_prefix(key)?.strip_prefix(':')?;
+        rest.split_whitespace().next()?.parse().ok()
+    })
+}
+
+pub fn online_cpus() -> usize {
+    // SAFETY: sysconf takes an integer name.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    if n > 0 {
+        n as usize
+    } else {
+        1
+    }
+}
+
+/// CPUs in profrun's affinity mask (what the job may use, e.g. under Slurm).
+pub fn available_cpus() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or_else(|_| online_cpus())
+}
+
+pub fn user_record() -> UserRecord {
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let name = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| passwd_name(uid));
+    UserRecord { name, uid }
+}
+
+fn passwd_name(uid: u32) -> Option<String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id: u32 = fields.nth(1)?.parse().ok()?;
+        (id == uid).then(|| name.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_cpu_model_and_meminfo() {
+        let cpuinfo = "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) CPU @ 2.20GHz\n";
+        assert_eq!(
+            cpu_model(cpuinfo).as_deref(),
+            Some("Intel(R) Xeon(R) CPU @ 2.20GHz")
+        );
+        let meminfo = "MemTotal:       24575284 kB\nMemFree:        23000000 kB\n";
+        assert_eq!(meminfo_kb(meminfo, "MemTotal"), Some(24_575_284));
+        assert_eq!(meminfo_kb(meminfo, "MemAvailable"), None);
+    }
+}

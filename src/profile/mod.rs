@@ -1,0 +1,1 @@
+//! Pure summaries: raw samples in, figures out. No OS access here.

@@ -1,0 +1,4 @@
+//! Rendering: records and aggregates to strings. Never prints.
+
+pub mod summary;
+pub mod units;

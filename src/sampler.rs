@@ -1,0 +1,1 @@
+//! The background sampling thread (see the sampler issue).

@@ -13,6 +13,8 @@
 //! workload tree N MS                 N idle children sleeping MS ms (N+1 processes)
 //! workload sleep MS | exit CODE | kill-self SIGNAL
 //! workload trap-term                 exit 0 on SIGTERM (sleeps up to 60 s)
+//! workload ignore-term               ignore SIGTERM, print "ready", sleep 60 s
+//! workload rusage CMD [ARGS...]      run CMD, print "user_s sys_s" of RUSAGE_CHILDREN
 //! ```
 
 use std::io::Write;
@@ -140,6 +142,9 @@ fn main() {
             #[allow(clippy::zombie_processes)] // orphaned on purpose: the subreaper reaps it
             let child = me()
                 .args(["daemon-body", &ms])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
                 .spawn()
                 .expect("spawn daemon");
             if let Some(path) = args.get(2).filter(|p| !p.is_empty()) {
@@ -181,6 +186,26 @@ fn main() {
             }
             println!("ready");
             sleep_ms(60_000);
+        }
+        "ignore-term" => {
+            // SAFETY: setting a disposition to SIG_IGN.
+            unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
+            println!("ready");
+            sleep_ms(60_000);
+        }
+        "rusage" => {
+            // Isolates RUSAGE_CHILDREN from anything else the caller runs.
+            let status = Command::new(&args[1])
+                .args(&args[2..])
+                .status()
+                .expect("spawn");
+            // SAFETY: rusage is plain data filled by getrusage.
+            let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: valid pointer.
+            unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut ru) };
+            let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+            println!("{} {}", secs(ru.ru_utime), secs(ru.ru_stime));
+            std::process::exit(status.code().unwrap_or(1));
         }
         "demo" => {
             println!("workload demo: CPU, a 64 MiB allocation, 16 MiB of I/O, 3 children");

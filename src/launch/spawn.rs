@@ -59,23 +59,42 @@ pub fn spawn(argv: &[String], options: SpawnOptions) -> Result<i32, SpawnError> 
 }
 
 /// Empty signal mask and default handlers for every catchable signal: the
-/// job must not inherit profrun's blocked set or an ignored SIGINT.
+/// job must not inherit profrun's blocked set or an ignored SIGINT. The raw
+/// `rt_sigaction` syscall is used because glibc's `sigaction` refuses its
+/// reserved signals (32, 33), whose ignored state would otherwise leak through.
 fn reset_signal_state() -> io::Result<()> {
-    // SAFETY: plain libc calls on stack values; async-signal-safe.
+    /// The kernel's `struct sigaction` (handler, flags, restorer, mask).
+    #[repr(C)]
+    struct KernelSigaction {
+        handler: usize,
+        flags: libc::c_ulong,
+        restorer: usize,
+        mask: u64,
+    }
+    let dfl = KernelSigaction {
+        handler: libc::SIG_DFL,
+        flags: 0,
+        restorer: 0,
+        mask: 0,
+    };
+    // SAFETY: plain syscalls on stack values; async-signal-safe.
     unsafe {
         let mut empty: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut empty);
         if libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut()) != 0 {
             return Err(io::Error::last_os_error());
         }
-        let mut dfl: libc::sigaction = std::mem::zeroed();
-        dfl.sa_sigaction = libc::SIG_DFL;
-        for sig in 1..libc::SIGRTMAX() {
+        for sig in 1..=64 {
             if sig == libc::SIGKILL || sig == libc::SIGSTOP {
                 continue;
             }
-            // Errors for signal numbers reserved by libc are expected.
-            libc::sigaction(sig, &dfl, std::ptr::null_mut());
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                sig,
+                &dfl as *const KernelSigaction,
+                std::ptr::null_mut::<KernelSigaction>(),
+                std::mem::size_of::<u64>(),
+            );
         }
     }
     Ok(())

@@ -93,6 +93,7 @@ fn forward_loop(
     done: Receiver<()>,
 ) {
     let set = handled_set();
+    let pidfd = open_pidfd(child_pid);
     let mut killer_started = false;
     loop {
         // SAFETY: siginfo_t is plain data filled in by sigwaitinfo.
@@ -111,8 +112,7 @@ fn forward_loop(
         let _ = state
             .forwarded
             .compare_exchange(0, signo, Ordering::SeqCst, Ordering::SeqCst);
-        // SAFETY: kill with a pid we spawned; a dead pid gives ESRCH.
-        unsafe { libc::kill(child_pid, signo) };
+        send(pidfd, child_pid, signo);
         if !killer_started {
             killer_started = true;
             let done = done.clone();
@@ -125,6 +125,33 @@ fn forward_loop(
                     }
                 });
         }
+    }
+}
+
+/// A pidfd for the child (Linux ≥ 5.3): signals sent through it cannot reach
+/// an unrelated process that reused the pid after the child was reaped.
+fn open_pidfd(pid: libc::pid_t) -> Option<libc::c_int> {
+    // SAFETY: pidfd_open takes a pid and flags.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    (fd >= 0).then_some(fd as libc::c_int)
+}
+
+fn send(pidfd: Option<libc::c_int>, pid: libc::pid_t, signo: libc::c_int) {
+    match pidfd {
+        // SAFETY: a valid pidfd; null siginfo means "as kill(2) would".
+        Some(fd) => unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                fd,
+                signo,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            );
+        },
+        // SAFETY: kill on the pid we spawned (older kernels only).
+        None => unsafe {
+            libc::kill(pid, signo);
+        },
     }
 }
 

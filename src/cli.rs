@@ -197,7 +197,7 @@ pub struct FilterArgs {
     #[arg(long)]
     pub host: Option<String>,
     /// Only runs whose command line contains TEXT
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub grep: Option<String>,
 }
 

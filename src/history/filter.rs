@@ -155,9 +155,7 @@ impl Filter {
             }
         }
         if let Some(text) = &self.grep {
-            if !job.command.iter().any(|a| a.contains(text.as_str()))
-                && !job.command_line().contains(text.as_str())
-            {
+            if !job.command_line().contains(text.as_str()) {
                 return false;
             }
         }

@@ -307,7 +307,11 @@ fn process_table(procs: &[Value], style: &TableStyle) -> String {
         .filter(|(_, c)| c.as_str() != "name" && c.as_str() != "command")
         .map(|(i, _)| i)
         .collect();
-    let mut t = table::new_table(style, &header, &right);
+    let style = TableStyle {
+        width: style.width.map(|w| w.saturating_sub(1)),
+        ..*style
+    };
+    let mut t = table::new_table(&style, &header, &right);
     for p in procs {
         t.add_row(
             columns
@@ -316,7 +320,11 @@ fn process_table(procs: &[Value], style: &TableStyle) -> String {
                 .collect::<Vec<_>>(),
         );
     }
+    // One more space of indent, to line up with the sections' labels.
     table::finish(&t)
+        .lines()
+        .map(|l| format!(" {l}\n"))
+        .collect()
 }
 
 /// One sparkline per numeric series, CPU and memory first.

@@ -45,9 +45,9 @@ fn number(key: &str, x: f64, compact: bool) -> String {
     let k = key.rsplit('.').next().unwrap_or(key);
     if k.ends_with("_bytes_per_second") {
         format!("{}/s", units::bytes(x))
-    } else if k.ends_with("_bytes") && !compact && x >= 1024.0 {
+    } else if is_bytes(k) && !compact && x >= 1024.0 {
         format!("{} ({x:.0} B)", units::bytes(x))
-    } else if k.ends_with("_bytes") {
+    } else if is_bytes(k) {
         units::bytes(x)
     } else if k.ends_with("_mb") {
         units::mebibytes(x)
@@ -72,6 +72,11 @@ fn number(key: &str, x: f64, compact: bool) -> String {
     } else {
         format!("{x:.3}")
     }
+}
+
+/// `_bytes` fields, and `/proc/<pid>/io`'s `rchar`/`wchar` (bytes too).
+fn is_bytes(k: &str) -> bool {
+    k.ends_with("_bytes") || k == "rchar" || k == "wchar"
 }
 
 /// Every scalar under `v` as `(dotted.label, text)`, in stored order.

@@ -186,3 +186,38 @@ pub fn csv(jobs: &[JobSummary]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::line::parse_summary;
+
+    fn job(status: &str) -> JobSummary {
+        let line = format!(
+            r#"{{"task_id":"a1","status":"{status}","returncode":2,"start_time":"2025-01-01T00:00:00Z","duration_seconds":1}}"#
+        );
+        parse_summary(line.as_bytes()).expect("record")
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let jobs = [job("success"), job("failed")];
+        let plain = table(
+            &jobs,
+            &TableStyle {
+                width: Some(100),
+                colour: false,
+            },
+        );
+        assert!(!plain.contains('\u{1b}'), "{plain}");
+        let coloured = table(
+            &jobs,
+            &TableStyle {
+                width: Some(100),
+                colour: true,
+            },
+        );
+        assert!(coloured.contains("\u{1b}["), "{coloured}");
+        assert!(plain.contains("exit 2"));
+    }
+}

@@ -72,7 +72,7 @@ impl When {
     /// with `end_of_day` the first instant of the next day.
     pub fn resolve(self, now_us: i64, end_of_day: bool) -> i64 {
         match self {
-            When::Ago(secs) => now_us - (secs * 1e6) as i64,
+            When::Ago(secs) => now_us.saturating_sub((secs * 1e6) as i64),
             When::At(us) => us,
             When::Day(d) => {
                 let d = if end_of_day {

@@ -225,6 +225,15 @@ mod tests {
         assert_eq!(s.gpu_utilization_percent, None);
     }
 
+    /// Regression: found by the line-parser proptest, a huge duration
+    /// without an end time overflowed the end-time arithmetic.
+    #[test]
+    fn huge_duration_without_end_time_does_not_overflow() {
+        let line = br#"{"task_id":"a","status":"success","start_time":"2025-11-21T10:30:00Z","duration_seconds":1e300}"#;
+        let s = parse_summary(line).expect("record");
+        assert_eq!(s.end_us, i64::MAX);
+    }
+
     #[test]
     fn first_bad_line_is_the_earliest() {
         let mut bad = BadLines::default();

@@ -223,7 +223,8 @@ impl RawSummary {
             .end_time
             .as_deref()
             .and_then(parse_time_us)
-            .unwrap_or(start_us + (duration_seconds * 1e6) as i64);
+            // Saturating: a damaged duration (1e300) must not overflow.
+            .unwrap_or_else(|| start_us.saturating_add((duration_seconds * 1e6) as i64));
         let usage = self.resource_usage.unwrap_or_default();
         let detailed = self.detailed_profile.0.unwrap_or_default();
         let io = detailed.io_stats.0.unwrap_or_default();

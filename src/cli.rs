@@ -2,6 +2,9 @@
 //! (value parsers, ranges) lives here too, so bad input exits 2 before any
 //! work starts.
 
+use crate::history::filter::When;
+use crate::history::lookup::IdSpec;
+use crate::report::stats::GroupKey;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -152,6 +155,23 @@ pub enum Format {
     Csv,
 }
 
+/// Output formats of `job-stats` (one row per group: no JSONL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatsFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// The statuses a record can have (`record::Status`).
+const STATUSES: [&str; 5] = [
+    "success",
+    "failed",
+    "signaled",
+    "interrupted",
+    "failed_to_start",
+];
+
 /// Filters shared by `job-history` and `job-stats`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct FilterArgs {
@@ -161,15 +181,15 @@ pub struct FilterArgs {
     /// Only runs of this script (matches the path or its file name)
     #[arg(long)]
     pub script: Option<String>,
-    /// Only runs with this status (success, failed, signaled, interrupted, failed_to_start)
-    #[arg(long)]
+    /// Only runs with this status
+    #[arg(long, value_parser = STATUSES)]
     pub status: Option<String>,
     /// Only runs started at or after this time (7d, 12h, 30m, RFC 3339 or YYYY-MM-DD)
-    #[arg(long, value_name = "WHEN")]
-    pub since: Option<String>,
-    /// Only runs started before this time (same forms as --since)
-    #[arg(long, value_name = "WHEN")]
-    pub until: Option<String>,
+    #[arg(long, value_name = "WHEN", value_parser = crate::history::filter::parse_when)]
+    pub since: Option<When>,
+    /// Only runs started before this time (same forms as --since; a date includes its whole day)
+    #[arg(long, value_name = "WHEN", value_parser = crate::history::filter::parse_when)]
+    pub until: Option<When>,
     /// Only runs carrying this tag (repeatable; all must match)
     #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub tags: Vec<KeyValue>,
@@ -177,15 +197,19 @@ pub struct FilterArgs {
     #[arg(long)]
     pub host: Option<String>,
     /// Only runs whose command line contains TEXT
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub grep: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct HistorySource {
     /// History file(s) to read; repeat, or give a quoted glob, to merge several
+    /// [default: $PROFRUN_HISTORY, else $XDG_DATA_HOME/profrun/jobs_history.jsonl]
     #[arg(long, value_name = "PATH")]
     pub history: Vec<String>,
+    /// Table width in columns (default: the terminal's, or $COLUMNS)
+    #[arg(long, hide = true, value_name = "COLUMNS")]
+    pub width: Option<u16>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -210,8 +234,8 @@ pub struct JobDetailsArgs {
     #[command(flatten)]
     pub source: HistorySource,
     /// A task id, a unique prefix of one, `last`, or `-N` for the N-th newest
-    #[arg(allow_hyphen_values = true, value_name = "ID")]
-    pub id: String,
+    #[arg(allow_hyphen_values = true, value_name = "ID", value_parser = crate::history::lookup::parse_id)]
+    pub id: IdSpec,
     /// Print the record exactly as stored
     #[arg(long)]
     pub json: bool,
@@ -224,11 +248,11 @@ pub struct JobStatsArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Group by tool, script, command, host, status or tag:KEY (repeatable) [default: tool, script]
-    #[arg(long = "group-by", value_name = "KEY")]
-    pub group_by: Vec<String>,
+    #[arg(long = "group-by", value_name = "KEY", value_parser = crate::report::stats::parse_group_key)]
+    pub group_by: Vec<GroupKey>,
     /// Output format (table, json or csv)
     #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    pub format: StatsFormat,
 }
 
 #[cfg(test)]

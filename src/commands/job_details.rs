@@ -1,7 +1,100 @@
-//! `job-details`: not implemented yet.
+//! `job-details ID`: find one run (full id, unique prefix, `last`, `-N`)
+//! and show it in full, or with `--json` print its line exactly as stored.
 
+use super::output;
+use crate::cli::JobDetailsArgs;
+use crate::history::line::parse_value;
+use crate::history::lookup::{self, IdSpec, Lookup};
+use crate::history::History;
+use crate::report::{details, history_view, table};
+use anyhow::Context;
 use std::process::ExitCode;
 
-pub fn run(_args: crate::cli::JobDetailsArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("job-details is not implemented yet")
+/// How many candidates an ambiguous prefix lists.
+const CANDIDATES_SHOWN: usize = 10;
+
+pub fn run(args: JobDetailsArgs) -> anyhow::Result<ExitCode> {
+    let mut history = match History::open(&args.source.history) {
+        Ok(h) => h,
+        Err(e) => return Ok(output::history_failed(&e)),
+    };
+    output::warn_missing(&history.sources);
+    let found = lookup::find(&mut history, &args.id);
+    output::warn_bad_lines(&history.bad);
+    let entry = match found {
+        Err(e) => return Ok(output::history_failed(&e)),
+        Ok(Lookup::Found(entry)) => entry,
+        Ok(Lookup::TooFew { runs: 0, .. }) | Ok(Lookup::Unknown { .. })
+            if history_is_empty(&mut history) =>
+        {
+            output::emit(&output::no_runs_line(&history.sources))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Ok(Lookup::TooFew { wanted, runs }) => {
+            let s = if runs == 1 { "" } else { "s" };
+            return Ok(output::fail(&format!(
+                "'-{wanted}' asks for the {wanted}th newest run, but the history has {runs} run{s}"
+            )));
+        }
+        Ok(Lookup::Unknown { nearest }) => {
+            return Ok(output::fail(&format!(
+                "no run with id '{}' in the history; nearest: {}",
+                spec_text(&args.id),
+                nearest.join(", ")
+            )));
+        }
+        Ok(Lookup::Ambiguous(jobs)) => {
+            let mut msg = format!(
+                "id prefix '{}' matches {} runs; give more characters:",
+                spec_text(&args.id),
+                jobs.len()
+            );
+            for j in jobs.iter().take(CANDIDATES_SHOWN) {
+                msg.push_str(&format!(
+                    "\n  {}  {}  {}  {}",
+                    j.task_id,
+                    table::local_short(j.start_us),
+                    j.tool,
+                    history_view::status_label(j)
+                ));
+            }
+            if jobs.len() > CANDIDATES_SHOWN {
+                msg.push_str(&format!(
+                    "\n  ... and {} more",
+                    jobs.len() - CANDIDATES_SHOWN
+                ));
+            }
+            return Ok(output::fail(&msg));
+        }
+    };
+    let line = match history.read_line(entry.file, entry.offset, entry.len) {
+        Ok(l) => l,
+        Err(e) => return Ok(output::history_failed(&e)),
+    };
+    if args.json {
+        let mut bytes = line;
+        bytes.push(b'\n');
+        output::emit_bytes(&bytes).context("writing to stdout")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (_, value) = parse_value(&line)
+        .map_err(|kind| anyhow::anyhow!("the record changed while reading it ({kind})"))?;
+    let text = details::details(&value, &output::table_style(args.source.width));
+    output::emit(&text).context("writing to stdout")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn spec_text(spec: &IdSpec) -> String {
+    match spec {
+        IdSpec::Newest(n) => format!("-{n}"),
+        IdSpec::Prefix(p) => p.clone(),
+    }
+}
+
+/// True when the history holds no readable run at all.
+fn history_is_empty(history: &mut History) -> bool {
+    history
+        .newest(1, &Default::default())
+        .map(|v| v.is_empty())
+        .unwrap_or(false)
 }

@@ -1,5 +1,21 @@
-//! The history file: where it lives, appending records safely, and (for the
-//! query commands) reading it back.
+//! The history file: where it lives, appending records safely, and reading
+//! it back for the query commands — newest first from the end of the file,
+//! or streamed front to back — tolerating bad lines and merging several
+//! files into one history ordered by start time.
 
 pub mod append;
+pub mod filter;
+pub mod forward;
+mod lenient;
+pub mod line;
+pub mod lookup;
 pub mod path;
+pub mod query;
+pub mod reverse;
+pub mod source;
+pub mod summary;
+
+pub use line::{BadKind, BadLines};
+pub use query::{Entry, History};
+pub use source::HistoryError;
+pub use summary::JobSummary;

@@ -1,4 +1,13 @@
-//! Rendering: records and aggregates to strings. Never prints.
+//! Rendering: records and aggregates to strings. Never prints; the commands
+//! decide where the text goes.
 
+pub mod details;
+pub mod export;
+pub mod fields;
+pub mod history_view;
+pub mod sparkline;
+pub mod stats;
+pub mod stats_view;
 pub mod summary;
+pub mod table;
 pub mod units;

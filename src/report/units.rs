@@ -74,3 +74,51 @@ mod tests {
         assert_eq!(duration(90000.0), "1d 01h");
     }
 }
+
+/// Extra helpers for the query views, kept beside the units they use.
+pub mod text {
+    /// `f64` with at most `digits` decimals, or `-` when absent.
+    pub fn opt_fixed(v: Option<f64>, digits: usize) -> String {
+        match v {
+            Some(x) if x.is_finite() => format!("{x:.digits$}"),
+            _ => "-".to_string(),
+        }
+    }
+
+    /// A percentage, `85.5 %`.
+    pub fn percent(v: f64) -> String {
+        if v.is_finite() {
+            format!("{v:.1} %")
+        } else {
+            "-".to_string()
+        }
+    }
+
+    /// argv as one line a shell would split back into the same words.
+    pub fn shell_join(argv: &[String]) -> String {
+        argv.iter()
+            .map(|a| {
+                let plain = !a.is_empty()
+                    && a.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%^".contains(&b));
+                if plain {
+                    a.clone()
+                } else {
+                    format!("'{}'", a.replace('\'', r"'\''"))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn shell_join_quotes_only_what_needs_it() {
+            let argv = ["python3", "run it.py", "it's", "-n=4"].map(String::from);
+            assert_eq!(shell_join(&argv), r"python3 'run it.py' 'it'\''s' -n=4");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! What the query commands share at the edge: where text goes, how wide and
+//! how colourful tables are, and how history problems are reported. A
+//! closed pipe (`profrun job-history | head -1`) ends output quietly.
+
+use crate::history::source::{HistoryError, Sources};
+use crate::history::BadLines;
+use crate::report::table::TableStyle;
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+/// Write `text` to stdout. A reader that went away is not an error: Rust
+/// ignores SIGPIPE, so the write fails with `BrokenPipe`, and we stop.
+pub fn emit(text: &str) -> io::Result<()> {
+    emit_bytes(text.as_bytes())
+}
+
+pub fn emit_bytes(bytes: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Width: `--width`, else `$COLUMNS`, else the terminal's (stdout), else
+/// none. Colour: only on a terminal, and never with `NO_COLOR` set.
+pub fn table_style(width_flag: Option<u16>) -> TableStyle {
+    let tty = io::stdout().is_terminal();
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|c| *c > 0);
+    let width = width_flag
+        .or(columns)
+        .or_else(|| tty.then(terminal_width).flatten());
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    TableStyle {
+        width,
+        colour: tty && !no_color && !dumb,
+    }
+}
+
+fn terminal_width() -> Option<u16> {
+    // SAFETY: TIOCGWINSZ fills a winsize struct for a terminal fd.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) };
+    (rc == 0 && ws.ws_col > 0).then_some(ws.ws_col)
+}
+
+/// The history cannot be read: say so with the path, exit 1.
+pub fn history_failed(err: &HistoryError) -> ExitCode {
+    eprintln!("profrun: error: {err}");
+    ExitCode::from(1)
+}
+
+/// A user error that is not a usage error (unknown id, ...): exit 1.
+pub fn fail(message: &str) -> ExitCode {
+    eprintln!("profrun: error: {message}");
+    ExitCode::from(1)
+}
+
+/// Warn about named files that do not exist when others do (a merge with a
+/// typo); when none exists the caller prints the friendly "no runs" line.
+pub fn warn_missing(sources: &Sources) {
+    if sources.files.is_empty() {
+        return;
+    }
+    for m in &sources.missing {
+        eprintln!("profrun: warning: no history at '{m}'");
+    }
+}
+
+/// The one line about skipped bad lines, if any.
+pub fn warn_bad_lines(bad: &BadLines) {
+    if let Some(msg) = bad.message() {
+        eprintln!("{msg}");
+    }
+}
+
+/// The friendly line for a history with no runs in it.
+pub fn no_runs_line(sources: &Sources) -> String {
+    format!("no runs recorded yet (history: {})\n", sources.describe())
+}
+
+/// Now, in µs since the epoch, for relative filters.
+pub fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}

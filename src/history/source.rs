@@ -1,0 +1,167 @@
+//! Which files make up "the history": the `--history` values (each a path
+//! or a quoted glob such as `'runs/*.jsonl'`), else the default path. Several
+//! files are read as one history ordered by start time, which is how
+//! histories from several hosts are merged.
+
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The history could not be read: commands exit 1 naming the path.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read history '{}': {source}", path.display())]
+pub struct HistoryError {
+    pub path: PathBuf,
+    pub source: io::Error,
+}
+
+impl HistoryError {
+    pub fn new(path: &Path, source: io::Error) -> Self {
+        HistoryError {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// The files to read, in the order given, and what named nothing.
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub files: Vec<PathBuf>,
+    /// Paths that do not exist and patterns that matched no file.
+    pub missing: Vec<String>,
+}
+
+impl Sources {
+    /// Resolve `--history` values; with none, the default history path.
+    pub fn resolve(values: &[String]) -> Result<Sources, HistoryError> {
+        let mut sources = Sources::default();
+        if values.is_empty() {
+            match super::path::resolve(None) {
+                Some(p) => sources.add_path(p)?,
+                None => sources.missing.push(
+                    "the default history (set --history or PROFRUN_HISTORY; HOME is unset)"
+                        .to_string(),
+                ),
+            }
+            return Ok(sources);
+        }
+        for value in values {
+            let path = Path::new(value);
+            if path.exists() || !is_pattern(value) {
+                sources.add_path(path.to_path_buf())?;
+                continue;
+            }
+            let matches = glob::glob(value).map_err(|e| {
+                HistoryError::new(path, io::Error::new(io::ErrorKind::InvalidInput, e.msg))
+            })?;
+            let before = sources.files.len();
+            for m in matches {
+                let p = m.map_err(|e| {
+                    let path = e.path().to_path_buf();
+                    HistoryError::new(&path, e.into())
+                })?;
+                if p.is_file() {
+                    sources.add_path(p)?;
+                }
+            }
+            if sources.files.len() == before {
+                sources.missing.push(value.clone());
+            }
+        }
+        Ok(sources)
+    }
+
+    fn add_path(&mut self, path: PathBuf) -> Result<(), HistoryError> {
+        match std::fs::metadata(&path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                self.missing.push(path.display().to_string());
+                return Ok(());
+            }
+            Err(e) => return Err(HistoryError::new(&path, e)),
+            Ok(m) if m.is_dir() => {
+                return Err(HistoryError::new(
+                    &path,
+                    io::Error::new(io::ErrorKind::InvalidInput, "it is a directory"),
+                ))
+            }
+            Ok(_) => {}
+        }
+        // The same file named twice (a path and a glob) is read once.
+        let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let seen = self
+            .files
+            .iter()
+            .any(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()) == canonical);
+        if !seen {
+            self.files.push(path);
+        }
+        Ok(())
+    }
+
+    /// Open file `i`; a file deleted since resolution reads as empty.
+    pub fn open(&self, i: usize) -> Result<Option<File>, HistoryError> {
+        let path = &self.files[i];
+        match File::open(path) {
+            Ok(f) => Ok(Some(f)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(HistoryError::new(path, e)),
+        }
+    }
+
+    /// For "no runs" messages: every file and pattern that was looked at.
+    pub fn describe(&self) -> String {
+        let mut all: Vec<String> = self.files.iter().map(|p| p.display().to_string()).collect();
+        all.extend(self.missing.iter().cloned());
+        all.iter()
+            .map(|p| format!("'{p}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn is_pattern(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_expand_sorted_and_paths_dedupe() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["b.jsonl", "a.jsonl", "notes.txt"] {
+            std::fs::write(dir.path().join(name), "").expect("write");
+        }
+        let pattern = format!("{}/*.jsonl", dir.path().display());
+        let explicit = dir.path().join("a.jsonl").display().to_string();
+        let s = Sources::resolve(&[explicit, pattern]).expect("resolve");
+        let names: Vec<_> = s
+            .files
+            .iter()
+            .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.jsonl", "b.jsonl"]);
+        assert!(s.missing.is_empty());
+    }
+
+    #[test]
+    fn missing_paths_and_empty_globs_are_reported_not_fatal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = Sources::resolve(&[
+            format!("{}/nope.jsonl", dir.path().display()),
+            format!("{}/*.jsonl", dir.path().display()),
+        ])
+        .expect("resolve");
+        assert!(s.files.is_empty());
+        assert_eq!(s.missing.len(), 2);
+    }
+
+    #[test]
+    fn a_directory_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = Sources::resolve(&[dir.path().display().to_string()]).expect_err("dir");
+        assert!(err.to_string().contains(&dir.path().display().to_string()));
+    }
+}

@@ -1,0 +1,265 @@
+//! The few fields of a record that `job-history` and `job-stats` need,
+//! deserialized without building the rest: the time series, per-process
+//! lists and every block nobody asked for are skipped by serde as
+//! `IgnoredAny`. Core fields are strict (a wrong type makes the line bad);
+//! the sampled blocks that other issues are still shaping are lenient.
+
+use super::lenient::{MeanFigure, Num, Obj, Text};
+use crate::record::BYTES_PER_MB;
+use chrono::{DateTime, NaiveDateTime};
+use serde::de::{self, value::MapAccessDeserializer, Visitor};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// One run, as the query commands see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSummary {
+    pub task_id: String,
+    pub tool: String,
+    pub script: Option<String>,
+    pub status: String,
+    pub returncode: Option<i64>,
+    pub exit_code: Option<i64>,
+    /// Signal name (`SIGKILL`) when the job died of one.
+    pub signal: Option<String>,
+    /// As stored (RFC 3339).
+    pub start_time: String,
+    pub end_time: Option<String>,
+    /// Microseconds since the Unix epoch, for ordering and filters.
+    pub start_us: i64,
+    /// End time in µs; start + duration when the record lacks `end_time`.
+    pub end_us: i64,
+    pub duration_seconds: f64,
+    pub command: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    pub host: Option<String>,
+    pub cpu_total_seconds: Option<f64>,
+    pub memory_peak_mb: Option<f64>,
+    pub read_bytes: Option<f64>,
+    pub write_bytes: Option<f64>,
+    pub gpu_utilization_percent: Option<f64>,
+}
+
+impl JobSummary {
+    /// Average cores used: CPU seconds over wall seconds.
+    pub fn cores(&self) -> Option<f64> {
+        let cpu = self.cpu_total_seconds?;
+        (self.duration_seconds > 0.0).then(|| cpu / self.duration_seconds)
+    }
+
+    /// The command line as one string (arguments joined by spaces).
+    pub fn command_line(&self) -> String {
+        self.command.join(" ")
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawSummary {
+    #[serde(default)]
+    pub schema_version: Option<u64>,
+    task_id: String,
+    #[serde(default)]
+    tool: Option<String>,
+    #[serde(default)]
+    script: Option<String>,
+    status: String,
+    #[serde(default)]
+    returncode: Option<i64>,
+    #[serde(default)]
+    exit_code: Option<i64>,
+    #[serde(default)]
+    signal: Option<RawSignal>,
+    start_time: String,
+    #[serde(default)]
+    end_time: Option<String>,
+    #[serde(default)]
+    duration_seconds: Option<f64>,
+    #[serde(default)]
+    command: Option<Vec<String>>,
+    #[serde(default)]
+    tags: Obj<BTreeMap<String, Text>>,
+    #[serde(default)]
+    host: Obj<RawHost>,
+    #[serde(default)]
+    resource_usage: Option<RawUsage>,
+    #[serde(default)]
+    detailed_profile: Obj<RawDetailed>,
+}
+
+#[derive(Deserialize)]
+struct RawSignal {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawHost {
+    hostname: Text,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawUsage {
+    cpu_total_seconds: Option<f64>,
+    cpu_user_seconds: Option<f64>,
+    cpu_system_seconds: Option<f64>,
+    memory_peak_mb: Option<f64>,
+    read_bytes: Option<f64>,
+    write_bytes: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawDetailed {
+    io_stats: Obj<RawIo>,
+    process_memory: Obj<RawProcessMemory>,
+    gpu_stats: Obj<RawGpu>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawIo {
+    read_mb: Num,
+    write_mb: Num,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawProcessMemory {
+    max_mb: Num,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawGpu {
+    nvidia: MeanNvidia,
+}
+
+/// `gpu_stats.nvidia`: one object (the seed), or a list of per-device ones.
+#[derive(Default)]
+struct MeanNvidia(Option<f64>);
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawNvidia {
+    gpu_utilization_percent: MeanFigure,
+}
+
+struct NvidiaVisitor;
+
+impl<'de> Visitor<'de> for NvidiaVisitor {
+    type Value = MeanNvidia;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object or a list of objects")
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<MeanNvidia, A::Error> {
+        let n = RawNvidia::deserialize(MapAccessDeserializer::new(map))?;
+        Ok(MeanNvidia(n.gpu_utilization_percent.0))
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<MeanNvidia, A::Error> {
+        let (mut sum, mut n) = (0.0, 0u32);
+        while let Some(device) = seq.next_element::<Obj<RawNvidia>>()? {
+            if let Some(x) = device.0.and_then(|d| d.gpu_utilization_percent.0) {
+                sum += x;
+                n += 1;
+            }
+        }
+        Ok(MeanNvidia((n > 0).then(|| sum / f64::from(n))))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<MeanNvidia, E> {
+        Ok(MeanNvidia(None))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<MeanNvidia, E> {
+        Ok(MeanNvidia(None))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<MeanNvidia, E> {
+        Ok(MeanNvidia(None))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<MeanNvidia, E> {
+        Ok(MeanNvidia(None))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<MeanNvidia, E> {
+        Ok(MeanNvidia(None))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<MeanNvidia, E> {
+        Ok(MeanNvidia(None))
+    }
+}
+
+impl<'de> Deserialize<'de> for MeanNvidia {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NvidiaVisitor)
+    }
+}
+
+/// A timestamp as µs since the epoch: RFC 3339, or a naive
+/// `YYYY-MM-DDTHH:MM:SS[.f]` (the seed system's format) read as UTC.
+pub fn parse_time_us(s: &str) -> Option<i64> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_micros());
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .map(|t| t.and_utc().timestamp_micros())
+}
+
+/// Why a parsed record still cannot be used.
+pub(super) enum Unusable {
+    BadStartTime,
+    EmptyId,
+}
+
+impl RawSummary {
+    pub(super) fn into_summary(self) -> Result<JobSummary, Unusable> {
+        if self.task_id.is_empty() {
+            return Err(Unusable::EmptyId);
+        }
+        let start_us = parse_time_us(&self.start_time).ok_or(Unusable::BadStartTime)?;
+        let duration_seconds = self.duration_seconds.unwrap_or(0.0);
+        let end_us = self
+            .end_time
+            .as_deref()
+            .and_then(parse_time_us)
+            // Saturating: a damaged duration (1e300) must not overflow.
+            .unwrap_or_else(|| start_us.saturating_add((duration_seconds * 1e6) as i64));
+        let usage = self.resource_usage.unwrap_or_default();
+        let detailed = self.detailed_profile.0.unwrap_or_default();
+        let io = detailed.io_stats.0.unwrap_or_default();
+        let mb = |v: Num| v.0.map(|x| x * BYTES_PER_MB);
+        Ok(JobSummary {
+            task_id: self.task_id,
+            tool: self.tool.unwrap_or_default(),
+            script: self.script,
+            status: self.status,
+            returncode: self.returncode,
+            exit_code: self.exit_code,
+            signal: self.signal.and_then(|s| s.name),
+            start_time: self.start_time,
+            end_time: self.end_time,
+            start_us,
+            end_us,
+            duration_seconds,
+            command: self.command.unwrap_or_default(),
+            tags: self
+                .tags
+                .0
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(k, v)| v.0.map(|v| (k, v)))
+                .collect(),
+            host: self.host.0.and_then(|h| h.hostname.0),
+            cpu_total_seconds: usage.cpu_total_seconds.or_else(|| {
+                Some(usage.cpu_user_seconds? + usage.cpu_system_seconds.unwrap_or(0.0))
+            }),
+            memory_peak_mb: usage
+                .memory_peak_mb
+                .or_else(|| detailed.process_memory.0.and_then(|m| m.max_mb.0)),
+            read_bytes: usage.read_bytes.or_else(|| mb(io.read_mb)),
+            write_bytes: usage.write_bytes.or_else(|| mb(io.write_mb)),
+            gpu_utilization_percent: detailed.gpu_stats.0.and_then(|g| g.nvidia.0),
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! `job-stats` output: a table per group, or JSON/CSV with stable column
+//! names (documented in docs/query.md): the group keys by name (`tool`,
+//! `tag:mesh`, ...) followed by [`METRICS`].
+
+use super::export;
+use super::stats::{GroupKey, GroupStats};
+use super::table::{self, TableStyle};
+use super::units::{self, text};
+use serde_json::Value;
+
+/// Metric columns of `--format json|csv`, after the key columns.
+pub const METRICS: [&str; 16] = [
+    "runs",
+    "successes",
+    "success_rate",
+    "wall_mean_seconds",
+    "wall_sd_seconds",
+    "wall_min_seconds",
+    "wall_p50_seconds",
+    "wall_p95_seconds",
+    "wall_max_seconds",
+    "cpu_mean_seconds",
+    "cores_mean",
+    "memory_peak_mean_mb",
+    "memory_peak_max_mb",
+    "read_bytes_mean",
+    "write_bytes_mean",
+    "gpu_utilization_mean_percent",
+];
+
+fn metric_values(g: &GroupStats) -> Vec<Value> {
+    vec![
+        Value::from(g.runs),
+        Value::from(g.successes),
+        export::num(Some(g.success_rate())),
+        export::num(Some(g.wall_mean_seconds)),
+        export::num(Some(g.wall_sd_seconds)),
+        export::num(Some(g.wall_min_seconds)),
+        export::num(Some(g.wall_p50_seconds)),
+        export::num(Some(g.wall_p95_seconds)),
+        export::num(Some(g.wall_max_seconds)),
+        export::num(g.cpu_mean_seconds),
+        export::num(g.cores_mean),
+        export::num(g.memory_peak_mean_mb),
+        export::num(g.memory_peak_max_mb),
+        export::num(g.read_bytes_mean),
+        export::num(g.write_bytes_mean),
+        export::num(g.gpu_utilization_mean_percent),
+    ]
+}
+
+fn header(keys: &[GroupKey]) -> Vec<String> {
+    keys.iter()
+        .map(GroupKey::name)
+        .chain(METRICS.iter().map(|m| m.to_string()))
+        .collect()
+}
+
+fn values(g: &GroupStats) -> Vec<Value> {
+    g.key
+        .iter()
+        .map(|k| Value::String(k.clone()))
+        .chain(metric_values(g))
+        .collect()
+}
+
+pub fn json(keys: &[GroupKey], groups: &[GroupStats]) -> String {
+    let names = header(keys);
+    let rows = groups
+        .iter()
+        .map(|g| export::object(names.iter().cloned().zip(values(g)).collect()))
+        .collect();
+    export::json_pretty(&Value::Array(rows))
+}
+
+pub fn csv(keys: &[GroupKey], groups: &[GroupStats]) -> String {
+    let rows: Vec<Vec<Value>> = groups.iter().map(values).collect();
+    export::csv(&header(keys), &rows)
+}
+
+/// The table; a GPU column only when some group has GPU figures.
+pub fn table(keys: &[GroupKey], groups: &[GroupStats], style: &TableStyle) -> String {
+    let gpu = groups
+        .iter()
+        .any(|g| g.gpu_utilization_mean_percent.is_some());
+    let key_names: Vec<String> = keys.iter().map(|k| k.name().to_uppercase()).collect();
+    let mut head: Vec<&str> = key_names.iter().map(String::as_str).collect();
+    head.extend([
+        "RUNS",
+        "OK",
+        "WALL mean ± sd",
+        "min",
+        "p50",
+        "p95",
+        "max",
+        "CPU mean",
+        "CORES",
+        "PEAK MEM mean / max",
+        "READ / WRITE mean",
+    ]);
+    if gpu {
+        head.push("GPU mean");
+    }
+    let right: Vec<usize> = (keys.len()..head.len()).collect();
+    let mut t = table::new_table(style, &head, &right);
+    let opt = |v: Option<f64>, f: fn(f64) -> String| v.map_or("-".to_string(), f);
+    for g in groups {
+        let mut row: Vec<String> = g.key.clone();
+        row.extend([
+            g.runs.to_string(),
+            format!("{:.0}%", g.success_rate() * 100.0),
+            format!(
+                "{} ± {}",
+                units::duration(g.wall_mean_seconds),
+                units::duration(g.wall_sd_seconds)
+            ),
+            units::duration(g.wall_min_seconds),
+            units::duration(g.wall_p50_seconds),
+            units::duration(g.wall_p95_seconds),
+            units::duration(g.wall_max_seconds),
+            opt(g.cpu_mean_seconds, units::duration),
+            text::opt_fixed(g.cores_mean, 2),
+            format!(
+                "{} / {}",
+                opt(g.memory_peak_mean_mb, units::mebibytes),
+                opt(g.memory_peak_max_mb, units::mebibytes)
+            ),
+            format!(
+                "{} / {}",
+                opt(g.read_bytes_mean, units::bytes),
+                opt(g.write_bytes_mean, units::bytes)
+            ),
+        ]);
+        if gpu {
+            row.push(opt(g.gpu_utilization_mean_percent, text::percent));
+        }
+        t.add_row(row);
+    }
+    table::finish(&t)
+}

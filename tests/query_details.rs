@@ -1,0 +1,180 @@
+//! `job-details` through the real binary: the full view (snapshot), id
+//! resolution (full, prefix, `last`, `-N`), ambiguous and unknown ids, and
+//! `--json` printing the stored line byte for byte.
+
+mod common;
+
+use common::{fixture, ok, path_str, run};
+
+fn details(id: &str) -> String {
+    let h = fixture();
+    ok(&[
+        "job-details",
+        id,
+        "--history",
+        path_str(&h),
+        "--width",
+        "100",
+    ])
+}
+
+fn shown_id(view: &str) -> String {
+    let first = view.lines().next().expect("header line");
+    first.split_whitespace().nth(1).expect("id").to_string()
+}
+
+#[test]
+fn details_snapshot_at_fixed_width() {
+    let want = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/details_6a1b2c3d4e5f.txt"),
+    )
+    .expect("snapshot");
+    assert_eq!(details("6a1b2c3d4e5f"), want);
+}
+
+#[test]
+fn every_block_of_the_record_is_shown() {
+    let v = details("6a1b2c3d4e5f");
+    for section in [
+        "\nCommand\n",
+        "\nOutcome\n",
+        "\nHost\n",
+        "\nEnvironment\n",
+        "\nResource usage (kernel totals)\n",
+        "\nMeasurement\n",
+        "\nSampled profile\n",
+        "\nI/O\n",
+        "\nNetwork\n",
+        "\nProcesses (top by CPU)\n",
+        "\nOver time\n",
+        "\nAlerts\n",
+    ] {
+        assert!(v.contains(section), "missing {section:?}");
+    }
+    // Sparklines: one cell per sample (10 here), peaking mid-run.
+    let cpu = v
+        .lines()
+        .find(|l| l.trim_start().starts_with("cpu_percent"))
+        .expect("chart");
+    assert!(cpu.contains("▁▃▅▆██▅▄▂▁"), "{cpu}");
+    assert!(cpu.contains("max 198.0 %"), "{cpu}");
+
+    let gpu = details("6a1b7777");
+    assert!(gpu.contains("\nGPU\n"), "{gpu}");
+    assert!(
+        gpu.contains("nvidia.gpu_utilization_percent     85.5 %"),
+        "{gpu}"
+    );
+    assert!(
+        gpu.contains("nvidia.temperature_celsius         68 °C"),
+        "{gpu}"
+    );
+
+    let killed = details("6a1c0000");
+    assert!(
+        killed.starts_with("run 6a1c0000bbbb  signaled (SIGKILL)\n"),
+        "{killed}"
+    );
+    assert!(
+        killed.contains("  signal                  SIGKILL (9)\n"),
+        "{killed}"
+    );
+
+    let unstarted = details("6a1c1111");
+    assert!(
+        unstarted.contains("command not found: 'nosuchtool'"),
+        "{unstarted}"
+    );
+
+    // The seed system's format: no schema_version, naive times.
+    let seed = details("abc");
+    assert!(
+        seed.contains("\nContainer / cgroup\n  cpu_percent             45.23\n"),
+        "{seed}"
+    );
+    assert!(
+        seed.contains("2025-10-15T10:30:00.000000 (2025-10-15 10:30:00"),
+        "{seed}"
+    );
+}
+
+#[test]
+fn fields_added_later_still_show() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let h = dir.path().join("h.jsonl");
+    let line = std::fs::read_to_string(fixture()).expect("fixture");
+    let mut v: serde_json::Value =
+        serde_json::from_str(line.lines().nth(1).expect("line")).expect("json");
+    v["future_block"] = serde_json::json!({"spill_mb": 3, "note": "new"});
+    v["detailed_profile"]["pressure"] = serde_json::json!({"cpu_some_avg10_percent": 1.5});
+    std::fs::write(&h, format!("{v}\n")).expect("write");
+    let out = ok(&["job-details", "last", "--history", path_str(&h)]);
+    assert!(
+        out.contains("\nOther\n  future_block.spill_mb   3.0 MiB\n  future_block.note       new\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nPressure stall\n  cpu_some_avg10_percent  1.5 %\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn ids_resolve_by_prefix_last_and_position() {
+    assert_eq!(shown_id(&details("6a1b2c3d4e5f")), "6a1b2c3d4e5f");
+    assert_eq!(shown_id(&details("6a1b2c3d4")), "6a1b2c3d4e5f");
+    assert_eq!(shown_id(&details("6A1B7")), "6a1b7777aaaa");
+    // Newest by start time, as job-history lists them.
+    assert_eq!(shown_id(&details("last")), "6a1c2222dddd");
+    assert_eq!(shown_id(&details("-1")), "6a1c2222dddd");
+    assert_eq!(shown_id(&details("-3")), "6a1c0000bbbb");
+    assert_eq!(shown_id(&details("-7")), "6a19aaaa0000");
+    let h = fixture();
+    let r = run(&["job-details", "-9", "--history", path_str(&h)]);
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("the history has 8 runs"), "{}", r.stderr);
+    let r = run(&["job-details", "-0", "--history", path_str(&h)]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+}
+
+#[test]
+fn an_ambiguous_prefix_lists_the_candidates() {
+    let h = fixture();
+    let r = run(&["job-details", "6a1c", "--history", path_str(&h)]);
+    assert_eq!(r.code, Some(1));
+    assert_eq!(
+        r.stderr,
+        "profrun: error: id prefix '6a1c' matches 3 runs; give more characters:\n  \
+         6a1c2222dddd  11-21 10:00:00  fenicsx  interrupted\n  \
+         6a1c1111cccc  11-21 09:00:00  nosuchtool  not started\n  \
+         6a1c0000bbbb  11-21 08:00:00  openfoam  SIGKILL\n"
+    );
+    assert_eq!(r.stdout, "");
+}
+
+#[test]
+fn an_unknown_id_names_the_nearest() {
+    let h = fixture();
+    let r = run(&["job-details", "6a1b2c3dq", "--history", path_str(&h)]);
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr.starts_with(
+            "profrun: error: no run with id '6a1b2c3dq' in the history; nearest: 6a1b2c3d4e5f, 6a1b2c3d9xyz, "
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn json_prints_the_stored_line_byte_for_byte() {
+    let text = std::fs::read_to_string(fixture()).expect("fixture");
+    let h = fixture();
+    for (i, line) in text.lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("json");
+        let id = v["task_id"].as_str().expect("id");
+        let out = ok(&["job-details", id, "--json", "--history", path_str(&h)]);
+        assert_eq!(out, format!("{line}\n"), "line {}", i + 1);
+    }
+}

@@ -1,0 +1,335 @@
+//! `job-history` through the real binary: the table, newest-first order,
+//! filters, formats, merged histories, empty/missing/unreadable histories.
+
+mod common;
+
+use common::{fixture, ids, ok, path_str, profrun, run};
+
+const TABLE: &str = r" ID            STARTED (local)  TOOL        SCRIPT       STATUS         WALL     CPU  CORES  PEAK MEM     GPU
+ 6a1c2222dddd  11-21 10:00:00   fenicsx     poisson.py   interrupted  1m 00s  1m 40s   1.67   1.0 GiB       -
+ 6a1c1111cccc  11-21 09:00:00   nosuchtool  -            not started    1 ms    0 ms   0.00       0 B       -
+ 6a1c0000bbbb  11-21 08:00:00   openfoam    controlDict  SIGKILL      12.5 s  11.0 s   0.88   900 MiB       -
+ 6a1b7777aaaa  11-20 11:00:00   lammps      in.lj        ok           2m 29s  4m 50s   1.95   1.7 GiB  85.5 %
+ 6a1b2c3d9xyz  11-20 10:00:00   lammps      in.lj        exit 1       2m 31s  2m 20s   0.93   1.5 GiB       -
+ 6a1b2c3d4e5f  11-20 09:00:00   fenicsx     poisson.py   ok           5m 30s  4m 58s   0.90   2.0 GiB       -
+ 6a19aaaa0000  11-19 00:00:00   lammps      in.long      ok           2d 11h  4d 15h   1.88   4.0 GiB       -
+ abc-123-xyz   10-15 10:30:00   fenicsx     poisson.py   ok           5m 30s  4m 58s   0.90   2.0 GiB       -
+";
+
+#[test]
+fn table_snapshot_at_fixed_width() {
+    let h = fixture();
+    assert_eq!(
+        ok(&["job-history", "--history", path_str(&h), "--width", "120"]),
+        TABLE
+    );
+    // $COLUMNS is honoured the same way, and no colour reaches a pipe.
+    let out = profrun()
+        .args(["job-history", "--history", path_str(&h)])
+        .env("COLUMNS", "120")
+        .output()
+        .expect("run");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), TABLE);
+}
+
+#[test]
+fn narrow_terminals_wrap_instead_of_overflowing() {
+    let h = fixture();
+    let out = ok(&["job-history", "--history", path_str(&h), "--width", "70"]);
+    for line in out.lines() {
+        assert!(line.chars().count() <= 70, "{line:?}");
+    }
+}
+
+#[test]
+fn gpu_column_only_when_a_run_has_gpu_figures() {
+    let h = fixture();
+    let out = ok(&[
+        "job-history",
+        "--history",
+        path_str(&h),
+        "--tool",
+        "fenicsx",
+    ]);
+    assert!(!out.contains("GPU"), "{out}");
+}
+
+#[test]
+fn newest_first_by_start_time_even_when_appended_later() {
+    let h = fixture();
+    let jsonl = |n: &str| {
+        ok(&[
+            "job-history",
+            "--history",
+            path_str(&h),
+            "-n",
+            n,
+            "--format",
+            "jsonl",
+        ])
+    };
+    assert_eq!(ids(&jsonl("2")), ["6a1c2222dddd", "6a1c1111cccc"]);
+    // The long run is the last line of the file but started before others.
+    let all = ids(&jsonl("20"));
+    assert_eq!(all.len(), 8);
+    assert_eq!(all[6], "6a19aaaa0000");
+    assert_eq!(all[7], "abc-123-xyz");
+    assert!(ok(&["job-history", "--history", path_str(&h), "-n", "0"]).contains("no runs"));
+}
+
+fn filtered(extra: &[&str]) -> Vec<String> {
+    let h = fixture();
+    let mut args = vec![
+        "job-history",
+        "--history",
+        path_str(&h),
+        "--all",
+        "--format",
+        "jsonl",
+    ];
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    ids(&r.stdout)
+}
+
+#[test]
+fn filters_select_runs() {
+    assert_eq!(
+        filtered(&["--tool", "LAMMPS"]),
+        ["6a1b7777aaaa", "6a1b2c3d9xyz", "6a19aaaa0000"]
+    );
+    assert_eq!(filtered(&["--script", "controlDict"]), ["6a1c0000bbbb"]);
+    assert_eq!(
+        filtered(&["--script", "system/controlDict"]),
+        ["6a1c0000bbbb"]
+    );
+    assert_eq!(filtered(&["--status", "failed"]), ["6a1b2c3d9xyz"]);
+    assert_eq!(filtered(&["--status", "failed_to_start"]), ["6a1c1111cccc"]);
+    assert_eq!(
+        filtered(&["--since", "2025-11-21"]),
+        ["6a1c2222dddd", "6a1c1111cccc", "6a1c0000bbbb"]
+    );
+    assert_eq!(
+        filtered(&["--until", "2025-11-19", "--since", "2025-11-19"]),
+        ["6a19aaaa0000"]
+    );
+    assert_eq!(
+        filtered(&[
+            "--since",
+            "2025-11-20T10:00:00Z",
+            "--until",
+            "2025-11-20T11:00:00Z"
+        ]),
+        ["6a1b2c3d9xyz"]
+    );
+    assert_eq!(
+        filtered(&["--tag", "mesh=64"]),
+        ["6a1c2222dddd", "6a1b2c3d4e5f"]
+    );
+    assert_eq!(
+        filtered(&["--tag", "mesh=64", "--tag", "note=x"]),
+        Vec::<String>::new()
+    );
+    // A short host name matches its fully qualified form.
+    assert_eq!(
+        filtered(&["--host", "node1", "--tool", "fenicsx"]),
+        ["6a1c2222dddd", "6a1b2c3d4e5f"]
+    );
+    assert_eq!(filtered(&["--grep", "two words"]), ["6a1c2222dddd"]);
+    assert_eq!(
+        filtered(&["--grep", "-np 2", "--status", "success"]),
+        ["6a1b7777aaaa"]
+    );
+    // The fixture is from 2025: nothing in the last 7 days.
+    assert!(filtered(&["--since", "7d"]).is_empty());
+}
+
+#[test]
+fn relative_times_count_back_from_now() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let h = dir.path().join("h.jsonl");
+    let mut rng = common::gen::Rng::new(7);
+    let mut rec = common::gen::record(0, &mut rng);
+    let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    rec["start_time"] = hour_ago.to_rfc3339().into();
+    rec["end_time"] = serde_json::Value::Null;
+    std::fs::write(&h, format!("{rec}\n")).expect("write");
+    let args = |f: &str, v: &str| {
+        let r = run(&[
+            "job-history",
+            "--history",
+            path_str(&h),
+            f,
+            v,
+            "--format",
+            "jsonl",
+        ]);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        r.stdout
+    };
+    assert_eq!(ids(&args("--since", "12h")).len(), 1);
+    assert_eq!(ids(&args("--since", "30m")).len(), 0);
+    assert_eq!(ids(&args("--until", "30m")).len(), 1);
+}
+
+#[test]
+fn bad_filter_values_are_usage_errors() {
+    let h = fixture();
+    for bad in [
+        ["--since", "yesterday"],
+        ["--status", "ok"],
+        ["--tag", "novalue"],
+    ] {
+        let r = run(&["job-history", "--history", path_str(&h), bad[0], bad[1]]);
+        assert_eq!(r.code, Some(2), "{bad:?}");
+        assert!(r.stderr.contains(bad[1]), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn json_jsonl_and_csv_share_stable_columns() {
+    let h = fixture();
+    let json = ok(&["job-history", "--history", path_str(&h), "--format", "json"]);
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(&json).expect("json array");
+    assert_eq!(rows.len(), 8);
+    let keys: Vec<&str> = rows[0].keys().map(String::as_str).collect();
+    assert_eq!(keys, profrun::report::history_view::COLUMNS);
+    assert_eq!(rows[0]["tags"]["note"], "a, \"quoted\" value");
+    assert_eq!(rows[2]["signal"], "SIGKILL");
+    assert_eq!(rows[3]["gpu_utilization_percent"], 85.5);
+
+    let csv_text = ok(&["job-history", "--history", path_str(&h), "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(header, profrun::report::history_view::COLUMNS);
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(records.len(), 8);
+    let col = |name: &str| header.iter().position(|h| h == name).expect("column");
+    assert_eq!(&records[0][col("task_id")], "6a1c2222dddd");
+    assert_eq!(&records[0][col("tags")], "mesh=64;note=a, \"quoted\" value");
+    assert_eq!(
+        &records[0][col("command")],
+        "python3 poisson.py --title 'two words'"
+    );
+    assert_eq!(&records[0][col("returncode")], "-15");
+    assert_eq!(&records[1][col("script")], "");
+    let wall: f64 = records[5][col("duration_seconds")].parse().expect("number");
+    assert_eq!(wall, 330.12);
+}
+
+#[test]
+fn merged_histories_read_as_one_ordered_by_start_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(fixture()).expect("fixture");
+    let (mut a, mut b) = (String::new(), String::new());
+    for (i, line) in text.lines().enumerate() {
+        let target = if i % 2 == 0 { &mut a } else { &mut b };
+        target.push_str(line);
+        target.push('\n');
+    }
+    let (pa, pb) = (
+        dir.path().join("host-a.jsonl"),
+        dir.path().join("host-b.jsonl"),
+    );
+    std::fs::write(&pa, a).expect("write");
+    std::fs::write(&pb, b).expect("write");
+    let fixture_path = fixture();
+    let single = ok(&[
+        "job-history",
+        "--history",
+        path_str(&fixture_path),
+        "--width",
+        "120",
+    ]);
+    let merged = ok(&[
+        "job-history",
+        "--history",
+        path_str(&pa),
+        "--history",
+        path_str(&pb),
+        "--width",
+        "120",
+    ]);
+    assert_eq!(merged, single);
+    let pattern = format!("{}/host-*.jsonl", dir.path().display());
+    assert_eq!(
+        ok(&["job-history", "--history", &pattern, "--width", "120"]),
+        single
+    );
+    // Limits apply to the merged order.
+    let two = ok(&[
+        "job-history",
+        "--history",
+        &pattern,
+        "-n",
+        "2",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(ids(&two), ["6a1c2222dddd", "6a1c1111cccc"]);
+    // A missing file beside existing ones is a warning, not an error.
+    let r = run(&[
+        "job-history",
+        "--history",
+        path_str(&pa),
+        "--history",
+        "/nonexistent/h.jsonl",
+    ]);
+    assert_eq!(r.code, Some(0));
+    assert!(
+        r.stderr.contains("no history at '/nonexistent/h.jsonl'"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn empty_or_missing_history_says_so_and_exits_0() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("none.jsonl");
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").expect("write");
+    for h in [&missing, &empty] {
+        let out = ok(&["job-history", "--history", path_str(h)]);
+        assert!(out.starts_with("no runs recorded yet"), "{out}");
+        assert!(out.contains(path_str(h)), "{out}");
+        let r = run(&["job-history", "--history", path_str(h), "--format", "json"]);
+        assert_eq!((r.code, r.stdout.as_str()), (Some(0), "[]\n"));
+        let out = ok(&["job-stats", "--history", path_str(h)]);
+        assert!(out.starts_with("no runs recorded yet"), "{out}");
+        let out = ok(&["job-details", "last", "--history", path_str(h)]);
+        assert!(out.starts_with("no runs recorded yet"), "{out}");
+    }
+    // The default path comes from PROFRUN_HISTORY.
+    let out = profrun()
+        .arg("job-history")
+        .env("PROFRUN_HISTORY", &missing)
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(path_str(&missing)));
+}
+
+#[test]
+fn unreadable_history_is_an_error_naming_the_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for cmd in ["job-history", "job-stats"] {
+        let r = run(&[cmd, "--history", path_str(dir.path())]);
+        assert_eq!(r.code, Some(1), "{cmd}");
+        assert!(
+            r.stderr
+                .starts_with("profrun: error: cannot read history '"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains(path_str(dir.path())), "{}", r.stderr);
+    }
+    let r = run(&["job-details", "last", "--history", path_str(dir.path())]);
+    assert_eq!(r.code, Some(1));
+}

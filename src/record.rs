@@ -4,9 +4,13 @@
 //! keep working; new fields name their unit. `docs/record-schema.md` documents
 //! every field.
 
+mod cgroup;
 mod detailed;
+mod gpu;
 
+pub use cgroup::*;
 pub use detailed::*;
+pub use gpu::*;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -12,8 +12,9 @@ use super::{EXIT_INTERNAL, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND};
 /// Extra set-up done in the child between fork and exec.
 #[derive(Debug, Default)]
 pub struct SpawnOptions {
-    /// An open `cgroup.procs` of the leaf the child must join before exec.
-    pub cgroup_procs: Option<OwnedFd>,
+    /// Open `cgroup.procs` files of the leaf the child must join before
+    /// exec: one per hierarchy (cgroup1 has one per controller mount).
+    pub cgroup_procs: Vec<OwnedFd>,
 }
 
 /// Why the command did not start, with the exit code profrun reports.
@@ -34,14 +35,18 @@ pub fn spawn(argv: &[String], options: SpawnOptions) -> Result<i32, SpawnError> 
     };
     let mut cmd = Command::new(program);
     cmd.args(args);
-    let cgroup_fd = options.cgroup_procs.as_ref().map(|fd| fd.as_raw_fd());
+    let cgroup_fds: Vec<i32> = options
+        .cgroup_procs
+        .iter()
+        .map(|fd| fd.as_raw_fd())
+        .collect();
     // SAFETY: the closure runs in the forked child before exec and calls only
     // async-signal-safe functions (sigprocmask, sigaction, write).
     unsafe {
         cmd.pre_exec(move || {
-            if let Some(fd) = cgroup_fd {
+            for &fd in &cgroup_fds {
                 // Failing to join the leaf must not stop the job; the
-                // parent notices from cgroup.procs and records it.
+                // parent notices (`CgroupLeaf::verify_member`) and records it.
                 let _ = libc::write(fd, b"0".as_ptr().cast(), 1);
             }
             reset_signal_state()

@@ -1,6 +1,8 @@
 //! OS readers. Each takes an injectable `/proc` root where it reads files, so
 //! its parser is tested on fixture files rather than on the live host.
 
+pub mod cgroup;
+pub mod gpu;
 pub mod host_info;
 pub mod io;
 pub mod rusage;

@@ -1,0 +1,375 @@
+//! Host figures over the run: CPU busy % (total, per core, iowait), memory
+//! in use, network and disk traffic, pressure stall time and load average,
+//! from consecutive host samples. The host is shared, so these describe the
+//! machine during the job, not the job itself.
+
+use super::sample::{CpuTimes, DeviceBytes, HostSample, PressureSample};
+use super::stats::{positive, rate_u64, round_to, Gauge, RateStats};
+use crate::record::{
+    DiskBytes, DiskStats, HostCpuStats, HostMemoryStats, InterfaceBytes, LoadAverageStats,
+    NetworkStats, PressureResourceStats, PressureStats, BYTES_PER_MB,
+};
+
+/// Busy share of the CPU time between two readings, in percent; `None` when
+/// no jiffy passed or a counter went backwards.
+pub fn busy_percent(previous: &CpuTimes, current: &CpuTimes) -> Option<f64> {
+    let total = current.total().checked_sub(previous.total())?;
+    let busy = current.busy().checked_sub(previous.busy())?;
+    (total > 0).then(|| (busy as f64 * 100.0 / total as f64).min(100.0))
+}
+
+fn iowait_percent(previous: &CpuTimes, current: &CpuTimes) -> Option<f64> {
+    let total = current.total().checked_sub(previous.total())?;
+    let iowait = current.iowait.checked_sub(previous.iowait)?;
+    (total > 0).then(|| iowait as f64 * 100.0 / total as f64)
+}
+
+/// Loopback carries no traffic off the machine.
+pub fn is_loopback(name: &str) -> bool {
+    name == "lo"
+}
+
+/// Per-device deltas between two readings (a counter that went backwards,
+/// e.g. a re-created interface, counts as zero).
+fn device_deltas(first: &[DeviceBytes], last: &[DeviceBytes]) -> Vec<DeviceBytes> {
+    last.iter()
+        .filter_map(|l| {
+            let f = first.iter().find(|f| f.name == l.name)?;
+            Some(DeviceBytes {
+                name: l.name.clone(),
+                in_bytes: l.in_bytes.saturating_sub(f.in_bytes),
+                out_bytes: l.out_bytes.saturating_sub(f.out_bytes),
+            })
+        })
+        .collect()
+}
+
+/// Total over devices, loopback left out.
+fn device_totals(devices: &[DeviceBytes], skip_loopback: bool) -> (u64, u64) {
+    devices
+        .iter()
+        .filter(|d| !(skip_loopback && is_loopback(&d.name)))
+        .fold((0, 0), |(i, o), d| (i + d.in_bytes, o + d.out_bytes))
+}
+
+#[derive(Debug, Clone, Default)]
+struct MaxRates {
+    in_per_second: f64,
+    out_per_second: f64,
+}
+
+impl MaxRates {
+    fn add(&mut self, prev: (u64, u64), cur: (u64, u64), dt: f64) {
+        if let Some(r) = rate_u64(prev.0, cur.0, dt) {
+            self.in_per_second = self.in_per_second.max(r);
+        }
+        if let Some(r) = rate_u64(prev.1, cur.1, dt) {
+            self.out_per_second = self.out_per_second.max(r);
+        }
+    }
+}
+
+/// Running host figures.
+#[derive(Debug, Clone, Default)]
+pub struct HostAccumulator {
+    first: Option<(f64, HostSample)>,
+    previous: Option<(f64, HostSample)>,
+    cpu: RateStats,
+    used: Gauge,
+    available: Gauge,
+    cached: Gauge,
+    swap_used: Gauge,
+    load_1m: Gauge,
+    net: MaxRates,
+    disk: MaxRates,
+    max_avg10: [f64; 3],
+}
+
+/// What one host sample adds to the time series.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct HostPoint {
+    pub cpu_percent: Option<f64>,
+    pub memory_used_bytes: u64,
+}
+
+impl HostAccumulator {
+    pub fn push(&mut self, t_seconds: f64, host: &HostSample) -> HostPoint {
+        let kb = |v: u64| v as f64 * 1024.0;
+        let mem = &host.memory;
+        self.used.add(kb(mem.used_kb()));
+        self.available.add(kb(mem.available_kb));
+        self.cached.add(kb(mem.cached_kb));
+        self.swap_used.add(kb(mem.swap_used_kb()));
+        if let Some(load) = host.load {
+            self.load_1m.add(load[0]);
+        }
+        let pressures = [host.pressure.cpu, host.pressure.memory, host.pressure.io];
+        for (max, p) in self.max_avg10.iter_mut().zip(pressures) {
+            if let Some(p) = p {
+                *max = max.max(p.some.avg10);
+            }
+        }
+        let mut cpu_percent = None;
+        if let Some((t_prev, prev)) = &self.previous {
+            let dt = t_seconds - t_prev;
+            cpu_percent = busy_percent(&prev.cpu, &host.cpu);
+            if let Some(p) = cpu_percent {
+                self.cpu.add(p, dt);
+            }
+            self.net.add(
+                device_totals(&prev.net, true),
+                device_totals(&host.net, true),
+                dt,
+            );
+            self.disk.add(
+                device_totals(&prev.disks, false),
+                device_totals(&host.disks, false),
+                dt,
+            );
+        }
+        if self.first.is_none() {
+            self.first = Some((t_seconds, host.clone()));
+        }
+        self.previous = Some((t_seconds, host.clone()));
+        HostPoint {
+            cpu_percent,
+            memory_used_bytes: kb(mem.used_kb()) as u64,
+        }
+    }
+
+    pub fn cpu(&self) -> Option<HostCpuStats> {
+        let ((_, first), (_, last)) = (self.first.as_ref()?, self.previous.as_ref()?);
+        let per_core = if first.per_core.len() == last.per_core.len() {
+            first
+                .per_core
+                .iter()
+                .zip(&last.per_core)
+                .map(|(f, l)| round_to(busy_percent(f, l).unwrap_or(0.0), 2))
+                .collect()
+        } else {
+            Vec::new() // CPUs came or went: no per-core comparison
+        };
+        Some(HostCpuStats {
+            mean_percent: round_to(self.cpu.mean()?, 2),
+            max_percent: round_to(self.cpu.max()?, 2),
+            min_percent: round_to(self.cpu.min()?, 2),
+            iowait_mean_percent: round_to(iowait_percent(&first.cpu, &last.cpu).unwrap_or(0.0), 2),
+            per_core_mean_percent: per_core,
+        })
+    }
+
+    pub fn memory(&self) -> Option<HostMemoryStats> {
+        let mb = |b: f64| round_to(b / BYTES_PER_MB, 3);
+        let (_, last) = self.previous.as_ref()?;
+        Some(HostMemoryStats {
+            mean_used_mb: mb(self.used.mean()?),
+            max_used_mb: mb(self.used.max()?),
+            min_used_mb: mb(self.used.min()?),
+            total_mb: mb(last.memory.total_kb as f64 * 1024.0),
+            min_available_mb: mb(self.available.min()?),
+            max_cached_mb: mb(self.cached.max()?),
+            max_swap_used_mb: mb(self.swap_used.max()?),
+        })
+    }
+
+    pub fn network(&self) -> Option<NetworkStats> {
+        let ((_, first), (_, last)) = (self.first.as_ref()?, self.previous.as_ref()?);
+        if last.net.is_empty() {
+            return None;
+        }
+        let deltas = device_deltas(&first.net, &last.net);
+        let (rx, tx) = device_totals(&deltas, true);
+        Some(NetworkStats {
+            rx_bytes: rx,
+            tx_bytes: tx,
+            max_rx_bytes_per_second: self.net.in_per_second.round(),
+            max_tx_bytes_per_second: self.net.out_per_second.round(),
+            interfaces: deltas
+                .into_iter()
+                .filter(|d| d.in_bytes + d.out_bytes > 0)
+                .map(|d| InterfaceBytes {
+                    name: d.name,
+                    rx_bytes: d.in_bytes,
+                    tx_bytes: d.out_bytes,
+                })
+                .collect(),
+        })
+    }
+
+    pub fn disk(&self) -> Option<DiskStats> {
+        let ((_, first), (_, last)) = (self.first.as_ref()?, self.previous.as_ref()?);
+        if last.disks.is_empty() {
+            return None;
+        }
+        let deltas = device_deltas(&first.disks, &last.disks);
+        let (read, write) = device_totals(&deltas, false);
+        Some(DiskStats {
+            read_bytes: read,
+            write_bytes: write,
+            max_read_bytes_per_second: self.disk.in_per_second.round(),
+            max_write_bytes_per_second: self.disk.out_per_second.round(),
+            devices: deltas
+                .into_iter()
+                .filter(|d| d.in_bytes + d.out_bytes > 0)
+                .map(|d| DiskBytes {
+                    name: d.name,
+                    read_bytes: d.in_bytes,
+                    write_bytes: d.out_bytes,
+                })
+                .collect(),
+        })
+    }
+
+    pub fn pressure(&self) -> Option<PressureStats> {
+        let ((t0, first), (t1, last)) = (self.first.as_ref()?, self.previous.as_ref()?);
+        let wall_us = (t1 - t0) * 1e6;
+        let one = |f: Option<PressureSample>, l: Option<PressureSample>, max_avg10: f64| {
+            let (f, l) = (f?, l?);
+            let share = |a: u64, b: u64| {
+                positive(wall_us)
+                    .then(|| round_to((b.saturating_sub(a) as f64 * 100.0 / wall_us).min(100.0), 2))
+            };
+            Some(PressureResourceStats {
+                some_percent: share(f.some.total_us, l.some.total_us).unwrap_or(0.0),
+                full_percent: match (f.full, l.full) {
+                    (Some(a), Some(b)) => share(a.total_us, b.total_us),
+                    _ => None,
+                },
+                max_some_avg10_percent: round_to(max_avg10, 2),
+            })
+        };
+        let stats = PressureStats {
+            cpu: one(first.pressure.cpu, last.pressure.cpu, self.max_avg10[0]),
+            memory: one(
+                first.pressure.memory,
+                last.pressure.memory,
+                self.max_avg10[1],
+            ),
+            io: one(first.pressure.io, last.pressure.io, self.max_avg10[2]),
+        };
+        (stats.cpu.is_some() || stats.memory.is_some() || stats.io.is_some()).then_some(stats)
+    }
+
+    pub fn load_average(&self) -> Option<LoadAverageStats> {
+        let (_, last) = self.previous.as_ref()?;
+        let load = last.load?;
+        Some(LoadAverageStats {
+            mean_1m: round_to(self.load_1m.mean()?, 2),
+            max_1m: round_to(self.load_1m.max()?, 2),
+            min_1m: round_to(self.load_1m.min()?, 2),
+            last_5m: load[1],
+            last_15m: load[2],
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::sample::{MemorySample, PressureLine, PressureSet};
+
+    fn cpu(busy: u64, idle: u64, iowait: u64) -> CpuTimes {
+        CpuTimes {
+            user: busy,
+            idle,
+            iowait,
+            ..Default::default()
+        }
+    }
+
+    fn dev(name: &str, i: u64, o: u64) -> DeviceBytes {
+        DeviceBytes {
+            name: name.to_string(),
+            in_bytes: i,
+            out_bytes: o,
+        }
+    }
+
+    fn host(busy: u64, idle: u64, used_mb: u64, net: u64, stall_us: u64) -> HostSample {
+        HostSample {
+            cpu: cpu(busy * 2, idle * 2, 0),
+            per_core: vec![cpu(busy, idle, 0), cpu(busy, idle, 0)],
+            memory: MemorySample {
+                total_kb: 4 << 20,
+                available_kb: (4 << 20) - used_mb * 1024,
+                ..Default::default()
+            },
+            net: vec![dev("lo", net * 10, net * 10), dev("eth0", net, 2 * net)],
+            disks: vec![dev("vda", net, net)],
+            pressure: PressureSet {
+                cpu: Some(PressureSample {
+                    some: PressureLine {
+                        avg10: stall_us as f64 / 1e5,
+                        total_us: stall_us,
+                    },
+                    full: None,
+                }),
+                memory: None,
+                io: None,
+            },
+            load: Some([busy as f64 / 100.0, 0.5, 0.25]),
+        }
+    }
+
+    #[test]
+    fn busy_percent_handles_idle_and_backwards_counters() {
+        assert_eq!(busy_percent(&cpu(0, 0, 0), &cpu(30, 60, 10)), Some(30.0));
+        assert_eq!(busy_percent(&cpu(30, 60, 10), &cpu(30, 60, 10)), None);
+        assert_eq!(busy_percent(&cpu(30, 60, 10), &cpu(20, 60, 10)), None);
+    }
+
+    #[test]
+    fn host_figures_over_three_samples() {
+        let mut acc = HostAccumulator::default();
+        let p0 = acc.push(0.0, &host(0, 0, 100, 0, 0));
+        assert_eq!(p0.cpu_percent, None);
+        assert_eq!(p0.memory_used_bytes, 100 * 1024 * 1024);
+        // 1 s: 25 % busy, 1000 B/s in on eth0; 1 s: 75 % busy.
+        let p1 = acc.push(1.0, &host(25, 75, 300, 1000, 100_000));
+        assert_eq!(p1.cpu_percent, Some(25.0));
+        acc.push(2.0, &host(100, 100, 200, 1500, 200_000));
+
+        let c = acc.cpu().expect("cpu");
+        assert_eq!(
+            (c.mean_percent, c.min_percent, c.max_percent),
+            (50.0, 25.0, 75.0)
+        );
+        assert_eq!(c.per_core_mean_percent, vec![50.0, 50.0]);
+        assert_eq!(c.iowait_mean_percent, 0.0);
+
+        let m = acc.memory().expect("memory");
+        assert_eq!(
+            (m.min_used_mb, m.mean_used_mb, m.max_used_mb),
+            (100.0, 200.0, 300.0)
+        );
+        assert_eq!(m.total_mb, 4096.0);
+
+        let n = acc.network().expect("network");
+        // Loopback moved 15 000 bytes each way and is not in the totals.
+        assert_eq!((n.rx_bytes, n.tx_bytes), (1500, 3000));
+        assert_eq!(n.max_rx_bytes_per_second, 1000.0);
+        assert_eq!(n.interfaces.len(), 2);
+
+        let d = acc.disk().expect("disk");
+        assert_eq!((d.read_bytes, d.write_bytes), (1500, 1500));
+
+        let p = acc.pressure().expect("pressure");
+        let cpu_p = p.cpu.expect("cpu pressure");
+        assert_eq!(cpu_p.some_percent, 10.0); // 0.2 s stalled over 2 s
+        assert_eq!(cpu_p.full_percent, None);
+        assert_eq!(cpu_p.max_some_avg10_percent, 2.0);
+        assert!(p.memory.is_none() && p.io.is_none());
+
+        let l = acc.load_average().expect("load");
+        assert_eq!((l.min_1m, l.max_1m, l.last_5m), (0.0, 1.0, 0.5));
+    }
+
+    #[test]
+    fn a_single_sample_has_memory_but_no_rates() {
+        let mut acc = HostAccumulator::default();
+        acc.push(0.0, &host(10, 10, 100, 0, 0));
+        assert!(acc.cpu().is_none());
+        assert!(acc.memory().is_some());
+        assert_eq!(acc.network().map(|n| n.rx_bytes), Some(0));
+    }
+}

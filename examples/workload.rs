@@ -11,6 +11,7 @@
 //! workload write MB PATH             write MB MiB to PATH with fsync
 //! workload daemon MS PIDFILE         double-fork a daemon burning MS ms, exit at once
 //! workload tree N MS                 N idle children sleeping MS ms (N+1 processes)
+//! workload swarm N PAR               N short-lived `true` children, PAR at a time
 //! workload sleep MS | exit CODE | kill-self SIGNAL
 //! workload trap-term                 exit 0 on SIGTERM (sleeps up to 60 s)
 //! ```
@@ -160,6 +161,19 @@ fn main() {
                 })
                 .collect();
             for mut k in kids {
+                k.wait().expect("wait child");
+            }
+        }
+        "swarm" => {
+            let (n, par) = (arg(&args, 1, 1000), arg(&args, 2, 8).max(1));
+            let mut running: Vec<Child> = Vec::new();
+            for _ in 0..n {
+                if running.len() as u64 >= par {
+                    running.remove(0).wait().expect("wait child");
+                }
+                running.push(Command::new("true").spawn().expect("spawn true"));
+            }
+            for mut k in running {
                 k.wait().expect("wait child");
             }
         }

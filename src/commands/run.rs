@@ -123,9 +123,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     record.exit_code = exit::shell_code(child_exit);
     if args.self_stats {
         let me = probe::rusage::own();
+        // VmHWM, not ru_maxrss: after a vfork-style spawn (posix_spawn, as
+        // Python and Rust use) the kernel folds the PARENT's RSS at that
+        // moment into our ru_maxrss; VmHWM starts afresh at exec.
+        let hwm_kb = std::fs::read(proc.path("self/status"))
+            .map(|text| probe::process::parse_status(&text).vm_hwm_kb)
+            .unwrap_or(0);
         record.profrun_self = Some(SelfStats {
             cpu_seconds: me.user_seconds + me.system_seconds,
-            peak_rss_kb: me.max_rss_kb,
+            peak_rss_kb: if hwm_kb > 0 { hwm_kb } else { me.max_rss_kb },
         });
     }
     save_and_report(&args, &record);

@@ -100,7 +100,7 @@ where
             let mut delay = 0.0f64;
             let profile = probes.map(|mut probes| {
                 let mut run = Run::new(&config);
-                run.sample(&mut probes);
+                run.sample(&mut probes, true);
                 let ticker = tick(config.interval);
                 loop {
                     select! {
@@ -109,13 +109,13 @@ where
                             if let Ok(due) = due {
                                 delay = delay.max(due.elapsed().as_secs_f64());
                             }
-                            if !run.sample(&mut probes) {
+                            if !run.sample(&mut probes, false) {
                                 break; // /proc went away: keep what we have
                             }
                         }
                     }
                 }
-                run.sample(&mut probes); // the final reading, after the reap
+                run.sample(&mut probes, true); // the final reading, after the reap
                 run.profiler
             });
             SamplerOutput {
@@ -171,8 +171,9 @@ impl Run {
         }
     }
 
-    /// Take and fold one sample; false when the tree can no longer be read.
-    fn sample(&mut self, probes: &mut Probes) -> bool {
+    /// Take and fold one sample (`fresh`: re-read even slow-moving host
+    /// figures); false when the tree can no longer be read.
+    fn sample(&mut self, probes: &mut Probes, fresh: bool) -> bool {
         let s = &mut self.sample;
         s.t_seconds = self.started.elapsed().as_secs_f64();
         // Reaped CPU first, then the walk: a child reaped in between is
@@ -181,7 +182,8 @@ impl Run {
         if probes.tree.sample(s.t_seconds, &mut s.tree).is_err() {
             return false;
         }
-        s.host = probes.host.as_mut().and_then(|h| h.sample());
+        let t = s.t_seconds;
+        s.host = probes.host.as_mut().and_then(|h| h.sample(t, fresh));
         self.profiler.push(s);
         true
     }

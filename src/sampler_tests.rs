@@ -111,15 +111,18 @@ fn no_proc_means_no_profile_with_the_reason() {
 
 #[test]
 fn samples_the_real_proc_and_reports_its_own_reads() {
-    let mut child = std::process::Command::new("sleep")
-        .arg("5")
+    // Rooted at a single-threaded shell that forks `sleep`.
+    let mut shell = std::process::Command::new("sh")
+        .args(["-c", "sleep 5; exit 0"])
         .spawn()
-        .expect("spawn sleep");
-    let sampler = start(config(Duration::from_millis(20)));
-    std::thread::sleep(Duration::from_millis(100));
+        .expect("spawn sh");
+    let mut c = config(Duration::from_millis(20));
+    c.root_pid = shell.id() as i32;
+    let sampler = start(c);
+    std::thread::sleep(Duration::from_millis(150));
     let out = sampler.stop();
-    let _ = child.kill();
-    let _ = child.wait();
+    let _ = shell.kill();
+    let _ = shell.wait();
     let d = finish(&out.profile.expect("profile"));
     assert!(d.samples_collected >= 2);
     assert!(d.processes.expect("counts").total_seen >= 1);

@@ -176,7 +176,14 @@ pub fn parse_pressure(text: &[u8]) -> Option<PressureSample> {
     Some(PressureSample { some: some?, full })
 }
 
-/// The real host probe: every file opened once, then re-read each tick.
+/// The kernel recomputes the PSI averages every 2 s (`PSI_FREQ`): reading
+/// them more often returns the same figures.
+pub const PRESSURE_EVERY_SECONDS: f64 = 2.0;
+/// ... and the load average every 5 s (`LOAD_FREQ`).
+pub const LOAD_EVERY_SECONDS: f64 = 5.0;
+
+/// The real host probe: every file opened once, then re-read each tick
+/// (pressure and load average only as often as the kernel updates them).
 #[derive(Debug)]
 pub struct ProcHostProbe {
     stat: Option<ProcFile>,
@@ -186,6 +193,8 @@ pub struct ProcHostProbe {
     loadavg: Option<ProcFile>,
     pressure: [Option<ProcFile>; 3],
     buf: Vec<u8>,
+    last_pressure: Option<PressureSet>,
+    last_load: Option<(f64, Option<[f64; 3]>)>,
 }
 
 impl ProcHostProbe {
@@ -203,6 +212,8 @@ impl ProcHostProbe {
                 open("pressure/io"),
             ],
             buf: Vec::with_capacity(4096),
+            last_pressure: None,
+            last_load: None,
         }
     }
 
@@ -231,10 +242,32 @@ enum Which {
 }
 
 impl HostProbe for ProcHostProbe {
-    fn sample(&mut self) -> Option<HostSample> {
+    fn sample(&mut self, now_seconds: f64, fresh: bool) -> Option<HostSample> {
         // CPU and memory are the host's core figures: without them, no sample.
         let (cpu, per_core) = self.read(Which::Stat, parse_stat)?;
         let memory = self.read(Which::Meminfo, parse_meminfo)?;
+        let due = |at: f64, every: f64| fresh || now_seconds - at >= every;
+        let pressure = match self.last_pressure {
+            Some(p) if !due(p.read_at_seconds, PRESSURE_EVERY_SECONDS) => p,
+            _ => {
+                let p = PressureSet {
+                    cpu: self.read(Which::Pressure(0), parse_pressure),
+                    memory: self.read(Which::Pressure(1), parse_pressure),
+                    io: self.read(Which::Pressure(2), parse_pressure),
+                    read_at_seconds: now_seconds,
+                };
+                self.last_pressure = Some(p);
+                p
+            }
+        };
+        let load = match self.last_load {
+            Some((at, load)) if !due(at, LOAD_EVERY_SECONDS) => load,
+            _ => {
+                let load = self.read(Which::Loadavg, parse_loadavg);
+                self.last_load = Some((now_seconds, load));
+                load
+            }
+        };
         Some(HostSample {
             cpu,
             per_core,
@@ -245,12 +278,8 @@ impl HostProbe for ProcHostProbe {
             disks: self
                 .read(Which::Diskstats, |b| Some(parse_diskstats(b)))
                 .unwrap_or_default(),
-            pressure: PressureSet {
-                cpu: self.read(Which::Pressure(0), parse_pressure),
-                memory: self.read(Which::Pressure(1), parse_pressure),
-                io: self.read(Which::Pressure(2), parse_pressure),
-            },
-            load: self.read(Which::Loadavg, parse_loadavg),
+            pressure,
+            load,
         })
     }
 }

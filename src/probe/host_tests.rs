@@ -107,7 +107,7 @@ fn parses_load_and_pressure() {
 #[test]
 fn probe_reads_a_fixture_root() {
     let mut probe = ProcHostProbe::new(&ProcRoot(FIXTURES.into()));
-    let h = probe.sample().expect("host sample");
+    let h = probe.sample(0.0, true).expect("host sample");
     assert_eq!(h.per_core.len(), 2);
     assert_eq!(h.memory.total_kb, 24_683_776);
     assert_eq!(h.net.len(), 4);
@@ -123,9 +123,40 @@ fn probe_without_pressure_or_net_still_samples() {
         std::fs::copy(format!("{FIXTURES}/{f}"), dir.path().join(f)).expect("copy");
     }
     let mut probe = ProcHostProbe::new(&ProcRoot(dir.path().into()));
-    let h = probe.sample().expect("host sample");
+    let h = probe.sample(0.0, true).expect("host sample");
     assert!(h.net.is_empty() && h.disks.is_empty() && h.load.is_none());
     assert_eq!(h.pressure.cpu, None);
     let mut none = ProcHostProbe::new(&ProcRoot("/nonexistent-proc".into()));
-    assert_eq!(none.sample(), None);
+    assert_eq!(none.sample(0.0, true), None);
+}
+
+#[test]
+fn pressure_and_load_are_reread_only_as_often_as_the_kernel_updates_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in ["stat", "meminfo", "loadavg"] {
+        std::fs::copy(format!("{FIXTURES}/{f}"), dir.path().join(f)).expect("copy");
+    }
+    std::fs::create_dir(dir.path().join("pressure")).expect("mkdir");
+    let psi = dir.path().join("pressure/cpu");
+    let write_psi = |total: u64| {
+        let text = format!("some avg10=1.00 avg60=0.00 avg300=0.00 total={total}\n");
+        std::fs::write(&psi, text).expect("write");
+    };
+    write_psi(100);
+    let mut probe = ProcHostProbe::new(&ProcRoot(dir.path().into()));
+    let first = probe.sample(0.0, true).expect("sample");
+    write_psi(200);
+    std::fs::write(dir.path().join("loadavg"), "9.00 8.00 7.00 1/1 1\n").expect("write");
+    let early = probe.sample(1.0, false).expect("sample");
+    assert_eq!(
+        early.pressure, first.pressure,
+        "within 2 s: the last reading"
+    );
+    assert_eq!(early.load, first.load);
+    let due = probe.sample(2.0, false).expect("sample");
+    assert_eq!(due.pressure.cpu.map(|p| p.some.total_us), Some(200));
+    assert_eq!(due.pressure.read_at_seconds, 2.0);
+    assert_eq!(due.load, first.load, "load is re-read after 5 s");
+    let fresh = probe.sample(2.5, true).expect("sample");
+    assert_eq!(fresh.load, Some([9.0, 8.0, 7.0]));
 }

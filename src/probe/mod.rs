@@ -24,8 +24,11 @@ pub trait TreeProbe {
 
 /// Reads the host-wide files.
 pub trait HostProbe {
-    /// `None` when the host's figures cannot be read.
-    fn sample(&mut self) -> Option<HostSample>;
+    /// The host now (`now_seconds`: monotonic time since the job's start).
+    /// Slow-moving figures may come from a recent earlier read unless
+    /// `fresh` (the first and final samples). `None` when the host's
+    /// figures cannot be read.
+    fn sample(&mut self, now_seconds: f64, fresh: bool) -> Option<HostSample>;
 }
 
 /// Where `/proc` is mounted (the real one unless a test points elsewhere).

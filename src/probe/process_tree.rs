@@ -1,7 +1,10 @@
 //! The job's process tree, read at each tick. Discovery walks
-//! `task/<tid>/children` from profrun's own pid over every thread (an orphan
-//! may be reparented to any thread), so the cost follows the tree, not the
-//! host. Each process is identified by `(pid, starttime)` and keeps its
+//! `task/<tid>/children` from profrun's own pid down, over every thread of
+//! each process (a child belongs to the thread that forked it), so the cost
+//! follows the tree, not the host. For profrun itself only the main thread
+//! is read: its other threads never fork, and the kernel reparents orphans
+//! to the subreaper's first live thread (`find_alive_thread`), which is the
+//! main thread for as long as profrun runs. Each process is identified by `(pid, starttime)` and keeps its
 //! `stat`, `status`, `io` and `children` files open between ticks.
 //!
 //! Cheap by design: `stat` is read every tick; `status` and `io` only when
@@ -108,6 +111,7 @@ struct Ctx<'a> {
     clk_tck: f64,
     page_size: u64,
     pss_every_seconds: Option<f64>,
+    full_reads: bool,
 }
 
 /// FNV-1a: a cheap fingerprint of the `stat` text.
@@ -121,10 +125,8 @@ fn fingerprint(bytes: &[u8]) -> u64 {
 #[derive(Debug)]
 pub struct ProcTreeProbe {
     proc: ProcRoot,
-    root_pid: i32,
-    root_stat: ProcFile,
+    root_children: ProcFile,
     root_io: Option<ProcFile>,
-    root_tasks: Tasks,
     tracked: HashMap<i32, Tracked>,
     stack: Vec<i32>,
     buf: Vec<u8>,
@@ -132,26 +134,27 @@ pub struct ProcTreeProbe {
     clk_tck: f64,
     page_size: u64,
     pss_every_seconds: Option<f64>,
+    full_reads: bool,
 }
 
 impl ProcTreeProbe {
-    /// Follow the descendants of `root_pid` (profrun itself). Fails when the
-    /// root's `stat` cannot be opened: /proc is missing or hidden.
+    /// Follow the descendants of `root_pid` (profrun itself, or a process
+    /// whose other threads never fork). Fails when the root's `children`
+    /// file cannot be opened: /proc is missing or hidden, or the kernel
+    /// lacks `CONFIG_PROC_CHILDREN`.
     pub fn new(proc: ProcRoot, root_pid: i32) -> io::Result<ProcTreeProbe> {
-        let stat_path = proc.path(&format!("{root_pid}/stat"));
-        let root_stat = ProcFile::open(stat_path.clone()).map_err(|err| {
+        let path = proc.path(&format!("{root_pid}/task/{root_pid}/children"));
+        let root_children = ProcFile::open(path.clone()).map_err(|err| {
             io::Error::new(
                 err.kind(),
-                format!("cannot read '{}': {err}", stat_path.display()),
+                format!("cannot read '{}': {err}", path.display()),
             )
         })?;
         let root_io = ProcFile::open(proc.path(&format!("{root_pid}/io"))).ok();
         Ok(ProcTreeProbe {
             proc,
-            root_pid,
-            root_stat,
+            root_children,
             root_io,
-            root_tasks: Tasks::default(),
             tracked: HashMap::new(),
             stack: Vec::new(),
             buf: Vec::with_capacity(4096),
@@ -159,6 +162,7 @@ impl ProcTreeProbe {
             clk_tck: clock_ticks_per_second(),
             page_size: page_size(),
             pss_every_seconds: None,
+            full_reads: false,
         })
     }
 
@@ -166,6 +170,13 @@ impl ProcTreeProbe {
     /// per process (it walks the whole memory map).
     pub fn with_pss(mut self, every_seconds: f64) -> ProcTreeProbe {
         self.pss_every_seconds = Some(every_seconds);
+        self
+    }
+
+    /// Re-read `status` and `io` every tick even when `stat` did not change:
+    /// the cost of a tree whose every process is busy (benchmarks).
+    pub fn with_full_reads(mut self) -> ProcTreeProbe {
+        self.full_reads = true;
         self
     }
 
@@ -193,6 +204,7 @@ impl TreeProbe for ProcTreeProbe {
             clk_tck: self.clk_tck,
             page_size: self.page_size,
             pss_every_seconds: self.pss_every_seconds,
+            full_reads: self.full_reads,
         };
         let buf = &mut self.buf;
         // Before the walk, like RUSAGE_CHILDREN: a child reaped during the
@@ -201,11 +213,13 @@ impl TreeProbe for ProcTreeProbe {
             Some(f) if f.read_into(buf).is_ok() => parse_io(buf),
             _ => IoSample::default(),
         };
-        self.root_stat.read_into(buf)?;
-        let threads = parse_stat(buf).map_or(1, |s| s.num_threads);
         self.stack.clear();
-        self.root_tasks
-            .collect(&ctx, self.root_pid, threads, buf, &mut self.stack);
+        match self.root_children.read_into(buf) {
+            Ok(()) => parse_children(buf, &mut self.stack),
+            // An empty file: no children right now.
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err),
+        }
         // Depth-first, parents read before their children.
         while let Some(pid) = self.stack.pop() {
             if self
@@ -278,7 +292,7 @@ fn read_process(
     let t = tracked.get_mut(&pid)?;
     t.seen_at_tick = ctx.tick;
     let hash = fingerprint(buf);
-    if hash != t.stat_hash {
+    if hash != t.stat_hash || ctx.full_reads {
         t.stat_hash = hash;
         if let Some(comm) = stat_comm(buf).filter(|c| *c != &*t.name) {
             t.name = Arc::from(comm); // exec'd since first seen

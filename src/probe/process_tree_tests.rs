@@ -132,12 +132,7 @@ fn reads_every_field_of_each_process() {
 #[test]
 fn walks_grandchildren_and_every_thread() {
     let f = FakeProc::new();
-    f.children(ROOT, ROOT, &[200]);
-    f.children(ROOT, 101, &[300]); // an orphan reparented to another thread
-    write(
-        &f.dir(ROOT).join("stat"),
-        &stat_line(ROOT, "profrun", 'S', 0, 2, 1, 1),
-    );
+    f.children(ROOT, ROOT, &[200, 300]); // 300: an orphan, reparented
     f.process(200, "mpirun", 1, 2, 10, 1);
     f.children(200, 200, &[]);
     f.children(200, 201, &[210, 211]); // forked from a second thread
@@ -251,23 +246,32 @@ fn pss_is_read_at_most_once_per_period() {
 fn a_missing_proc_is_an_error_with_the_path() {
     let err = ProcTreeProbe::new(ProcRoot("/nonexistent-proc".into()), 1).expect_err("no proc");
     assert!(
-        err.to_string().contains("'/nonexistent-proc/1/stat'"),
+        err.to_string()
+            .contains("'/nonexistent-proc/1/task/1/children'"),
         "{err}"
     );
 }
 
 #[test]
-fn follows_the_live_tree_of_this_test() {
-    let mut child = std::process::Command::new("sleep")
-        .arg("5")
+fn follows_a_live_tree() {
+    // A single-threaded shell that forks `sleep` (the test harness itself
+    // forks from worker threads, which the root walk does not read).
+    let mut shell = std::process::Command::new("sh")
+        .args(["-c", "sleep 5; exit 0"])
         .spawn()
-        .expect("spawn sleep");
-    let mut probe =
-        ProcTreeProbe::new(ProcRoot::default(), std::process::id() as i32).expect("proc");
-    let s = sample(&mut probe, 0.0);
-    let found = s.processes.iter().find(|r| r.pid == child.id() as i32);
-    let _ = child.kill();
-    let _ = child.wait();
+        .expect("spawn sh");
+    let mut probe = ProcTreeProbe::new(ProcRoot::default(), shell.id() as i32).expect("proc");
+    let mut found = None;
+    for _ in 0..100 {
+        found = sample(&mut probe, 0.0).processes.into_iter().next();
+        if found.as_ref().is_some_and(|r| &*r.name == "sleep") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let _ = shell.kill();
+    let _ = shell.wait();
     let r = found.expect("the sleep child is in the tree");
     assert!(r.rss_bytes > 0 && r.threads == 1, "{r:?}");
+    assert_eq!(&*r.name, "sleep");
 }

@@ -221,8 +221,8 @@ impl HostAccumulator {
     }
 
     pub fn pressure(&self) -> Option<PressureStats> {
-        let ((t0, first), (t1, last)) = (self.first.as_ref()?, self.previous.as_ref()?);
-        let wall_us = (t1 - t0) * 1e6;
+        let ((_, first), (_, last)) = (self.first.as_ref()?, self.previous.as_ref()?);
+        let wall_us = (last.pressure.read_at_seconds - first.pressure.read_at_seconds) * 1e6;
         let one = |f: Option<PressureSample>, l: Option<PressureSample>, max_avg10: f64| {
             let (f, l) = (f?, l?);
             let share = |a: u64, b: u64| {
@@ -306,6 +306,7 @@ mod tests {
                 }),
                 memory: None,
                 io: None,
+                read_at_seconds: stall_us as f64 / 100_000.0,
             },
             load: Some([busy as f64 / 100.0, 0.5, 0.25]),
         }

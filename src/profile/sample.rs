@@ -175,6 +175,10 @@ pub struct PressureSet {
     pub cpu: Option<PressureSample>,
     pub memory: Option<PressureSample>,
     pub io: Option<PressureSample>,
+    /// When they were read (seconds since the job's start): the kernel
+    /// updates their averages only every 2 s, so they are not re-read on
+    /// every tick.
+    pub read_at_seconds: f64,
 }
 
 /// The host at one instant.

@@ -12,6 +12,7 @@
 //! workload daemon MS PIDFILE         double-fork a daemon burning MS ms, exit at once
 //! workload tree N MS                 N idle children sleeping MS ms (N+1 processes)
 //! workload swarm N PAR               N short-lived `true` children, PAR at a time
+//! workload idle-threads N MS         N threads sleeping MS ms (N+1 threads)
 //! workload sleep MS | exit CODE | kill-self SIGNAL
 //! workload trap-term                 exit 0 on SIGTERM (sleeps up to 60 s)
 //! ```
@@ -175,6 +176,15 @@ fn main() {
             }
             for mut k in running {
                 k.wait().expect("wait child");
+            }
+        }
+        "idle-threads" => {
+            let (n, ms) = (arg(&args, 1, 32), arg(&args, 2, 1000));
+            let handles: Vec<_> = (0..n)
+                .map(|_| std::thread::spawn(move || sleep_ms(ms)))
+                .collect();
+            for h in handles {
+                h.join().expect("join thread");
             }
         }
         "sleep" => sleep_ms(arg(&args, 1, 1000)),

@@ -6,7 +6,8 @@
 use super::procfile::ProcFile;
 use super::{HostProbe, ProcRoot};
 use crate::profile::sample::{
-    CpuTimes, DeviceBytes, HostSample, MemorySample, PressureLine, PressureSample, PressureSet,
+    CpuTimes, DeviceBytes, DevicesSample, HostSample, MemorySample, PressureLine, PressureSample,
+    PressureSet,
 };
 
 fn fields(line: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -15,7 +16,7 @@ fn fields(line: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 fn num(field: &[u8]) -> Option<u64> {
-    std::str::from_utf8(field).ok()?.parse().ok()
+    super::process::parse_u64(field)
 }
 
 fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -76,7 +77,10 @@ pub fn parse_meminfo(text: &[u8]) -> Option<MemorySample> {
             b"Buffers" => m.buffers_kb = value,
             b"Cached" => m.cached_kb = value,
             b"SwapTotal" => m.swap_total_kb = value,
-            b"SwapFree" => m.swap_free_kb = value,
+            b"SwapFree" => {
+                m.swap_free_kb = value;
+                break; // the last key needed (meminfo keeps its order)
+            }
             _ => {}
         }
     }
@@ -89,11 +93,13 @@ pub fn parse_net_dev(text: &[u8]) -> Vec<DeviceBytes> {
         .filter_map(|line| {
             let colon = line.iter().position(|&b| b == b':')?;
             let name = std::str::from_utf8(&line[..colon]).ok()?.trim();
-            let v: Vec<u64> = fields(&line[colon + 1..]).filter_map(num).collect();
+            let mut v = fields(&line[colon + 1..]);
+            let in_bytes = num(v.next()?)?;
+            let out_bytes = num(v.nth(7)?)?;
             Some(DeviceBytes {
                 name: name.to_string(),
-                in_bytes: *v.first()?,
-                out_bytes: *v.get(8)?,
+                in_bytes,
+                out_bytes,
             })
         })
         .collect()
@@ -129,9 +135,11 @@ fn is_partition_of(name: &str, disk: &str) -> bool {
 pub fn parse_diskstats(text: &[u8]) -> Vec<DeviceBytes> {
     let all: Vec<(String, u64, u64)> = lines(text)
         .filter_map(|line| {
-            let f: Vec<&[u8]> = fields(line).collect();
-            let name = std::str::from_utf8(f.get(2)?).ok()?.to_string();
-            Some((name, num(f.get(5)?)? * 512, num(f.get(9)?)? * 512))
+            let mut f = fields(line).skip(2);
+            let name = std::str::from_utf8(f.next()?).ok()?.to_string();
+            let read = num(f.nth(2)?)?;
+            let written = num(f.nth(3)?)?;
+            Some((name, read * 512, written * 512))
         })
         .collect();
     all.iter()
@@ -181,9 +189,13 @@ pub fn parse_pressure(text: &[u8]) -> Option<PressureSample> {
 pub const PRESSURE_EVERY_SECONDS: f64 = 2.0;
 /// ... and the load average every 5 s (`LOAD_FREQ`).
 pub const LOAD_EVERY_SECONDS: f64 = 5.0;
+/// Network and disk counters feed run totals and peak rates only; the
+/// files are among the dearest to read (the kernel sums per-CPU counters of
+/// every device), so every 2 s is enough.
+pub const DEVICES_EVERY_SECONDS: f64 = 2.0;
 
-/// The real host probe: every file opened once, then re-read each tick
-/// (pressure and load average only as often as the kernel updates them).
+/// The real host probe: every file opened once, then re-read with `pread`:
+/// CPU and memory at each tick, the slow-moving parts as often as above.
 #[derive(Debug)]
 pub struct ProcHostProbe {
     stat: Option<ProcFile>,
@@ -193,8 +205,8 @@ pub struct ProcHostProbe {
     loadavg: Option<ProcFile>,
     pressure: [Option<ProcFile>; 3],
     buf: Vec<u8>,
-    last_pressure: Option<PressureSet>,
-    last_load: Option<(f64, Option<[f64; 3]>)>,
+    /// When each slow part was last read: devices, pressure, load.
+    read_at: [Option<f64>; 3],
 }
 
 impl ProcHostProbe {
@@ -212,9 +224,17 @@ impl ProcHostProbe {
                 open("pressure/io"),
             ],
             buf: Vec::with_capacity(4096),
-            last_pressure: None,
-            last_load: None,
+            read_at: [None; 3],
         }
+    }
+
+    /// Whether slow part `i` is due at `now`, and if so mark it read.
+    fn due(&mut self, i: usize, every: f64, now: f64, fresh: bool) -> bool {
+        let due = fresh || self.read_at[i].map_or(true, |at| now - at >= every);
+        if due {
+            self.read_at[i] = Some(now);
+        }
+        due
     }
 
     fn read<T>(&mut self, file: Which, parse: impl Fn(&[u8]) -> Option<T>) -> Option<T> {
@@ -246,38 +266,35 @@ impl HostProbe for ProcHostProbe {
         // CPU and memory are the host's core figures: without them, no sample.
         let (cpu, per_core) = self.read(Which::Stat, parse_stat)?;
         let memory = self.read(Which::Meminfo, parse_meminfo)?;
-        let due = |at: f64, every: f64| fresh || now_seconds - at >= every;
-        let pressure = match self.last_pressure {
-            Some(p) if !due(p.read_at_seconds, PRESSURE_EVERY_SECONDS) => p,
-            _ => {
-                let p = PressureSet {
-                    cpu: self.read(Which::Pressure(0), parse_pressure),
-                    memory: self.read(Which::Pressure(1), parse_pressure),
-                    io: self.read(Which::Pressure(2), parse_pressure),
-                    read_at_seconds: now_seconds,
-                };
-                self.last_pressure = Some(p);
-                p
-            }
-        };
-        let load = match self.last_load {
-            Some((at, load)) if !due(at, LOAD_EVERY_SECONDS) => load,
-            _ => {
-                let load = self.read(Which::Loadavg, parse_loadavg);
-                self.last_load = Some((now_seconds, load));
-                load
-            }
+        let devices = self
+            .due(0, DEVICES_EVERY_SECONDS, now_seconds, fresh)
+            .then(|| DevicesSample {
+                net: self
+                    .read(Which::NetDev, |b| Some(parse_net_dev(b)))
+                    .unwrap_or_default(),
+                disks: self
+                    .read(Which::Diskstats, |b| Some(parse_diskstats(b)))
+                    .unwrap_or_default(),
+                read_at_seconds: now_seconds,
+            });
+        let pressure = self
+            .due(1, PRESSURE_EVERY_SECONDS, now_seconds, fresh)
+            .then(|| PressureSet {
+                cpu: self.read(Which::Pressure(0), parse_pressure),
+                memory: self.read(Which::Pressure(1), parse_pressure),
+                io: self.read(Which::Pressure(2), parse_pressure),
+                read_at_seconds: now_seconds,
+            });
+        let load = if self.due(2, LOAD_EVERY_SECONDS, now_seconds, fresh) {
+            self.read(Which::Loadavg, parse_loadavg)
+        } else {
+            None
         };
         Some(HostSample {
             cpu,
             per_core,
             memory,
-            net: self
-                .read(Which::NetDev, |b| Some(parse_net_dev(b)))
-                .unwrap_or_default(),
-            disks: self
-                .read(Which::Diskstats, |b| Some(parse_diskstats(b)))
-                .unwrap_or_default(),
+            devices,
             pressure,
             load,
         })

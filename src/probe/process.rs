@@ -30,7 +30,8 @@ pub fn stat_comm(stat: &[u8]) -> Option<&str> {
     std::str::from_utf8(stat.get(open + 1..close)?).ok()
 }
 
-fn parse_u64(field: &[u8]) -> Option<u64> {
+/// An unsigned decimal field (no sign, no spaces).
+pub fn parse_u64(field: &[u8]) -> Option<u64> {
     if field.is_empty() {
         return None;
     }

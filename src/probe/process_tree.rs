@@ -95,8 +95,10 @@ struct Tracked {
     io: Option<ProcFile>,
     smaps: Option<ProcFile>,
     tasks: Tasks,
-    stat_hash: u64,
-    status_fields: StatusFields,
+    /// The `stat` text of the last tick: when it has not changed, nothing
+    /// else has, and the last reading is reused as it is.
+    last_stat: Vec<u8>,
+    reading: Option<ProcessReading>,
     io_fields: IoSample,
     pss_kb: Option<u64>,
     pss_read_at: Option<f64>,
@@ -112,13 +114,6 @@ struct Ctx<'a> {
     page_size: u64,
     pss_every_seconds: Option<f64>,
     full_reads: bool,
-}
-
-/// FNV-1a: a cheap fingerprint of the `stat` text.
-fn fingerprint(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// The real tree probe over a `/proc` root.
@@ -251,69 +246,53 @@ fn read_process(
     pid: i32,
     buf: &mut Vec<u8>,
 ) -> Option<ProcessReading> {
-    let mut stat = None;
+    let mut known = false;
     if let Some(t) = tracked.get(&pid) {
         // The descriptor pins the process it was opened for: ESRCH once that
         // one was reaped, even when the pid was reused since.
-        if t.stat.read_into(buf).is_ok() {
-            stat = parse_stat(buf).filter(|s| s.starttime == t.starttime);
-        }
-        if stat.is_none() {
+        known = t.stat.read_into(buf).is_ok()
+            && (buf.as_slice() == t.last_stat.as_slice()
+                || parse_stat(buf).is_some_and(|s| s.starttime == t.starttime));
+        if !known {
             tracked.remove(&pid);
         }
     }
-    if stat.is_none() {
+    if !known {
         let file = ProcFile::open(ctx.proc.path(&format!("{pid}/stat"))).ok()?;
         file.read_into(buf).ok()?;
         let s = parse_stat(buf)?;
-        let name: Arc<str> = Arc::from(stat_comm(buf).unwrap_or("?"));
         let open = |rel: &str| ProcFile::open(ctx.proc.path(&format!("{pid}/{rel}"))).ok();
         tracked.insert(
             pid,
             Tracked {
                 starttime: s.starttime,
-                name,
+                name: Arc::from(stat_comm(buf).unwrap_or("?")),
                 stat: file,
                 status: open("status"),
                 io: open("io"),
                 smaps: None,
                 tasks: Tasks::default(),
-                stat_hash: !fingerprint(buf), // forces the first full read
-                status_fields: StatusFields::default(),
+                last_stat: Vec::new(),
+                reading: None,
                 io_fields: IoSample::default(),
                 pss_kb: None,
                 pss_read_at: None,
                 seen_at_tick: 0,
             },
         );
-        stat = Some(s);
     }
-    let s = stat?;
     let t = tracked.get_mut(&pid)?;
     t.seen_at_tick = ctx.tick;
-    let hash = fingerprint(buf);
-    if hash != t.stat_hash || ctx.full_reads {
-        t.stat_hash = hash;
-        if let Some(comm) = stat_comm(buf).filter(|c| *c != &*t.name) {
-            t.name = Arc::from(comm); // exec'd since first seen
-        }
-        if let Some(f) = &t.status {
-            if f.read_into(buf).is_ok() {
-                t.status_fields = parse_status(buf);
-            }
-        }
-        // Unreadable io (setuid program, zombie): keep the last values.
-        if let Some(f) = &t.io {
-            if f.read_into(buf).is_ok() {
-                t.io_fields = parse_io(buf);
-            }
-        }
-    }
+    let unchanged = !ctx.full_reads && buf.as_slice() == t.last_stat.as_slice();
+    let mut reading = match t.reading.take() {
+        Some(r) if unchanged => r,
+        _ => fresh_reading(ctx, t, pid, buf)?,
+    };
     if let Some(every) = ctx.pss_every_seconds {
         let due = t
             .pss_read_at
             .map_or(true, |at| ctx.now_seconds - at >= every);
-        if due && s.state != b'Z' {
+        if due && !reading.is_zombie() {
             t.pss_read_at = Some(ctx.now_seconds);
             if t.smaps.is_none() {
                 t.smaps = ProcFile::open(ctx.proc.path(&format!("{pid}/smaps_rollup"))).ok();
@@ -324,10 +303,40 @@ fn read_process(
                 }
             }
         }
+        reading.pss_bytes = t.pss_kb.map(|kb| kb * 1024);
+    }
+    t.reading = Some(reading.clone());
+    Some(reading)
+}
+
+/// Build a reading from the `stat` text in `buf`, re-reading `status` and
+/// `io` (which overwrite `buf`).
+fn fresh_reading(
+    ctx: &Ctx,
+    t: &mut Tracked,
+    pid: i32,
+    buf: &mut Vec<u8>,
+) -> Option<ProcessReading> {
+    let s = parse_stat(buf)?;
+    t.last_stat.clear();
+    t.last_stat.extend_from_slice(buf);
+    if let Some(comm) = stat_comm(buf).filter(|c| *c != &*t.name) {
+        t.name = Arc::from(comm); // exec'd since first seen
+    }
+    let mut st = StatusFields::default();
+    if let Some(f) = &t.status {
+        if f.read_into(buf).is_ok() {
+            st = parse_status(buf);
+        }
+    }
+    // Unreadable io (setuid program, zombie): keep the last values.
+    if let Some(f) = &t.io {
+        if f.read_into(buf).is_ok() {
+            t.io_fields = parse_io(buf);
+        }
     }
     let secs = |ticks: u64| ticks as f64 / ctx.clk_tck;
     let kb = |v: u64| v * 1024;
-    let st = &t.status_fields;
     // `stat`'s rss is the approximate per-CPU counter (0 for a small, new
     // process on Linux 6.x); `status` gives the exact sum.
     let rss_bytes = if st.vm_rss_kb > 0 || s.state == b'Z' {
@@ -352,7 +361,7 @@ fn read_process(
         rss_file_bytes: kb(st.rss_file_kb),
         rss_shmem_bytes: kb(st.rss_shmem_kb),
         swap_bytes: kb(st.vm_swap_kb),
-        pss_bytes: t.pss_kb.map(kb),
+        pss_bytes: None,
         io: t.io_fields,
     })
 }

@@ -46,7 +46,8 @@ impl ProcFile {
             }
         }
         if buf.is_empty() {
-            return Err(io::Error::new(io::ErrorKind::NotFound, "empty read"));
+            // Without a message: no allocation for this common case.
+            return Err(io::ErrorKind::NotFound.into());
         }
         Ok(())
     }

@@ -3,7 +3,9 @@
 //! from consecutive host samples. The host is shared, so these describe the
 //! machine during the job, not the job itself.
 
-use super::sample::{CpuTimes, DeviceBytes, HostSample, PressureSample};
+use super::sample::{
+    CpuTimes, DeviceBytes, DevicesSample, HostSample, PressureSample, PressureSet,
+};
 use super::stats::{positive, rate_u64, round_to, Gauge, RateStats};
 use crate::record::{
     DiskBytes, DiskStats, HostCpuStats, HostMemoryStats, InterfaceBytes, LoadAverageStats,
@@ -69,11 +71,25 @@ impl MaxRates {
     }
 }
 
-/// Running host figures.
+/// CPU jiffies of one reading (total and per core).
+#[derive(Debug, Clone, Default)]
+struct CpuReading {
+    total: CpuTimes,
+    per_core: Vec<CpuTimes>,
+}
+
+/// Running host figures. Samples are taken by value and only what later
+/// figures need is kept: the first and latest reading of each part.
 #[derive(Debug, Clone, Default)]
 pub struct HostAccumulator {
-    first: Option<(f64, HostSample)>,
-    previous: Option<(f64, HostSample)>,
+    first_cpu: Option<CpuReading>,
+    last_cpu: Option<(f64, CpuReading)>,
+    last_memory_total_kb: u64,
+    first_devices: Option<DevicesSample>,
+    last_devices: Option<DevicesSample>,
+    first_pressure: Option<PressureSet>,
+    last_pressure: Option<PressureSet>,
+    last_load: Option<[f64; 3]>,
     cpu: RateStats,
     used: Gauge,
     available: Gauge,
@@ -93,44 +109,65 @@ pub struct HostPoint {
 }
 
 impl HostAccumulator {
-    pub fn push(&mut self, t_seconds: f64, host: &HostSample) -> HostPoint {
+    pub fn push(&mut self, t_seconds: f64, host: HostSample) -> HostPoint {
         let kb = |v: u64| v as f64 * 1024.0;
-        let mem = &host.memory;
+        let mem = host.memory;
         self.used.add(kb(mem.used_kb()));
         self.available.add(kb(mem.available_kb));
         self.cached.add(kb(mem.cached_kb));
         self.swap_used.add(kb(mem.swap_used_kb()));
+        self.last_memory_total_kb = mem.total_kb;
+
+        let reading = CpuReading {
+            total: host.cpu,
+            per_core: host.per_core,
+        };
+        let mut cpu_percent = None;
+        if let Some((t_prev, prev)) = &self.last_cpu {
+            cpu_percent = busy_percent(&prev.total, &reading.total);
+            if let Some(p) = cpu_percent {
+                self.cpu.add(p, t_seconds - t_prev);
+            }
+        }
+        if self.first_cpu.is_none() {
+            self.first_cpu = Some(reading.clone());
+        }
+        self.last_cpu = Some((t_seconds, reading));
+
+        if let Some(devices) = host.devices {
+            if let Some(prev) = &self.last_devices {
+                // Between two actual reads, over their own interval.
+                let dt = devices.read_at_seconds - prev.read_at_seconds;
+                self.net.add(
+                    device_totals(&prev.net, true),
+                    device_totals(&devices.net, true),
+                    dt,
+                );
+                self.disk.add(
+                    device_totals(&prev.disks, false),
+                    device_totals(&devices.disks, false),
+                    dt,
+                );
+            }
+            if self.first_devices.is_none() {
+                self.first_devices = Some(devices.clone());
+            }
+            self.last_devices = Some(devices);
+        }
+        if let Some(pressure) = host.pressure {
+            let parts = [pressure.cpu, pressure.memory, pressure.io];
+            for (max, p) in self.max_avg10.iter_mut().zip(parts) {
+                if let Some(p) = p {
+                    *max = max.max(p.some.avg10);
+                }
+            }
+            self.first_pressure.get_or_insert(pressure);
+            self.last_pressure = Some(pressure);
+        }
         if let Some(load) = host.load {
             self.load_1m.add(load[0]);
+            self.last_load = Some(load);
         }
-        let pressures = [host.pressure.cpu, host.pressure.memory, host.pressure.io];
-        for (max, p) in self.max_avg10.iter_mut().zip(pressures) {
-            if let Some(p) = p {
-                *max = max.max(p.some.avg10);
-            }
-        }
-        let mut cpu_percent = None;
-        if let Some((t_prev, prev)) = &self.previous {
-            let dt = t_seconds - t_prev;
-            cpu_percent = busy_percent(&prev.cpu, &host.cpu);
-            if let Some(p) = cpu_percent {
-                self.cpu.add(p, dt);
-            }
-            self.net.add(
-                device_totals(&prev.net, true),
-                device_totals(&host.net, true),
-                dt,
-            );
-            self.disk.add(
-                device_totals(&prev.disks, false),
-                device_totals(&host.disks, false),
-                dt,
-            );
-        }
-        if self.first.is_none() {
-            self.first = Some((t_seconds, host.clone()));
-        }
-        self.previous = Some((t_seconds, host.clone()));
         HostPoint {
             cpu_percent,
             memory_used_bytes: kb(mem.used_kb()) as u64,
@@ -138,7 +175,7 @@ impl HostAccumulator {
     }
 
     pub fn cpu(&self) -> Option<HostCpuStats> {
-        let ((_, first), (_, last)) = (self.first.as_ref()?, self.previous.as_ref()?);
+        let (first, (_, last)) = (self.first_cpu.as_ref()?, self.last_cpu.as_ref()?);
         let per_core = if first.per_core.len() == last.per_core.len() {
             first
                 .per_core
@@ -153,19 +190,21 @@ impl HostAccumulator {
             mean_percent: round_to(self.cpu.mean()?, 2),
             max_percent: round_to(self.cpu.max()?, 2),
             min_percent: round_to(self.cpu.min()?, 2),
-            iowait_mean_percent: round_to(iowait_percent(&first.cpu, &last.cpu).unwrap_or(0.0), 2),
+            iowait_mean_percent: round_to(
+                iowait_percent(&first.total, &last.total).unwrap_or(0.0),
+                2,
+            ),
             per_core_mean_percent: per_core,
         })
     }
 
     pub fn memory(&self) -> Option<HostMemoryStats> {
         let mb = |b: f64| round_to(b / BYTES_PER_MB, 3);
-        let (_, last) = self.previous.as_ref()?;
         Some(HostMemoryStats {
             mean_used_mb: mb(self.used.mean()?),
             max_used_mb: mb(self.used.max()?),
             min_used_mb: mb(self.used.min()?),
-            total_mb: mb(last.memory.total_kb as f64 * 1024.0),
+            total_mb: mb(self.last_memory_total_kb as f64 * 1024.0),
             min_available_mb: mb(self.available.min()?),
             max_cached_mb: mb(self.cached.max()?),
             max_swap_used_mb: mb(self.swap_used.max()?),
@@ -173,7 +212,7 @@ impl HostAccumulator {
     }
 
     pub fn network(&self) -> Option<NetworkStats> {
-        let ((_, first), (_, last)) = (self.first.as_ref()?, self.previous.as_ref()?);
+        let (first, last) = (self.first_devices.as_ref()?, self.last_devices.as_ref()?);
         if last.net.is_empty() {
             return None;
         }
@@ -197,7 +236,7 @@ impl HostAccumulator {
     }
 
     pub fn disk(&self) -> Option<DiskStats> {
-        let ((_, first), (_, last)) = (self.first.as_ref()?, self.previous.as_ref()?);
+        let (first, last) = (self.first_devices.as_ref()?, self.last_devices.as_ref()?);
         if last.disks.is_empty() {
             return None;
         }
@@ -221,8 +260,8 @@ impl HostAccumulator {
     }
 
     pub fn pressure(&self) -> Option<PressureStats> {
-        let ((_, first), (_, last)) = (self.first.as_ref()?, self.previous.as_ref()?);
-        let wall_us = (last.pressure.read_at_seconds - first.pressure.read_at_seconds) * 1e6;
+        let (first, last) = (self.first_pressure?, self.last_pressure?);
+        let wall_us = (last.read_at_seconds - first.read_at_seconds) * 1e6;
         let one = |f: Option<PressureSample>, l: Option<PressureSample>, max_avg10: f64| {
             let (f, l) = (f?, l?);
             let share = |a: u64, b: u64| {
@@ -239,20 +278,15 @@ impl HostAccumulator {
             })
         };
         let stats = PressureStats {
-            cpu: one(first.pressure.cpu, last.pressure.cpu, self.max_avg10[0]),
-            memory: one(
-                first.pressure.memory,
-                last.pressure.memory,
-                self.max_avg10[1],
-            ),
-            io: one(first.pressure.io, last.pressure.io, self.max_avg10[2]),
+            cpu: one(first.cpu, last.cpu, self.max_avg10[0]),
+            memory: one(first.memory, last.memory, self.max_avg10[1]),
+            io: one(first.io, last.io, self.max_avg10[2]),
         };
         (stats.cpu.is_some() || stats.memory.is_some() || stats.io.is_some()).then_some(stats)
     }
 
     pub fn load_average(&self) -> Option<LoadAverageStats> {
-        let (_, last) = self.previous.as_ref()?;
-        let load = last.load?;
+        let load = self.last_load?;
         Some(LoadAverageStats {
             mean_1m: round_to(self.load_1m.mean()?, 2),
             max_1m: round_to(self.load_1m.max()?, 2),
@@ -266,7 +300,7 @@ impl HostAccumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::sample::{MemorySample, PressureLine, PressureSet};
+    use crate::profile::sample::{MemorySample, PressureLine};
 
     fn cpu(busy: u64, idle: u64, iowait: u64) -> CpuTimes {
         CpuTimes {
@@ -286,6 +320,7 @@ mod tests {
     }
 
     fn host(busy: u64, idle: u64, used_mb: u64, net: u64, stall_us: u64) -> HostSample {
+        let t = stall_us as f64 / 100_000.0;
         HostSample {
             cpu: cpu(busy * 2, idle * 2, 0),
             per_core: vec![cpu(busy, idle, 0), cpu(busy, idle, 0)],
@@ -294,9 +329,12 @@ mod tests {
                 available_kb: (4 << 20) - used_mb * 1024,
                 ..Default::default()
             },
-            net: vec![dev("lo", net * 10, net * 10), dev("eth0", net, 2 * net)],
-            disks: vec![dev("vda", net, net)],
-            pressure: PressureSet {
+            devices: Some(DevicesSample {
+                net: vec![dev("lo", net * 10, net * 10), dev("eth0", net, 2 * net)],
+                disks: vec![dev("vda", net, net)],
+                read_at_seconds: t,
+            }),
+            pressure: Some(PressureSet {
                 cpu: Some(PressureSample {
                     some: PressureLine {
                         avg10: stall_us as f64 / 1e5,
@@ -306,8 +344,8 @@ mod tests {
                 }),
                 memory: None,
                 io: None,
-                read_at_seconds: stall_us as f64 / 100_000.0,
-            },
+                read_at_seconds: t,
+            }),
             load: Some([busy as f64 / 100.0, 0.5, 0.25]),
         }
     }
@@ -322,13 +360,13 @@ mod tests {
     #[test]
     fn host_figures_over_three_samples() {
         let mut acc = HostAccumulator::default();
-        let p0 = acc.push(0.0, &host(0, 0, 100, 0, 0));
+        let p0 = acc.push(0.0, host(0, 0, 100, 0, 0));
         assert_eq!(p0.cpu_percent, None);
         assert_eq!(p0.memory_used_bytes, 100 * 1024 * 1024);
         // 1 s: 25 % busy, 1000 B/s in on eth0; 1 s: 75 % busy.
-        let p1 = acc.push(1.0, &host(25, 75, 300, 1000, 100_000));
+        let p1 = acc.push(1.0, host(25, 75, 300, 1000, 100_000));
         assert_eq!(p1.cpu_percent, Some(25.0));
-        acc.push(2.0, &host(100, 100, 200, 1500, 200_000));
+        acc.push(2.0, host(100, 100, 200, 1500, 200_000));
 
         let c = acc.cpu().expect("cpu");
         assert_eq!(
@@ -368,9 +406,29 @@ mod tests {
     #[test]
     fn a_single_sample_has_memory_but_no_rates() {
         let mut acc = HostAccumulator::default();
-        acc.push(0.0, &host(10, 10, 100, 0, 0));
+        acc.push(0.0, host(10, 10, 100, 0, 0));
         assert!(acc.cpu().is_none());
         assert!(acc.memory().is_some());
         assert_eq!(acc.network().map(|n| n.rx_bytes), Some(0));
+    }
+
+    #[test]
+    fn slow_parts_read_less_often_give_rates_over_their_own_interval() {
+        let mut acc = HostAccumulator::default();
+        acc.push(0.0, host(0, 0, 100, 0, 0));
+        // A tick without a device read, then a read 2 s after the first.
+        let mut between = host(10, 10, 100, 999_999, 0);
+        between.devices = None;
+        between.pressure = None;
+        between.load = None;
+        acc.push(0.5, between);
+        acc.push(2.0, host(20, 20, 100, 4000, 200_000));
+        let n = acc.network().expect("network");
+        assert_eq!(n.rx_bytes, 4000);
+        assert_eq!(
+            n.max_rx_bytes_per_second, 2000.0,
+            "4000 B over 2 s, not 0.5 s"
+        );
+        assert_eq!(acc.load_average().map(|l| l.mean_1m), Some(0.1));
     }
 }

@@ -116,8 +116,9 @@ impl Profiler {
         }
     }
 
-    /// Fold in the next sample (samples must come in time order).
-    pub fn push(&mut self, sample: &Sample) {
+    /// Fold in the next sample (samples must come in time order). The host
+    /// part is moved out of `sample`; the tree part is left for reuse.
+    pub fn push(&mut self, sample: &mut Sample) {
         let t = sample.t_seconds;
         let totals = tree_totals(sample, &self.config.io_baseline);
         self.samples += 1;
@@ -133,7 +134,7 @@ impl Profiler {
         }
         self.max_processes = self.max_processes.max(totals.processes);
         self.max_threads = self.max_threads.max(totals.threads);
-        let host = sample.host.as_ref().map(|h| self.host.push(t, h));
+        let host = sample.host.take().map(|h| self.host.push(t, h));
 
         let mut point = SeriesPoint {
             t_seconds: t,

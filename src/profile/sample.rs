@@ -175,23 +175,31 @@ pub struct PressureSet {
     pub cpu: Option<PressureSample>,
     pub memory: Option<PressureSample>,
     pub io: Option<PressureSample>,
-    /// When they were read (seconds since the job's start): the kernel
-    /// updates their averages only every 2 s, so they are not re-read on
-    /// every tick.
+    /// When they were read, seconds since the job's start.
     pub read_at_seconds: f64,
 }
 
-/// The host at one instant.
+/// Network interfaces and disks, with when they were read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DevicesSample {
+    /// Every interface of `/proc/net/dev`, loopback included.
+    pub net: Vec<DeviceBytes>,
+    /// Whole disks of `/proc/diskstats` (partitions and virtual devices left out).
+    pub disks: Vec<DeviceBytes>,
+    pub read_at_seconds: f64,
+}
+
+/// The host at one instant. CPU and memory are read at every tick; the
+/// slow-moving parts only every few seconds (the kernel updates PSI every
+/// 2 s and the load average every 5 s; traffic totals need no finer
+/// grain) and are `None` on the ticks between.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostSample {
     pub cpu: CpuTimes,
     pub per_core: Vec<CpuTimes>,
     pub memory: MemorySample,
-    /// Every interface of `/proc/net/dev`, loopback included.
-    pub net: Vec<DeviceBytes>,
-    /// Whole disks of `/proc/diskstats` (partitions and virtual devices left out).
-    pub disks: Vec<DeviceBytes>,
-    pub pressure: PressureSet,
+    pub devices: Option<DevicesSample>,
+    pub pressure: Option<PressureSet>,
     /// 1, 5 and 15 minute load averages.
     pub load: Option<[f64; 3]>,
 }

@@ -57,16 +57,16 @@ fn reaped_children_keep_their_cpu_in_the_live_tree_total() {
     let mut p = profiler();
     // A child burns 0.4 s, exits, and profrun reaps it: its CPU moves from
     // the live sum to RUSAGE_CHILDREN, and the series does not lose it.
-    p.push(&sample(0.0, 0.0, vec![proc_(10, 1, 0.0, 0.0, 5)]));
-    p.push(&sample(0.5, 0.0, vec![proc_(10, 1, 0.3, 0.0, 5)]));
-    p.push(&sample(1.0, 0.4, vec![]));
+    p.push(&mut sample(0.0, 0.0, vec![proc_(10, 1, 0.0, 0.0, 5)]));
+    p.push(&mut sample(0.5, 0.0, vec![proc_(10, 1, 0.3, 0.0, 5)]));
+    p.push(&mut sample(1.0, 0.4, vec![]));
     // A second child, reaped by a live parent: counted through its cutime.
-    p.push(&sample(
+    p.push(&mut sample(
         1.5,
         0.4,
         vec![proc_(11, 9, 0.0, 0.0, 5), proc_(12, 9, 0.2, 0.0, 5)],
     ));
-    p.push(&sample(2.0, 0.4, vec![proc_(11, 9, 0.0, 0.25, 5)]));
+    p.push(&mut sample(2.0, 0.4, vec![proc_(11, 9, 0.0, 0.25, 5)]));
     let d = p.finish(&totals(0.65, 2.0));
     let ts = d.timeseries.expect("series");
     let integral: f64 = ts
@@ -87,10 +87,10 @@ fn reaped_children_keep_their_cpu_in_the_live_tree_total() {
 #[test]
 fn a_tree_counter_going_backwards_gives_no_rate() {
     let mut p = profiler();
-    p.push(&sample(0.0, 0.0, vec![proc_(10, 1, 1.0, 0.0, 1)]));
+    p.push(&mut sample(0.0, 0.0, vec![proc_(10, 1, 1.0, 0.0, 1)]));
     // The process vanished and its CPU was lost (auto-reaped child).
-    p.push(&sample(0.5, 0.0, vec![]));
-    p.push(&sample(1.0, 0.0, vec![proc_(20, 5, 0.1, 0.0, 1)]));
+    p.push(&mut sample(0.5, 0.0, vec![]));
+    p.push(&mut sample(1.0, 0.0, vec![proc_(20, 5, 0.1, 0.0, 1)]));
     let d = p.finish(&totals(1.1, 1.0));
     let ts = d.timeseries.expect("series");
     assert_eq!(ts.cpu_percent, vec![None, None, Some(20.0)]);
@@ -129,9 +129,9 @@ fn summary_blocks_give_mean_min_max_and_peaks() {
         let t = i as f64 * 0.5;
         let mut a = proc_(10, 1, t, 0.0, rss);
         a.hwm_bytes = 50 * MB;
-        p.push(&sample(t, 0.0, vec![a, proc_(11, 1, 0.0, 0.0, rss)]));
+        p.push(&mut sample(t, 0.0, vec![a, proc_(11, 1, 0.0, 0.0, rss)]));
     }
-    p.push(&sample(1.5, 1.0, vec![])); // the final sample, after the reap
+    p.push(&mut sample(1.5, 1.0, vec![])); // the final sample, after the reap
     let d = p.finish(&totals(1.0, 1.0));
     assert!(d.available);
     assert_eq!(d.samples_collected, 4);
@@ -178,7 +178,7 @@ fn a_long_run_with_many_processes_stays_bounded() {
         // Every tick a new short-lived process; pids wrap around.
         let pid = (i % 500) as i32 + 2;
         reaped += 0.01;
-        p.push(&sample(
+        p.push(&mut sample(
             i as f64 * 0.5,
             reaped,
             vec![proc_(pid, i, 0.005, 0.0, 1)],

@@ -11,6 +11,8 @@
 //! workload write MB PATH             write MB MiB to PATH with fsync
 //! workload daemon MS PIDFILE         double-fork a daemon burning MS ms, exit at once
 //! workload tree N MS                 N idle children sleeping MS ms (N+1 processes)
+//! workload swarm N PAR               N short-lived `true` children, PAR at a time
+//! workload idle-threads N MS         N threads sleeping MS ms (N+1 threads)
 //! workload sleep MS | exit CODE | kill-self SIGNAL
 //! workload trap-term                 exit 0 on SIGTERM (sleeps up to 60 s)
 //! workload ignore-term               ignore SIGTERM, print "ready", sleep 60 s
@@ -166,6 +168,28 @@ fn main() {
                 .collect();
             for mut k in kids {
                 k.wait().expect("wait child");
+            }
+        }
+        "swarm" => {
+            let (n, par) = (arg(&args, 1, 1000), arg(&args, 2, 8).max(1));
+            let mut running: Vec<Child> = Vec::new();
+            for _ in 0..n {
+                if running.len() as u64 >= par {
+                    running.remove(0).wait().expect("wait child");
+                }
+                running.push(Command::new("true").spawn().expect("spawn true"));
+            }
+            for mut k in running {
+                k.wait().expect("wait child");
+            }
+        }
+        "idle-threads" => {
+            let (n, ms) = (arg(&args, 1, 32), arg(&args, 2, 1000));
+            let handles: Vec<_> = (0..n)
+                .map(|_| std::thread::spawn(move || sleep_ms(ms)))
+                .collect();
+            for h in handles {
+                h.join().expect("join thread");
             }
         }
         "sleep" => sleep_ms(arg(&args, 1, 1000)),

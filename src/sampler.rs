@@ -1,1 +1,237 @@
-//! The background sampling thread (see the sampler issue).
+//! The background sampling thread. It takes one sample as soon as it starts
+//! (right after the spawn), one per tick of a crossbeam ticker at
+//! `--interval`, and a final one when told to stop (after the main child
+//! was reaped), so even a 50 ms job has readings. Each sample is folded into
+//! a [`Profiler`] at once and dropped: memory stays bounded. A late tick is
+//! not made up for (the ticker never queues more than one), so a slow tick
+//! delays the series rather than piling work up; the largest delay is
+//! reported.
+
+use crossbeam_channel::{bounded, select, tick, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::probe::host::ProcHostProbe;
+use crate::probe::process::parse_io;
+use crate::probe::process_tree::ProcTreeProbe;
+use crate::probe::procfile::ProcFile;
+use crate::probe::{rusage, HostProbe, ProcRoot, TreeProbe};
+use crate::profile::sample::{IoSample, Sample};
+use crate::profile::{Profiler, ProfilerConfig};
+
+/// `smaps_rollup` is read at most this often per process (`--pss`).
+pub const PSS_EVERY_SECONDS: f64 = 5.0;
+
+/// The sampler thread's stack: it recurses nowhere and keeps its buffers on
+/// the heap.
+const STACK_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct SamplerConfig {
+    pub interval: Duration,
+    pub series_cap: usize,
+    pub pss: bool,
+    pub proc: ProcRoot,
+    /// profrun's own pid: the root of the walk.
+    pub root_pid: i32,
+    /// profrun's `/proc/self/io` just before the spawn.
+    pub io_baseline: IoSample,
+    /// When the job was spawned (sample times count from here).
+    pub job_started: Instant,
+}
+
+/// The OS readers the thread uses (fakes in tests).
+pub struct Probes {
+    pub tree: Box<dyn TreeProbe + Send>,
+    pub host: Option<Box<dyn HostProbe + Send>>,
+    /// CPU seconds of the descendants reaped so far.
+    pub reaped_cpu_seconds: fn() -> f64,
+}
+
+/// What the thread hands back when stopped.
+#[derive(Debug)]
+pub struct SamplerOutput {
+    /// The accumulated run, or why nothing could be sampled.
+    pub profile: Result<Profiler, String>,
+    /// The sampler thread's own `/proc/thread-self/io`: its reads of /proc,
+    /// which `/proc/self/io` counts and the tree's I/O must not.
+    pub own_io: IoSample,
+    /// Largest delay of a tick past its schedule, seconds.
+    pub max_tick_delay_seconds: f64,
+}
+
+pub struct Sampler {
+    stop: Sender<()>,
+    handle: Result<JoinHandle<SamplerOutput>, String>,
+}
+
+/// Start sampling the descendants of `config.root_pid` through `/proc`.
+pub fn start(config: SamplerConfig) -> Sampler {
+    start_with(config, |c| {
+        raise_open_file_limit();
+        let mut tree = ProcTreeProbe::new(c.proc.clone(), c.root_pid).map_err(|e| e.to_string())?;
+        if c.pss {
+            tree = tree.with_pss(PSS_EVERY_SECONDS);
+        }
+        let host = ProcHostProbe::new(&c.proc);
+        Ok(Probes {
+            tree: Box::new(tree),
+            host: Some(Box::new(host)),
+            reaped_cpu_seconds: || {
+                let ru = rusage::children();
+                ru.user_seconds + ru.system_seconds
+            },
+        })
+    })
+}
+
+/// Start the thread with probes built by `make` (inside the thread, so
+/// opening files does not delay the caller).
+pub fn start_with<F>(config: SamplerConfig, make: F) -> Sampler
+where
+    F: FnOnce(&SamplerConfig) -> Result<Probes, String> + Send + 'static,
+{
+    let (stop, stopped) = bounded::<()>(1);
+    let spawned = std::thread::Builder::new()
+        .name("profrun-sampler".into())
+        .stack_size(STACK_BYTES)
+        .spawn(move || {
+            let probes = make(&config);
+            let mut delay = 0.0f64;
+            let profile = probes.map(|mut probes| {
+                let mut run = Run::new(&config);
+                run.sample(&mut probes, true);
+                let ticker = tick(config.interval);
+                loop {
+                    select! {
+                        recv(stopped) -> _ => break,
+                        recv(ticker) -> due => {
+                            if let Ok(due) = due {
+                                delay = delay.max(due.elapsed().as_secs_f64());
+                            }
+                            if !run.sample(&mut probes, false) {
+                                break; // /proc went away: keep what we have
+                            }
+                        }
+                    }
+                }
+                run.sample(&mut probes, true); // the final reading, after the reap
+                run.profiler
+            });
+            SamplerOutput {
+                profile,
+                own_io: own_thread_io(&config.proc),
+                max_tick_delay_seconds: delay,
+            }
+        });
+    Sampler {
+        stop,
+        // Without a thread there is no profile, but the job still runs.
+        handle: spawned.map_err(|err| format!("cannot start the sampling thread: {err}")),
+    }
+}
+
+impl Sampler {
+    /// Take the final sample, stop the thread and collect what it measured.
+    pub fn stop(self) -> SamplerOutput {
+        let _ = self.stop.send(());
+        let failed = |reason: String| SamplerOutput {
+            profile: Err(reason),
+            own_io: IoSample::default(),
+            max_tick_delay_seconds: 0.0,
+        };
+        match self.handle {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|_| failed("the sampling thread panicked".into())),
+            Err(reason) => failed(reason),
+        }
+    }
+}
+
+/// The thread's state between ticks: the accumulator and a reused sample.
+struct Run {
+    started: Instant,
+    profiler: Profiler,
+    sample: Sample,
+}
+
+impl Run {
+    fn new(config: &SamplerConfig) -> Run {
+        let since_spawn = config.job_started.elapsed().as_secs_f64();
+        Run {
+            started: config.job_started,
+            profiler: Profiler::new(ProfilerConfig {
+                interval_seconds: config.interval.as_secs_f64(),
+                series_cap: config.series_cap,
+                io_baseline: config.io_baseline,
+                job_start_since_boot_seconds: boottime_seconds() - since_spawn,
+            }),
+            sample: Sample::default(),
+        }
+    }
+
+    /// Take and fold one sample (`fresh`: re-read even slow-moving host
+    /// figures); false when the tree can no longer be read.
+    fn sample(&mut self, probes: &mut Probes, fresh: bool) -> bool {
+        let s = &mut self.sample;
+        s.t_seconds = self.started.elapsed().as_secs_f64();
+        // Reaped CPU first, then the walk: a child reaped in between is
+        // missed once, never counted twice.
+        s.reaped_cpu_seconds = (probes.reaped_cpu_seconds)();
+        if probes.tree.sample(s.t_seconds, &mut s.tree).is_err() {
+            return false;
+        }
+        let t = s.t_seconds;
+        s.host = probes.host.as_mut().and_then(|h| h.sample(t, fresh));
+        self.profiler.push(s);
+        true
+    }
+}
+
+/// The thread's I/O so far, including this very read (one `pread` of
+/// `buf.len()` bytes, which the counters it returns do not show yet).
+fn own_thread_io(proc: &ProcRoot) -> IoSample {
+    let mut buf = Vec::new();
+    ProcFile::open(proc.path("thread-self/io"))
+        .and_then(|f| f.read_into(&mut buf))
+        .map(|_| {
+            let mut io = parse_io(&buf);
+            io.rchar += buf.len() as u64;
+            io.syscr += 1;
+            io
+        })
+        .unwrap_or_default()
+}
+
+/// `CLOCK_BOOTTIME`, the clock of `starttime` in `/proc/<pid>/stat`.
+fn boottime_seconds() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: valid timespec pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+}
+
+/// The tree probe keeps about four descriptors per process: lift the soft
+/// limit to the hard one so a 500-process tree does not fall back to
+/// slower path reads. The job already started with the original limit.
+fn raise_open_file_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: valid rlimit pointer.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 && lim.rlim_cur < lim.rlim_max
+    {
+        lim.rlim_cur = lim.rlim_max.min(65_536).max(lim.rlim_cur);
+        // SAFETY: as above; failure leaves the old limit, which is fine.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) };
+    }
+}
+
+#[cfg(test)]
+#[path = "sampler_tests.rs"]
+mod tests;

@@ -15,11 +15,13 @@ use crate::detect::{self, RealFiles};
 use crate::history;
 use crate::launch::{self, exit, reap, signals, spawn};
 use crate::probe::{self, io::IoCounters, ProcRoot};
+use crate::profile;
 use crate::record::{
     JobRecord, Measurement, ProcessRef, ResourceUsage, SelfStats, SignalRecord, Status,
     BYTES_PER_MB, SCHEMA_VERSION,
 };
 use crate::report;
+use crate::sampler;
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     signals::block_handled().context("blocking signals")?;
@@ -31,6 +33,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
 
     let spawned = spawn::spawn(&args.command, spawn::SpawnOptions::default());
+    // First thing after the spawn, so the first sample sees the job start.
+    let sampler = spawned.is_ok().then(|| {
+        sampler::start(sampler::SamplerConfig {
+            interval: Duration::from_secs_f64(args.interval),
+            series_cap: profile::series::DEFAULT_CAP,
+            pss: args.pss,
+            proc: proc.clone(),
+            root_pid: std::process::id() as i32,
+            io_baseline: tree_io_before.to_sample(),
+            job_started: started,
+        })
+    });
     let task_id = launch::task_id::new_task_id();
     let mut record = base_record(&args, &proc, task_id, start_time);
 
@@ -72,15 +86,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     record.duration_seconds = started.elapsed().as_secs_f64();
     record.end_time = now_rfc3339();
+    // The final sample, taken now that everything that exited is reaped.
+    let sampled = sampler.map(sampler::Sampler::stop);
 
     let children = probe::rusage::children();
     let tree_io_after = probe::io::read_io(&proc, "self").unwrap_or_default();
     let thread_io_after = probe::io::read_io(&proc, "thread-self").unwrap_or_default();
-    // profrun's own reads of /proc count in /proc/self/io: take them out.
-    let own_io = thread_io_after.since(&thread_io_before);
+    // profrun's own reads of /proc (main thread and sampler) count in
+    // /proc/self/io: take them out.
+    let mut own_io = thread_io_after.since(&thread_io_before);
+    if let Some(out) = &sampled {
+        own_io = own_io.plus(&out.own_io);
+    }
     let tree_io = tree_io_after.since(&tree_io_before).since(&own_io);
     record.resource_usage = resource_usage(&children, &tree_io);
     record.descendants_left_running = left_running;
+    if let Some(out) = sampled {
+        add_profile(&mut record, out, &children, &tree_io, args.interval);
+    }
 
     let received = forwarder
         .state
@@ -100,9 +123,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     record.exit_code = exit::shell_code(child_exit);
     if args.self_stats {
         let me = probe::rusage::own();
+        // VmHWM, not ru_maxrss: after a vfork-style spawn (posix_spawn, as
+        // Python and Rust use) the kernel folds the PARENT's RSS at that
+        // moment into our ru_maxrss; VmHWM starts afresh at exec.
+        let hwm_kb = std::fs::read(proc.path("self/status"))
+            .map(|text| probe::process::parse_status(&text).vm_hwm_kb)
+            .unwrap_or(0);
         record.profrun_self = Some(SelfStats {
             cpu_seconds: me.user_seconds + me.system_seconds,
-            peak_rss_kb: me.max_rss_kb,
+            peak_rss_kb: if hwm_kb > 0 { hwm_kb } else { me.max_rss_kb },
         });
     }
     save_and_report(&args, &record);
@@ -112,6 +141,42 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         exit::reraise(sig);
     }
     Ok(ExitCode::from((record.exit_code & 0xff) as u8))
+}
+
+/// Fill `detailed_profile`, and take the headline peak from the best of
+/// the three sources (sampled tree sum, VmHWM, ru_maxrss).
+fn add_profile(
+    record: &mut JobRecord,
+    out: sampler::SamplerOutput,
+    children: &probe::rusage::RusageSample,
+    tree_io: &IoCounters,
+    interval: f64,
+) {
+    let wall = record.duration_seconds;
+    let profiler = match out.profile {
+        Ok(p) => p,
+        Err(reason) => {
+            record.detailed_profile = Some(profile::unavailable(reason, wall, interval));
+            return;
+        }
+    };
+    let ru_maxrss_bytes = children.max_rss_kb * 1024;
+    let (peak, source) = profile::memory_peak(
+        profiler.tree_rss_peak_bytes(),
+        profiler.vmhwm_peak_bytes(),
+        ru_maxrss_bytes,
+    );
+    record.resource_usage.memory_peak_mb = peak as f64 / BYTES_PER_MB;
+    record.measurement.memory_peak_source = source.as_str().to_string();
+    let mut detailed = profiler.finish(&profile::RunTotals {
+        wall_seconds: wall,
+        cpu_seconds: children.user_seconds + children.system_seconds,
+        ru_maxrss_bytes,
+        io: tree_io.to_sample(),
+        cpus_available: record.host.cpus_available,
+    });
+    detailed.max_tick_delay_seconds = Some(profile::stats::round_to(out.max_tick_delay_seconds, 4));
+    record.detailed_profile = Some(detailed);
 }
 
 /// success / failed / signaled, or interrupted when profrun itself received a

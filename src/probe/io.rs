@@ -1,6 +1,7 @@
 //! `/proc/<pid>/io` (and `/proc/thread-self/io`): I/O counters.
 
 use super::ProcRoot;
+use crate::profile::sample::IoSample;
 use std::io;
 
 /// Cumulative I/O counters of a process (or thread).
@@ -38,6 +39,31 @@ impl IoCounters {
             }
         }
         c
+    }
+
+    /// `self + other` (e.g. the I/O of two of profrun's threads).
+    pub fn plus(&self, other: &IoSample) -> IoCounters {
+        IoCounters {
+            rchar: self.rchar + other.rchar,
+            wchar: self.wchar + other.wchar,
+            syscr: self.syscr + other.syscr,
+            syscw: self.syscw + other.syscw,
+            read_bytes: self.read_bytes + other.read_bytes,
+            write_bytes: self.write_bytes + other.write_bytes,
+            cancelled_write_bytes: self.cancelled_write_bytes,
+        }
+    }
+
+    /// The counters the sampler's profile uses.
+    pub fn to_sample(&self) -> IoSample {
+        IoSample {
+            rchar: self.rchar,
+            wchar: self.wchar,
+            syscr: self.syscr,
+            syscw: self.syscw,
+            read_bytes: self.read_bytes,
+            write_bytes: self.write_bytes,
+        }
     }
 
     /// `self - earlier`, clamped at zero field by field.

@@ -3,12 +3,35 @@
 
 pub mod cgroup;
 pub mod gpu;
+pub mod host;
 pub mod host_info;
 pub mod io;
+pub mod process;
+pub mod process_tree;
+pub mod procfile;
 pub mod rusage;
 pub mod tree;
 
 use std::path::PathBuf;
+
+use crate::profile::sample::{HostSample, TreeSample};
+
+/// Reads the job's process tree.
+pub trait TreeProbe {
+    /// Fill `out` with the tree as it is now (`now_seconds`: monotonic time
+    /// since the job's start, for rate-limited reads). An error means the
+    /// tree cannot be read at all; vanished processes are not errors.
+    fn sample(&mut self, now_seconds: f64, out: &mut TreeSample) -> std::io::Result<()>;
+}
+
+/// Reads the host-wide files.
+pub trait HostProbe {
+    /// The host now (`now_seconds`: monotonic time since the job's start).
+    /// Slow-moving figures may come from a recent earlier read unless
+    /// `fresh` (the first and final samples). `None` when the host's
+    /// figures cannot be read.
+    fn sample(&mut self, now_seconds: f64, fresh: bool) -> Option<HostSample>;
+}
 
 /// Where `/proc` is mounted (the real one unless a test points elsewhere).
 #[derive(Debug, Clone)]

@@ -1,0 +1,285 @@
+//! Sampler costs, printed (not a timed test). Two parts:
+//!
+//! 1. Per-tick cost of the tree probe for trees of 1, 10, 100 and 500 idle
+//!    processes, and for a 10-process tree while 1 000 unrelated idle
+//!    processes exist on the host (the walk must not notice them); idle
+//!    (`stat` only) and busy (`stat`+`status`+`io` every tick) paths; and
+//!    the host probe. CPU time of the sampling thread per tick, median and
+//!    range over the ticks.
+//! 2. profrun's own CPU time and peak RSS (`--self-stats`) wrapping an idle
+//!    11-process tree (`workload tree 10 MS`) at 0.5 s, and at one tick per
+//!    hour to separate start-up from sampling.
+//!
+//! ```text
+//! cargo build --release --examples && cargo bench --bench sampler
+//! PROFRUN_BENCH_IDLE_MS=10000 PROFRUN_BENCH_IDLE_RUNS=3 cargo bench --bench sampler
+//! ```
+
+use profrun::probe::host::ProcHostProbe;
+use profrun::probe::process_tree::ProcTreeProbe;
+use profrun::probe::{HostProbe, ProcRoot, TreeProbe};
+use profrun::profile::sample::TreeSample;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn thread_cpu_seconds() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: valid timespec pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+}
+
+/// Median, min and max of `xs` (sorted in place).
+fn stats(xs: &mut [f64]) -> (f64, f64, f64) {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    let median = if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    };
+    (median, xs[0], xs[n - 1])
+}
+
+/// CPU µs per tick of `f`, over `ticks` ticks spaced `gap` apart (so caches
+/// cool a little, as they do between real ticks).
+fn per_tick_us(ticks: usize, gap: Duration, mut f: impl FnMut()) -> (f64, f64, f64) {
+    f(); // the first tick opens the files
+    let mut xs: Vec<f64> = (0..ticks)
+        .map(|_| {
+            std::thread::sleep(gap);
+            let t0 = thread_cpu_seconds();
+            f();
+            (thread_cpu_seconds() - t0) * 1e6
+        })
+        .collect();
+    stats(&mut xs)
+}
+
+fn spawn_sleepers(n: usize) -> Vec<Child> {
+    (0..n)
+        .map(|_| {
+            Command::new("sleep")
+                .arg("600")
+                .spawn()
+                .expect("spawn sleep")
+        })
+        .collect()
+}
+
+fn stop(children: Vec<Child>) {
+    for mut c in children {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+}
+
+/// 1 000 idle processes that are NOT our descendants: started by a shell
+/// that exits at once, so they are reparented away. Returns their pids.
+fn spawn_unrelated(n: usize) -> Vec<i32> {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "i=0; while [ $i -lt {n} ]; do sleep 600 </dev/null >/dev/null 2>&1 & echo $!; i=$((i+1)); done"
+        ))
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("spawn unrelated sleepers");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+fn kill_pids(pids: &[i32]) {
+    for &pid in pids {
+        // SAFETY: kill on pids this bench started.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+}
+
+fn tree_probe(full: bool) -> ProcTreeProbe {
+    let p = ProcTreeProbe::new(ProcRoot::default(), std::process::id() as i32).expect("/proc");
+    if full {
+        p.with_full_reads()
+    } else {
+        p
+    }
+}
+
+fn bench_tree(label: &str, expected: usize) {
+    for (path, full) in [("idle", false), ("busy", true)] {
+        let mut probe = tree_probe(full);
+        let mut out = TreeSample::default();
+        let ticks = if expected >= 500 { 60 } else { 150 };
+        let (med, lo, hi) = per_tick_us(ticks, Duration::from_millis(3), || {
+            probe.sample(0.0, &mut out).expect("sample");
+        });
+        assert_eq!(out.processes.len(), expected, "tree of {label}");
+        let n = expected.max(1) as f64;
+        println!(
+            "  {label:<34} {path}: {med:8.1} µs/tick [{lo:.1} – {hi:.1}]   {:6.1} µs/process",
+            med / n
+        );
+    }
+}
+
+fn part_one() {
+    println!("per-tick CPU cost of the tree probe (median [min – max] over ticks)");
+    for n in [1, 10, 100, 500] {
+        let kids = spawn_sleepers(n);
+        std::thread::sleep(Duration::from_millis(200));
+        bench_tree(&format!("tree of {n}"), n);
+        stop(kids);
+    }
+    let unrelated = spawn_unrelated(1000);
+    let kids = spawn_sleepers(10);
+    std::thread::sleep(Duration::from_millis(300));
+    let host_procs = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+                .count()
+        })
+        .unwrap_or(0);
+    bench_tree(&format!("tree of 10, {host_procs} procs on host"), 10);
+    stop(kids);
+    kill_pids(&unrelated);
+
+    if let Some(workload) = workload_binary() {
+        let mut threaded = Command::new(&workload)
+            .args(["idle-threads", "31", "600000"])
+            .spawn()
+            .expect("spawn workload");
+        std::thread::sleep(Duration::from_millis(300));
+        bench_tree("1 process with 32 threads", 1);
+        let _ = threaded.kill();
+        let _ = threaded.wait();
+    } else {
+        println!("  (a 32-thread process: build the examples in this profile to measure it)");
+    }
+
+    for (what, fresh) in [
+        ("stat, meminfo (every tick)", false),
+        ("+ net/dev, diskstats, pressure, loadavg", true),
+    ] {
+        let mut host = ProcHostProbe::new(&ProcRoot::default());
+        let (med, lo, hi) = per_tick_us(150, Duration::from_millis(3), || {
+            std::hint::black_box(host.sample(0.0, fresh));
+        });
+        println!("  host probe, {what:<40} {med:8.1} µs/tick [{lo:.1} – {hi:.1}]");
+    }
+
+    // Real ticks are 0.5 s apart: caches are cold by then.
+    let kids = spawn_sleepers(10);
+    std::thread::sleep(Duration::from_millis(200));
+    let mut probe = tree_probe(false);
+    let mut host = ProcHostProbe::new(&ProcRoot::default());
+    let mut out = TreeSample::default();
+    let mut now = 0.0;
+    let (med, lo, hi) = per_tick_us(20, Duration::from_millis(500), || {
+        now += 0.5;
+        probe.sample(now, &mut out).expect("sample");
+        std::hint::black_box(host.sample(now, false));
+    });
+    stop(kids);
+    println!("  tree of 10 + host, ticks 0.5 s apart (cold caches): {med:.1} µs/tick [{lo:.1} – {hi:.1}]");
+}
+
+/// The workload example, when built in this profile.
+fn workload_binary() -> Option<PathBuf> {
+    let bin = Path::new(env!("CARGO_BIN_EXE_profrun"));
+    let workload = bin.parent()?.join("examples/workload");
+    workload.exists().then_some(workload)
+}
+
+/// The workload example if built in this profile, else a shell tree of the
+/// same shape.
+fn idle_tree_command(ms: u64) -> (Vec<String>, &'static str) {
+    if let Some(workload) = workload_binary() {
+        let w = workload.display().to_string();
+        (
+            vec![w, "tree".into(), "10".into(), ms.to_string()],
+            "workload tree 10",
+        )
+    } else {
+        let secs = format!("{:.3}", ms as f64 / 1000.0);
+        let script = format!("for i in 1 2 3 4 5 6 7 8 9 10; do sleep {secs} & done; wait");
+        (
+            vec!["sh".into(), "-c".into(), script],
+            "sh + 10 × sleep (workload not built)",
+        )
+    }
+}
+
+fn self_stats(interval: &str, ms: u64) -> (f64, f64, f64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("h.jsonl");
+    let (cmd, _) = idle_tree_command(ms);
+    let status = Command::new(env!("CARGO_BIN_EXE_profrun"))
+        .args([
+            "--quiet",
+            "--self-stats",
+            "--interval",
+            interval,
+            "--history",
+        ])
+        .arg(&history)
+        .arg("--")
+        .args(&cmd)
+        .status()
+        .expect("run profrun");
+    assert!(status.success());
+    let text = std::fs::read_to_string(&history).expect("history");
+    let r: serde_json::Value = serde_json::from_str(text.trim_end()).expect("record");
+    let me = &r["profrun_self"];
+    let wall = r["duration_seconds"].as_f64().unwrap_or(f64::NAN);
+    let cpu = me["cpu_seconds"].as_f64().unwrap_or(f64::NAN);
+    let rss_kb = me["peak_rss_kb"].as_f64().unwrap_or(f64::NAN);
+    (cpu, wall, rss_kb)
+}
+
+fn part_two() {
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let ms = env("PROFRUN_BENCH_IDLE_MS", 60_000);
+    let runs = env("PROFRUN_BENCH_IDLE_RUNS", 1).max(1) as usize;
+    let (_, what) = idle_tree_command(ms);
+    println!(
+        "\nprofrun's own cost wrapping an idle 11-process tree ({what}) for {:.0} s, {runs} run(s)",
+        ms as f64 / 1000.0
+    );
+    for interval in ["0.5", "3600"] {
+        let (mut pct, mut cpu_ms, mut rss) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let (cpu, wall, kb) = self_stats(interval, ms);
+            pct.push(cpu / wall * 100.0);
+            cpu_ms.push(cpu * 1000.0);
+            rss.push(kb / 1024.0);
+        }
+        let (p, plo, phi) = stats(&mut pct);
+        let (c, clo, chi) = stats(&mut cpu_ms);
+        let (r, rlo, rhi) = stats(&mut rss);
+        println!(
+            "  --interval {interval:<5} own CPU {c:7.2} ms [{clo:.2} – {chi:.2}] = {p:.4} % of a core [{plo:.4} – {phi:.4}]   peak RSS {r:.2} MiB [{rlo:.2} – {rhi:.2}]"
+        );
+    }
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` passes nothing
+    // useful either: run only when benchmarking.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    part_one();
+    part_two();
+}

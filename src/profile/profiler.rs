@@ -1,0 +1,295 @@
+//! The run accumulator: samples go in one at a time, in order; running
+//! statistics, the bounded series and the process table come out as the
+//! record's `detailed_profile`. Only the previous sample is kept, so memory
+//! does not grow with the length of the run.
+
+use super::host::HostAccumulator;
+use super::processes::ProcessTable;
+use super::sample::{IoSample, Sample};
+use super::series::{BoundedSeries, SeriesPoint};
+use super::stats::{positive, rate, rate_u64, round_to, Gauge, RateStats};
+use crate::record::{
+    DetailedProfile, IoStats, MemoryPeaks, PercentStats, ProcessCounts, ProcessMemoryStats,
+    BYTES_PER_MB,
+};
+
+/// The tree at one sample, summed over its processes.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TreeTotals {
+    /// Σ (utime+stime+cutime+cstime) of live processes + reaped children's CPU.
+    pub cpu_seconds: f64,
+    pub rss_bytes: u64,
+    pub swap_bytes: u64,
+    pub pss_bytes: Option<u64>,
+    /// Storage bytes of the tree: live processes plus what reaped ones
+    /// folded into profrun's own counters since `baseline`.
+    pub read_bytes: u64,
+    pub write_bytes: u64,
+    /// Live processes (zombies left out) and their threads.
+    pub processes: u32,
+    pub threads: u32,
+}
+
+/// Sum a sample's processes. Zombies still count for the cumulative CPU
+/// and I/O counters (they are not yet folded into their parent) but not for
+/// memory or process counts.
+pub fn tree_totals(sample: &Sample, baseline: &IoSample) -> TreeTotals {
+    let root = &sample.tree.root_io;
+    let mut t = TreeTotals {
+        cpu_seconds: sample.reaped_cpu_seconds,
+        read_bytes: root.read_bytes.saturating_sub(baseline.read_bytes),
+        write_bytes: root.write_bytes.saturating_sub(baseline.write_bytes),
+        ..Default::default()
+    };
+    for p in &sample.tree.processes {
+        t.cpu_seconds += p.tree_cpu_seconds();
+        t.read_bytes += p.io.read_bytes;
+        t.write_bytes += p.io.write_bytes;
+        if p.is_zombie() {
+            continue;
+        }
+        t.rss_bytes += p.rss_bytes;
+        t.swap_bytes += p.swap_bytes;
+        if let Some(pss) = p.pss_bytes {
+            t.pss_bytes = Some(t.pss_bytes.unwrap_or(0) + pss);
+        }
+        t.processes += 1;
+        t.threads += p.threads;
+    }
+    t
+}
+
+/// Settings fixed for a run.
+#[derive(Debug, Clone, Default)]
+pub struct ProfilerConfig {
+    pub interval_seconds: f64,
+    pub series_cap: usize,
+    /// profrun's own `/proc/self/io` just before the spawn.
+    pub io_baseline: IoSample,
+    /// The job's spawn, in seconds since boot (to place process start times).
+    pub job_start_since_boot_seconds: f64,
+}
+
+/// Exact end-of-run figures from the kernel that the profile reports with
+/// the sampled ones.
+#[derive(Debug, Clone, Default)]
+pub struct RunTotals {
+    pub wall_seconds: f64,
+    pub cpu_seconds: f64,
+    pub ru_maxrss_bytes: u64,
+    /// The tree's I/O (`/proc/self/io` delta, profrun's own reads removed).
+    pub io: IoSample,
+    pub cpus_available: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Profiler {
+    config: ProfilerConfig,
+    previous: Option<(f64, TreeTotals)>,
+    samples: u64,
+    series: BoundedSeries,
+    processes: ProcessTable,
+    host: HostAccumulator,
+    tree_cpu: RateStats,
+    tree_rss: Gauge,
+    max_swap_bytes: u64,
+    max_pss_bytes: Option<u64>,
+    max_processes: u32,
+    max_threads: u32,
+}
+
+impl Profiler {
+    pub fn new(config: ProfilerConfig) -> Profiler {
+        Profiler {
+            series: BoundedSeries::new(config.series_cap),
+            processes: ProcessTable::new(config.job_start_since_boot_seconds),
+            config,
+            previous: None,
+            samples: 0,
+            host: HostAccumulator::default(),
+            tree_cpu: RateStats::default(),
+            tree_rss: Gauge::default(),
+            max_swap_bytes: 0,
+            max_pss_bytes: None,
+            max_processes: 0,
+            max_threads: 0,
+        }
+    }
+
+    /// Fold in the next sample (samples must come in time order). The host
+    /// part is moved out of `sample`; the tree part is left for reuse.
+    pub fn push(&mut self, sample: &mut Sample) {
+        let t = sample.t_seconds;
+        let totals = tree_totals(sample, &self.config.io_baseline);
+        self.samples += 1;
+        self.processes.observe(t, &sample.tree.processes);
+        // The final sample comes after the reap: an empty tree then says
+        // nothing about the job's memory, only that it is over.
+        if totals.processes > 0 {
+            self.tree_rss.add(totals.rss_bytes as f64);
+        }
+        self.max_swap_bytes = self.max_swap_bytes.max(totals.swap_bytes);
+        if let Some(pss) = totals.pss_bytes {
+            self.max_pss_bytes = Some(self.max_pss_bytes.unwrap_or(0).max(pss));
+        }
+        self.max_processes = self.max_processes.max(totals.processes);
+        self.max_threads = self.max_threads.max(totals.threads);
+        let host = sample.host.take().map(|h| self.host.push(t, h));
+
+        let mut point = SeriesPoint {
+            t_seconds: t,
+            dt_seconds: t,
+            rss_bytes: totals.rss_bytes,
+            processes: totals.processes,
+            threads: totals.threads,
+            host_cpu_percent: host.and_then(|h| h.cpu_percent),
+            host_memory_used_bytes: host.map(|h| h.memory_used_bytes),
+            ..Default::default()
+        };
+        if let Some((t_prev, prev)) = self.previous {
+            let dt = t - t_prev;
+            point.dt_seconds = dt;
+            point.cpu_percent = rate(prev.cpu_seconds, totals.cpu_seconds, dt).map(|r| r * 100.0);
+            point.read_bytes_per_second = rate_u64(prev.read_bytes, totals.read_bytes, dt);
+            point.write_bytes_per_second = rate_u64(prev.write_bytes, totals.write_bytes, dt);
+            if let Some(cpu) = point.cpu_percent {
+                self.tree_cpu.add(cpu, dt);
+            }
+        }
+        self.series.push(point);
+        self.previous = Some((t, totals));
+    }
+
+    pub fn samples(&self) -> u64 {
+        self.samples
+    }
+
+    /// Processes and series points held right now (for the bounded-memory tests).
+    pub fn retained(&self) -> (usize, usize) {
+        (self.processes.retained(), self.series.len())
+    }
+
+    /// Largest Σ RSS of the tree over the samples.
+    pub fn tree_rss_peak_bytes(&self) -> u64 {
+        self.tree_rss.max().unwrap_or(0.0) as u64
+    }
+
+    /// Largest VmHWM of any one process seen.
+    pub fn vmhwm_peak_bytes(&self) -> u64 {
+        self.processes.max_hwm_bytes()
+    }
+
+    /// The record's `detailed_profile`.
+    pub fn finish(&self, end: &RunTotals) -> DetailedProfile {
+        let mb = |b: f64| round_to(b / BYTES_PER_MB, 3);
+        let pct = |v: f64| round_to(v, 2);
+        let io = &end.io;
+        DetailedProfile {
+            available: true,
+            reason: None,
+            duration_seconds: end.wall_seconds,
+            samples_collected: self.samples,
+            sampling_interval_seconds: self.config.interval_seconds,
+            effective_interval_seconds: self.config.interval_seconds
+                * self.series.ticks_per_point() as f64,
+            cpu: self.host.cpu(),
+            memory: self.host.memory(),
+            process_cpu: Some(PercentStats {
+                mean_percent: pct(self.tree_cpu.mean().unwrap_or(0.0)),
+                max_percent: pct(self.tree_cpu.max().unwrap_or(0.0)),
+                min_percent: pct(self.tree_cpu.min().unwrap_or(0.0)),
+            })
+            .filter(|_| self.tree_cpu.count() > 0),
+            process_memory: self.tree_rss.mean().map(|mean| ProcessMemoryStats {
+                mean_mb: mb(mean),
+                max_mb: mb(self.tree_rss.max().unwrap_or(0.0)),
+                min_mb: mb(self.tree_rss.min().unwrap_or(0.0)),
+                max_swap_mb: mb(self.max_swap_bytes as f64),
+                max_pss_mb: self.max_pss_bytes.map(|b| mb(b as f64)),
+            }),
+            memory_peaks: Some(MemoryPeaks {
+                tree_rss_sum_mb: mb(self.tree_rss_peak_bytes() as f64),
+                vmhwm_mb: mb(self.vmhwm_peak_bytes() as f64),
+                ru_maxrss_mb: mb(end.ru_maxrss_bytes as f64),
+            }),
+            io_stats: Some(IoStats {
+                read_mb: mb(io.read_bytes as f64),
+                write_mb: mb(io.write_bytes as f64),
+                read_count: io.syscr,
+                write_count: io.syscw,
+                total_io_mb: mb((io.read_bytes + io.write_bytes) as f64),
+            }),
+            network: self.host.network(),
+            disk: self.host.disk(),
+            pressure: self.host.pressure(),
+            load_average: self.host.load_average(),
+            processes: Some(ProcessCounts {
+                max_concurrent: u64::from(self.max_processes),
+                total_seen: self.processes.total_seen(),
+                max_threads: u64::from(self.max_threads),
+            }),
+            top_processes: self.processes.top(),
+            cpu_efficiency: cpu_efficiency(end.cpu_seconds, end.wall_seconds, end.cpus_available),
+            max_tick_delay_seconds: None,
+            timeseries: Some(self.series.to_record()),
+        }
+    }
+}
+
+/// CPU seconds over what the CPUs available to the job could have given in
+/// the wall time, 0 to 1 (4 decimals).
+pub fn cpu_efficiency(cpu_seconds: f64, wall_seconds: f64, cpus: usize) -> Option<f64> {
+    let capacity = wall_seconds * cpus as f64;
+    (positive(capacity) && cpu_seconds.is_finite())
+        .then(|| round_to((cpu_seconds / capacity).max(0.0), 4))
+}
+
+/// Where the headline peak came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeakSource {
+    TreeRssSum,
+    VmHwm,
+    RuMaxrss,
+}
+
+impl PeakSource {
+    /// The name written to `measurement.memory_peak_source`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeakSource::TreeRssSum => "tree_rss_sum",
+            PeakSource::VmHwm => "vmhwm",
+            PeakSource::RuMaxrss => "ru_maxrss",
+        }
+    }
+}
+
+/// The best peak: the largest of the three readings, each of which can only
+/// under-report (sampling misses spikes; VmHWM and ru_maxrss see one
+/// process at a time). On a tie the exact kernel figure wins.
+pub fn memory_peak(tree_rss_sum: u64, vmhwm: u64, ru_maxrss: u64) -> (u64, PeakSource) {
+    [
+        (ru_maxrss, PeakSource::RuMaxrss),
+        (vmhwm, PeakSource::VmHwm),
+        (tree_rss_sum, PeakSource::TreeRssSum),
+    ]
+    .into_iter()
+    .fold((0, PeakSource::RuMaxrss), |best, c| {
+        if c.0 > best.0 {
+            c
+        } else {
+            best
+        }
+    })
+}
+
+/// The profile of a run whose `/proc` could not be read.
+pub fn unavailable(reason: String, wall_seconds: f64, interval_seconds: f64) -> DetailedProfile {
+    DetailedProfile {
+        available: false,
+        reason: Some(reason),
+        duration_seconds: wall_seconds,
+        sampling_interval_seconds: interval_seconds,
+        effective_interval_seconds: interval_seconds,
+        ..Default::default()
+    }
+}

@@ -1,0 +1,135 @@
+//! The sampling thread with fake probes (timing, first and final samples,
+//! failures) and once on the real /proc.
+
+use super::*;
+use crate::profile::sample::{ProcessReading, TreeSample};
+use crate::profile::RunTotals;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+struct FakeTree {
+    calls: Arc<AtomicUsize>,
+    fail_after: usize,
+}
+
+impl TreeProbe for FakeTree {
+    fn sample(&mut self, _now: f64, out: &mut TreeSample) -> std::io::Result<()> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        if n >= self.fail_after {
+            return Err(std::io::Error::other("proc unmounted"));
+        }
+        out.processes = vec![ProcessReading {
+            pid: 42,
+            starttime_ticks: 1,
+            name: Arc::from("fake"),
+            utime_seconds: n as f64 * 0.01,
+            threads: 3,
+            rss_bytes: 1 << 20,
+            ..Default::default()
+        }];
+        Ok(())
+    }
+}
+
+fn config(interval: Duration) -> SamplerConfig {
+    SamplerConfig {
+        interval,
+        series_cap: 100,
+        pss: false,
+        proc: ProcRoot::default(),
+        root_pid: std::process::id() as i32,
+        io_baseline: IoSample::default(),
+        job_started: Instant::now(),
+    }
+}
+
+fn fake(interval: Duration, fail_after: usize) -> (Sampler, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let sampler = start_with(config(interval), move |_| {
+        Ok(Probes {
+            tree: Box::new(FakeTree {
+                calls: c,
+                fail_after,
+            }),
+            host: None,
+            reaped_cpu_seconds: || 0.0,
+        })
+    });
+    (sampler, calls)
+}
+
+fn finish(p: &Profiler) -> crate::record::DetailedProfile {
+    p.finish(&RunTotals {
+        wall_seconds: 1.0,
+        cpus_available: 1,
+        ..Default::default()
+    })
+}
+
+#[test]
+fn a_job_shorter_than_one_interval_gets_a_first_and_a_final_sample() {
+    let (sampler, calls) = fake(Duration::from_secs(3600), usize::MAX);
+    std::thread::sleep(Duration::from_millis(20));
+    let out = sampler.stop();
+    let profile = out.profile.expect("profile");
+    assert_eq!(profile.samples(), 2);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    let d = finish(&profile);
+    assert_eq!(d.processes.expect("counts").max_threads, 3);
+}
+
+#[test]
+fn ticks_at_the_interval() {
+    let (sampler, _) = fake(Duration::from_millis(10), usize::MAX);
+    std::thread::sleep(Duration::from_millis(300));
+    let out = sampler.stop();
+    let n = out.profile.expect("profile").samples();
+    // 30 ticks + first + final; a busy machine may skip some, never add.
+    assert!((10..=33).contains(&n), "{n} samples");
+    assert!(out.max_tick_delay_seconds < 0.3);
+}
+
+#[test]
+fn a_tree_that_becomes_unreadable_stops_sampling_but_keeps_the_profile() {
+    let (sampler, calls) = fake(Duration::from_millis(5), 3);
+    std::thread::sleep(Duration::from_millis(100));
+    let out = sampler.stop();
+    assert_eq!(out.profile.expect("profile").samples(), 3);
+    // The loop stopped at the failure: one more try for the final sample.
+    assert_eq!(calls.load(Ordering::SeqCst), 5);
+}
+
+#[test]
+fn no_proc_means_no_profile_with_the_reason() {
+    let mut c = config(Duration::from_millis(10));
+    c.proc = ProcRoot("/nonexistent-proc".into());
+    let out = start(c).stop();
+    let err = out.profile.expect_err("unavailable");
+    assert!(err.contains("/nonexistent-proc/"), "{err}");
+}
+
+#[test]
+fn samples_the_real_proc_and_reports_its_own_reads() {
+    // Rooted at a single-threaded shell that forks `sleep`.
+    let mut shell = std::process::Command::new("sh")
+        .args(["-c", "sleep 5; exit 0"])
+        .spawn()
+        .expect("spawn sh");
+    let mut c = config(Duration::from_millis(20));
+    c.root_pid = shell.id() as i32;
+    let sampler = start(c);
+    std::thread::sleep(Duration::from_millis(150));
+    let out = sampler.stop();
+    let _ = shell.kill();
+    let _ = shell.wait();
+    let d = finish(&out.profile.expect("profile"));
+    assert!(d.samples_collected >= 2);
+    assert!(d.processes.expect("counts").total_seen >= 1);
+    assert!(d.memory.is_some(), "host memory read");
+    assert!(
+        out.own_io.rchar > 0 && out.own_io.syscr > 0,
+        "{:?}",
+        out.own_io
+    );
+}

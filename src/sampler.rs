@@ -11,13 +11,18 @@ use crossbeam_channel::{bounded, select, tick, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::probe::cgroup::{CgroupReader, ContainerProbe};
+use crate::probe::gpu::GpuMonitor;
 use crate::probe::host::ProcHostProbe;
 use crate::probe::process::parse_io;
 use crate::probe::process_tree::ProcTreeProbe;
 use crate::probe::procfile::ProcFile;
 use crate::probe::{rusage, HostProbe, ProcRoot, TreeProbe};
+use crate::profile::cgroup::ContainerStatsBuilder;
+use crate::profile::gpu::{series_point, GpuStatsBuilder};
 use crate::profile::sample::{IoSample, Sample};
 use crate::profile::{Profiler, ProfilerConfig};
+use crate::record::{ContainerStatsRecord, GpuStatsRecord};
 
 /// `smaps_rollup` is read at most this often per process (`--pss`).
 pub const PSS_EVERY_SECONDS: f64 = 5.0;
@@ -46,7 +51,27 @@ pub struct Probes {
     pub host: Option<Box<dyn HostProbe + Send>>,
     /// CPU seconds of the descendants reaped so far.
     pub reaped_cpu_seconds: fn() -> f64,
+    /// NVIDIA GPUs (absent with `--no-gpu`, or reporting why there are none).
+    pub gpu: Option<GpuMonitor>,
+    /// The job's cgroup leaf, when a backend was set up.
+    pub cgroup: Option<CgroupReader>,
+    /// The container/limited cgroup profrun runs in, or why there is none.
+    pub container: Option<Result<ContainerProbe, String>>,
 }
+
+/// Readers made on the main thread and handed to the sampler with the job.
+#[derive(Default)]
+pub struct Extras {
+    pub gpu: Option<GpuMonitor>,
+    pub cgroup: Option<CgroupReader>,
+    /// Read the enclosing container's cgroup (`container_stats`).
+    pub container: bool,
+}
+
+/// The container's cgroup is read on the first and final samples and every
+/// this many ticks in between (its memory usage is a gauge: a peak between
+/// reads is missed, so not too rarely; 11 µs a read).
+const CONTAINER_EVERY_TICKS: u64 = 4;
 
 /// What the thread hands back when stopped.
 #[derive(Debug)]
@@ -58,6 +83,12 @@ pub struct SamplerOutput {
     pub own_io: IoSample,
     /// Largest delay of a tick past its schedule, seconds.
     pub max_tick_delay_seconds: f64,
+    /// `detailed_profile.gpu_stats` (None when no GPU monitor was given).
+    pub gpu_stats: Option<GpuStatsRecord>,
+    /// `detailed_profile.container_stats` (None when not asked for).
+    pub container_stats: Option<ContainerStatsRecord>,
+    /// Largest `memory.current`/`memory.usage_in_bytes` of the job's leaf.
+    pub cgroup_peak_bytes: Option<u64>,
 }
 
 pub struct Sampler {
@@ -65,9 +96,10 @@ pub struct Sampler {
     handle: Result<JoinHandle<SamplerOutput>, String>,
 }
 
-/// Start sampling the descendants of `config.root_pid` through `/proc`.
-pub fn start(config: SamplerConfig) -> Sampler {
-    start_with(config, |c| {
+/// Start sampling the descendants of `config.root_pid` through `/proc`,
+/// with the GPU, cgroup and container readers in `extras`.
+pub fn start(config: SamplerConfig, extras: Extras) -> Sampler {
+    start_with(config, move |c| {
         raise_open_file_limit();
         let mut tree = ProcTreeProbe::new(c.proc.clone(), c.root_pid).map_err(|e| e.to_string())?;
         if c.pss {
@@ -81,6 +113,9 @@ pub fn start(config: SamplerConfig) -> Sampler {
                 let ru = rusage::children();
                 ru.user_seconds + ru.system_seconds
             },
+            gpu: extras.gpu,
+            cgroup: extras.cgroup,
+            container: extras.container.then(|| ContainerProbe::for_run(&c.proc)),
         })
     })
 }
@@ -98,6 +133,7 @@ where
         .spawn(move || {
             let probes = make(&config);
             let mut delay = 0.0f64;
+            let mut extras_out = (None, None, None);
             let profile = probes.map(|mut probes| {
                 let mut run = Run::new(&config);
                 run.sample(&mut probes, true);
@@ -116,12 +152,17 @@ where
                     }
                 }
                 run.sample(&mut probes, true); // the final reading, after the reap
+                extras_out = run.finish_extras(&mut probes);
                 run.profiler
             });
+            let (gpu_stats, container_stats, cgroup_peak_bytes) = extras_out;
             SamplerOutput {
                 profile,
                 own_io: own_thread_io(&config.proc),
                 max_tick_delay_seconds: delay,
+                gpu_stats,
+                container_stats,
+                cgroup_peak_bytes,
             }
         });
     Sampler {
@@ -139,6 +180,9 @@ impl Sampler {
             profile: Err(reason),
             own_io: IoSample::default(),
             max_tick_delay_seconds: 0.0,
+            gpu_stats: None,
+            container_stats: None,
+            cgroup_peak_bytes: None,
         };
         match self.handle {
             Ok(handle) => handle
@@ -149,11 +193,17 @@ impl Sampler {
     }
 }
 
-/// The thread's state between ticks: the accumulator and a reused sample.
+/// The thread's state between ticks: the accumulators and a reused sample.
 struct Run {
     started: Instant,
     profiler: Profiler,
     sample: Sample,
+    ticks: u64,
+    /// The tree's pids for matching NVML's processes (reused buffer).
+    pids: Vec<i32>,
+    gpu_stats: GpuStatsBuilder,
+    container_stats: ContainerStatsBuilder,
+    cgroup_peak_bytes: Option<u64>,
 }
 
 impl Run {
@@ -168,6 +218,11 @@ impl Run {
                 job_start_since_boot_seconds: boottime_seconds() - since_spawn,
             }),
             sample: Sample::default(),
+            ticks: 0,
+            pids: Vec::new(),
+            gpu_stats: GpuStatsBuilder::new(),
+            container_stats: ContainerStatsBuilder::new(),
+            cgroup_peak_bytes: None,
         }
     }
 
@@ -184,8 +239,50 @@ impl Run {
         }
         let t = s.t_seconds;
         s.host = probes.host.as_mut().and_then(|h| h.sample(t, fresh));
+        if let Some(gpu) = probes.gpu.as_mut() {
+            self.pids.clear();
+            self.pids.extend(s.tree.processes.iter().map(|p| p.pid));
+            s.gpu = gpu.tick(&self.pids).map(|tick| {
+                self.gpu_stats.push(&tick);
+                series_point(&tick)
+            });
+        }
+        if let Some(current) = probes
+            .cgroup
+            .as_ref()
+            .and_then(|c| c.memory_current_bytes())
+        {
+            self.cgroup_peak_bytes = Some(self.cgroup_peak_bytes.unwrap_or(0).max(current));
+        }
+        if let Some(Ok(container)) = &probes.container {
+            if fresh || self.ticks % CONTAINER_EVERY_TICKS == 0 {
+                self.container_stats.push(t, container.sample());
+            }
+        }
+        self.ticks += 1;
         self.profiler.push(s);
         true
+    }
+
+    /// The GPU and container records and the cgroup's sampled peak, after
+    /// the final sample.
+    fn finish_extras(
+        &mut self,
+        probes: &mut Probes,
+    ) -> (
+        Option<GpuStatsRecord>,
+        Option<ContainerStatsRecord>,
+        Option<u64>,
+    ) {
+        let gpu = probes
+            .gpu
+            .take()
+            .map(|monitor| std::mem::take(&mut self.gpu_stats).finish(&monitor.finish()));
+        let container = probes.container.as_ref().map(|c| match c {
+            Ok(probe) => self.container_stats.finish(probe.info()),
+            Err(reason) => ContainerStatsRecord::unavailable(reason),
+        });
+        (gpu, container, self.cgroup_peak_bytes)
     }
 }
 

@@ -54,6 +54,9 @@ fn fake(interval: Duration, fail_after: usize) -> (Sampler, Arc<AtomicUsize>) {
             }),
             host: None,
             reaped_cpu_seconds: || 0.0,
+            gpu: None,
+            cgroup: None,
+            container: None,
         })
     });
     (sampler, calls)
@@ -104,7 +107,7 @@ fn a_tree_that_becomes_unreadable_stops_sampling_but_keeps_the_profile() {
 fn no_proc_means_no_profile_with_the_reason() {
     let mut c = config(Duration::from_millis(10));
     c.proc = ProcRoot("/nonexistent-proc".into());
-    let out = start(c).stop();
+    let out = start(c, Extras::default()).stop();
     let err = out.profile.expect_err("unavailable");
     assert!(err.contains("/nonexistent-proc/"), "{err}");
 }
@@ -118,7 +121,7 @@ fn samples_the_real_proc_and_reports_its_own_reads() {
         .expect("spawn sh");
     let mut c = config(Duration::from_millis(20));
     c.root_pid = shell.id() as i32;
-    let sampler = start(c);
+    let sampler = start(c, Extras::default());
     std::thread::sleep(Duration::from_millis(150));
     let out = sampler.stop();
     let _ = shell.kill();
@@ -132,4 +135,60 @@ fn samples_the_real_proc_and_reports_its_own_reads() {
         "{:?}",
         out.own_io
     );
+}
+
+#[test]
+fn gpu_ticks_reach_the_record_and_the_series() {
+    use crate::probe::gpu::fake::FakeGpu;
+    use crate::probe::gpu::{GpuDeviceSample, GpuProcessSample, GpuTick};
+    // Device 0 runs the tree's pid 42; device 1 only a stranger's process.
+    let device = |index: u32, pid: i32| GpuDeviceSample {
+        index,
+        gpu_utilization_percent: Some(80),
+        memory_utilization_percent: Some(30),
+        memory_used_bytes: Some(2 << 30),
+        memory_total_bytes: Some(16 << 30),
+        power_milliwatts: Some(200_000),
+        temperature_celsius: Some(65),
+        sm_clock_mhz: Some(1500),
+        processes: vec![GpuProcessSample {
+            pid,
+            memory_used_bytes: Some(1 << 30),
+            sm_utilization_percent: Some(70),
+        }],
+    };
+    let gpu = FakeGpu::new(2).then_tick(GpuTick {
+        devices: vec![device(0, 42), device(1, 7)],
+    });
+    let monitor = GpuMonitor::from_probe(Box::new(gpu));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let sampler = start_with(config(Duration::from_millis(10)), move |_| {
+        Ok(Probes {
+            tree: Box::new(FakeTree {
+                calls: c,
+                fail_after: usize::MAX,
+            }),
+            host: None,
+            reaped_cpu_seconds: || 0.0,
+            gpu: Some(monitor),
+            cgroup: None,
+            container: None,
+        })
+    });
+    std::thread::sleep(Duration::from_millis(60));
+    let out = sampler.stop();
+    let stats = out.gpu_stats.expect("gpu_stats");
+    assert!(stats.available);
+    let used: Vec<bool> = stats.devices.iter().map(|d| d.used_by_job).collect();
+    assert_eq!(used, vec![true, false]);
+    assert!(stats.processes.iter().all(|p| p.pid == 42));
+    let d = finish(&out.profile.expect("profile"));
+    let ts = d.timeseries.expect("timeseries");
+    assert_eq!(ts.gpu_utilization_percent.len(), ts.t_seconds.len());
+    assert!(ts
+        .gpu_utilization_percent
+        .iter()
+        .flatten()
+        .all(|&u| u == 80.0));
 }

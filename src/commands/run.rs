@@ -1,8 +1,9 @@
 //! `profrun [run] -- COMMAND`: spawn, watch, reap, record, mirror.
 //!
 //! Order matters for cost and correctness: only what the spawn needs happens
-//! before it (signal mask, subreaper, the I/O baseline); host description,
-//! tool detection and the rest happen while the job runs.
+//! before it (signal mask, subreaper, the I/O baseline, the cgroup leaf the
+//! child joins before exec); NVML, host description, tool detection and the
+//! rest happen while the job runs.
 
 use anyhow::Context;
 use chrono::{SecondsFormat, Utc};
@@ -14,6 +15,7 @@ use crate::cli::RunArgs;
 use crate::detect::{self, RealFiles};
 use crate::history;
 use crate::launch::{self, exit, reap, signals, spawn};
+use crate::probe::gpu::GpuMonitor;
 use crate::probe::{self, io::IoCounters, ProcRoot};
 use crate::profile;
 use crate::record::{
@@ -32,18 +34,40 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let start_time = Utc::now();
     let started = Instant::now();
 
-    let spawned = spawn::spawn(&args.command, spawn::SpawnOptions::default());
+    // A leaf of its own for the job (~100 µs); every failure falls back to
+    // the next backend or to none, with the reason kept for the record.
+    let mut cgroup = probe::cgroup::CgroupSetup::for_run(args.no_cgroup, &proc);
+    let spawned = spawn::spawn(
+        &args.command,
+        spawn::SpawnOptions {
+            cgroup_procs: cgroup.spawn_fds(),
+        },
+    );
     // First thing after the spawn, so the first sample sees the job start.
-    let sampler = spawned.is_ok().then(|| {
-        sampler::start(sampler::SamplerConfig {
-            interval: Duration::from_secs_f64(args.interval),
-            series_cap: profile::series::DEFAULT_CAP,
-            pss: args.pss,
-            proc: proc.clone(),
-            root_pid: std::process::id() as i32,
-            io_baseline: tree_io_before.to_sample(),
-            job_started: started,
-        })
+    let sampler = spawned.as_ref().ok().map(|&pid| {
+        cgroup.confirm_member(&proc, pid);
+        let gpu = if args.no_gpu {
+            GpuMonitor::disabled()
+        } else {
+            GpuMonitor::start_nvml() // NVML loads on its own thread
+        };
+        let extras = sampler::Extras {
+            gpu: Some(gpu),
+            cgroup: cgroup.reader(),
+            container: true,
+        };
+        sampler::start(
+            sampler::SamplerConfig {
+                interval: Duration::from_secs_f64(args.interval),
+                series_cap: profile::series::DEFAULT_CAP,
+                pss: args.pss,
+                proc: proc.clone(),
+                root_pid: std::process::id() as i32,
+                io_baseline: tree_io_before.to_sample(),
+                job_started: started,
+            },
+            extras,
+        )
     });
     let task_id = launch::task_id::new_task_id();
     let mut record = base_record(&args, &proc, task_id, start_time);
@@ -101,8 +125,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let tree_io = tree_io_after.since(&tree_io_before).since(&own_io);
     record.resource_usage = resource_usage(&children, &tree_io);
     record.descendants_left_running = left_running;
+    // Read the leaf a last time and remove it now: the re-raise below would
+    // skip its Drop. A leaf still holding processes stays, and is named.
+    let cgroup_run = cgroup.finish(sampled.as_ref().and_then(|s| s.cgroup_peak_bytes));
+    if let Some(why) = &cgroup_run.left_in_place {
+        eprintln!("profrun: warning: {why}");
+    }
+    record.measurement.cgroup_backend = cgroup.backend.as_str().to_string();
+    record.measurement.cgroup_note = cgroup.note.clone();
     if let Some(out) = sampled {
         add_profile(&mut record, out, &children, &tree_io, args.interval);
+    }
+    if let Some(detailed) = record.detailed_profile.as_mut() {
+        detailed.cgroup = Some(profile::cgroup::cgroup_record(&cgroup_run));
     }
 
     let received = forwarder
@@ -153,6 +188,7 @@ fn add_profile(
     interval: f64,
 ) {
     let wall = record.duration_seconds;
+    let (gpu_stats, container_stats) = (out.gpu_stats, out.container_stats);
     let profiler = match out.profile {
         Ok(p) => p,
         Err(reason) => {
@@ -176,6 +212,8 @@ fn add_profile(
         cpus_available: record.host.cpus_available,
     });
     detailed.max_tick_delay_seconds = Some(profile::stats::round_to(out.max_tick_delay_seconds, 4));
+    detailed.gpu_stats = gpu_stats;
+    detailed.container_stats = container_stats;
     record.detailed_profile = Some(detailed);
 }
 

@@ -144,6 +144,7 @@ impl Profiler {
             threads: totals.threads,
             host_cpu_percent: host.and_then(|h| h.cpu_percent),
             host_memory_used_bytes: host.map(|h| h.memory_used_bytes),
+            gpu: sample.gpu.take(),
             ..Default::default()
         };
         if let Some((t_prev, prev)) = self.previous {
@@ -232,6 +233,10 @@ impl Profiler {
             cpu_efficiency: cpu_efficiency(end.cpu_seconds, end.wall_seconds, end.cpus_available),
             max_tick_delay_seconds: None,
             timeseries: Some(self.series.to_record()),
+            // Filled by the run from the GPU, container and cgroup readers.
+            gpu_stats: None,
+            container_stats: None,
+            cgroup: None,
         }
     }
 }

@@ -17,6 +17,8 @@ pub struct Sample {
     pub tree: TreeSample,
     /// `None` when the host files could not be read.
     pub host: Option<HostSample>,
+    /// The GPU part of this tick's series point (`None` without a GPU).
+    pub gpu: Option<super::gpu::GpuSeriesPoint>,
 }
 
 /// The job's process tree at one instant.

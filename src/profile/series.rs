@@ -4,6 +4,7 @@
 //! 24-hour job keeps as many points as a 10-minute one and every point still
 //! covers the same length of time.
 
+use super::gpu::{series_columns, GpuSeriesPoint};
 use super::stats::round_to;
 use crate::record::{TimeSeries, BYTES_PER_MB};
 
@@ -26,6 +27,8 @@ pub struct SeriesPoint {
     pub threads: u32,
     pub host_cpu_percent: Option<f64>,
     pub host_memory_used_bytes: Option<u64>,
+    /// `None` when no GPU was read at this tick.
+    pub gpu: Option<GpuSeriesPoint>,
 }
 
 fn weighted(a: Option<f64>, wa: f64, b: Option<f64>, wb: f64) -> Option<f64> {
@@ -66,6 +69,10 @@ impl SeriesPoint {
                 later.host_memory_used_bytes,
             ) {
                 (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            },
+            gpu: match (self.gpu, later.gpu) {
+                (Some(a), Some(b)) => Some(a.merge(wa, b, wb)),
                 (a, b) => a.or(b),
             },
         }
@@ -160,6 +167,12 @@ impl BoundedSeries {
                 .push(p.host_cpu_percent.map(|v| round_to(v, 2)));
             ts.host_memory_used_mb
                 .push(p.host_memory_used_bytes.map(mb));
+        }
+        if self.points().any(|p| p.gpu.is_some()) {
+            let gpu: Vec<Option<GpuSeriesPoint>> = self.points().map(|p| p.gpu).collect();
+            let columns = series_columns(&gpu);
+            ts.gpu_utilization_percent = columns.gpu_utilization_percent;
+            ts.gpu_memory_used_mb = columns.gpu_memory_used_mb;
         }
         ts
     }

@@ -30,6 +30,7 @@ fn sample(t: f64, reaped: f64, procs: Vec<ProcessReading>) -> Sample {
             root_io: IoSample::default(),
             processes: procs,
         },
+        gpu: None,
         host: None,
     }
 }

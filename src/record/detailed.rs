@@ -64,8 +64,19 @@ pub struct DetailedProfile {
     pub max_tick_delay_seconds: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub timeseries: Option<TimeSeries>,
-    // Issue 5 adds `gpu_stats` and `container_stats` here, as further
-    // `Option` blocks skipped when `None`.
+    /// NVIDIA GPUs through NVML: the seed's `gpu_stats.nvidia` summary, the
+    /// devices, the job's GPU processes and energy; or `available: false`
+    /// with the reason (no driver, `--no-gpu`, ...).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub gpu_stats: Option<super::GpuStatsRecord>,
+    /// The container or limited cgroup profrun runs in (`docker stats`-like
+    /// figures), or `available: false` with the reason.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub container_stats: Option<super::ContainerStatsRecord>,
+    /// What the job's own cgroup leaf accounted (exact tree CPU, memory
+    /// peak, I/O, OOM kills); `backend: none` with the reason otherwise.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cgroup: Option<super::CgroupStatsRecord>,
 }
 
 /// The seed's `{mean,max,min}_percent` triple.
@@ -250,6 +261,12 @@ pub struct TimeSeries {
     /// Host CPU busy %, 100 = every CPU.
     pub host_cpu_percent: Vec<Option<f64>>,
     pub host_memory_used_mb: Vec<Option<f64>>,
+    /// GPU utilisation over the devices the job used (present only when a
+    /// GPU was read; see `gpu_stats`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub gpu_utilization_percent: Vec<Option<f64>>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub gpu_memory_used_mb: Vec<Option<f64>>,
 }
 
 impl TimeSeries {

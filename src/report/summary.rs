@@ -18,11 +18,8 @@ pub fn peak_source_label(source: &str) -> &str {
 pub fn summary(record: &JobRecord) -> String {
     let id = &record.task_id;
     if record.status == Status::FailedToStart {
-        let why = record.error.as_deref().unwrap_or("unknown error");
-        return format!(
-            "profrun: {id}  failed to start ({why})  exit {}",
-            record.exit_code
-        );
+        // The reason itself was already printed as an error line.
+        return format!("profrun: {id}  failed_to_start  exit {}", record.exit_code);
     }
     let fate = match (&record.signal, record.returncode) {
         (Some(sig), _) => format!("{} ({})", record.status.as_str(), sig.name),
@@ -52,6 +49,9 @@ pub fn summary(record: &JobRecord) -> String {
         units::bytes(ru.write_bytes as f64),
     );
     let mut second = Vec::new();
+    if let Some(gpu) = gpu_part(record) {
+        second.push(gpu);
+    }
     if !record.descendants_left_running.is_empty() {
         let names: Vec<String> = record
             .descendants_left_running
@@ -72,6 +72,26 @@ pub fn summary(record: &JobRecord) -> String {
         line.push_str(&second.join("; "));
     }
     line
+}
+
+/// `GPU 85% util, peak 5.7 GiB, 1234 J` when a GPU was read.
+fn gpu_part(record: &JobRecord) -> Option<String> {
+    let gpu = record.detailed_profile.as_ref()?.gpu_stats.as_ref()?;
+    let nvidia = gpu.nvidia.as_ref().filter(|_| gpu.available)?;
+    let mut parts = Vec::new();
+    if let Some(util) = nvidia.gpu_utilization_percent {
+        parts.push(format!("{util:.0}% util"));
+    }
+    if let Some(mb) = nvidia.memory_used_max_mb {
+        parts.push(format!("peak {}", units::mebibytes(mb)));
+    }
+    if let Some(j) = gpu.energy_joules {
+        parts.push(format!("{j:.0} J"));
+    }
+    if gpu.partial == Some(true) {
+        parts.push("partial".to_string());
+    }
+    (!parts.is_empty()).then(|| format!("GPU {}", parts.join(", ")))
 }
 
 #[cfg(test)]
@@ -146,5 +166,44 @@ mod tests {
         let line = summary(&r);
         assert!(line.contains("(1.50 cores, max 1.98)"), "{line}");
         assert!(line.contains("peak 512 MiB (tree RSS sum)"), "{line}");
+    }
+
+    #[test]
+    fn shows_gpu_utilisation_peak_and_energy_when_a_gpu_was_read() {
+        let mut r = record();
+        let gpu = GpuStatsRecord {
+            available: true,
+            nvidia: Some(NvidiaSummaryRecord {
+                gpu_utilization_percent: Some(85.4),
+                memory_used_max_mb: Some(5836.8),
+                ..Default::default()
+            }),
+            energy_joules: Some(1234.4),
+            ..Default::default()
+        };
+        r.detailed_profile = Some(DetailedProfile {
+            gpu_stats: Some(gpu),
+            ..Default::default()
+        });
+        let text = summary(&r);
+        assert!(
+            text.contains("GPU 85% util, peak 5.7 GiB, 1234 J"),
+            "{text}"
+        );
+        // No GPU: nothing said about it on the summary.
+        r.detailed_profile = Some(DetailedProfile {
+            gpu_stats: Some(GpuStatsRecord::default()),
+            ..Default::default()
+        });
+        assert!(!summary(&r).contains("GPU"));
+    }
+
+    #[test]
+    fn failed_to_start_does_not_repeat_the_error_line() {
+        let mut r = record();
+        r.status = Status::FailedToStart;
+        r.exit_code = 127;
+        r.error = Some("command not found: 'x'".into());
+        assert_eq!(summary(&r), "profrun: abc123  failed_to_start  exit 127");
     }
 }

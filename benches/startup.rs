@@ -1,6 +1,8 @@
 //! Start-up overhead: `profrun --quiet --history <tmp> -- true` against bare
 //! `true` and `/usr/bin/time true`, interleaved round-robin so that machine
-//! noise hits all three alike. Prints medians over RUNS runs of each.
+//! noise hits all alike. Prints medians over RUNS runs of each; the
+//! `--no-gpu` / `--no-cgroup` variants show what the NVML probe and the
+//! cgroup leaf add.
 //!
 //! `cargo bench --bench startup` (RUNS=n to change the count, default 60).
 
@@ -38,6 +40,31 @@ fn main() {
     let cases: Vec<(&str, Vec<&str>)> = [
         Some(("true", vec!["true"])),
         gnu_time.then(|| ("/usr/bin/time true", vec!["/usr/bin/time", "true"])),
+        Some((
+            "profrun --no-gpu --no-cgroup",
+            vec![
+                profrun,
+                "--quiet",
+                "--no-gpu",
+                "--no-cgroup",
+                "--history",
+                history,
+                "--",
+                "true",
+            ],
+        )),
+        Some((
+            "profrun --no-gpu",
+            vec![
+                profrun,
+                "--quiet",
+                "--no-gpu",
+                "--history",
+                history,
+                "--",
+                "true",
+            ],
+        )),
         Some((
             "profrun -- true",
             vec![profrun, "--quiet", "--history", history, "--", "true"],

@@ -16,8 +16,8 @@ use crate::detect::{self, RealFiles};
 use crate::history;
 use crate::launch::{self, exit, reap, signals, spawn};
 use crate::probe::gpu::GpuMonitor;
-use crate::probe::{self, io::IoCounters, ProcRoot};
-use crate::profile;
+use crate::probe::{self, ProcRoot};
+use crate::profile::{self, sample::IoSample};
 use crate::record::{
     JobRecord, Measurement, ProcessRef, ResourceUsage, SelfStats, SignalRecord, Status,
     BYTES_PER_MB, SCHEMA_VERSION,
@@ -63,7 +63,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                 pss: args.pss,
                 proc: proc.clone(),
                 root_pid: std::process::id() as i32,
-                io_baseline: tree_io_before.to_sample(),
+                io_baseline: tree_io_before,
                 job_started: started,
             },
             extras,
@@ -184,7 +184,7 @@ fn add_profile(
     record: &mut JobRecord,
     out: sampler::SamplerOutput,
     children: &probe::rusage::RusageSample,
-    tree_io: &IoCounters,
+    tree_io: &IoSample,
     interval: f64,
 ) {
     let wall = record.duration_seconds;
@@ -208,7 +208,7 @@ fn add_profile(
         wall_seconds: wall,
         cpu_seconds: children.user_seconds + children.system_seconds,
         ru_maxrss_bytes,
-        io: tree_io.to_sample(),
+        io: *tree_io,
         cpus_available: record.host.cpus_available,
     });
     detailed.max_tick_delay_seconds = Some(profile::stats::round_to(out.max_tick_delay_seconds, 4));
@@ -229,7 +229,7 @@ pub fn status_of(exit: reap::ChildExit, profrun_got_signal: bool) -> Status {
     }
 }
 
-fn resource_usage(ru: &probe::rusage::RusageSample, io: &IoCounters) -> ResourceUsage {
+fn resource_usage(ru: &probe::rusage::RusageSample, io: &IoSample) -> ResourceUsage {
     let max_rss_mb = ru.max_rss_kb as f64 * 1024.0 / BYTES_PER_MB;
     ResourceUsage {
         cpu_user_seconds: ru.user_seconds,

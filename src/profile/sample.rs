@@ -42,6 +42,33 @@ pub struct IoSample {
     pub write_bytes: u64,
 }
 
+impl IoSample {
+    /// `self - earlier`, clamped at zero field by field (a counter never
+    /// yields a negative amount).
+    pub fn since(&self, earlier: &IoSample) -> IoSample {
+        IoSample {
+            rchar: self.rchar.saturating_sub(earlier.rchar),
+            wchar: self.wchar.saturating_sub(earlier.wchar),
+            syscr: self.syscr.saturating_sub(earlier.syscr),
+            syscw: self.syscw.saturating_sub(earlier.syscw),
+            read_bytes: self.read_bytes.saturating_sub(earlier.read_bytes),
+            write_bytes: self.write_bytes.saturating_sub(earlier.write_bytes),
+        }
+    }
+
+    /// Field-by-field sum.
+    pub fn plus(&self, other: &IoSample) -> IoSample {
+        IoSample {
+            rchar: self.rchar + other.rchar,
+            wchar: self.wchar + other.wchar,
+            syscr: self.syscr + other.syscr,
+            syscw: self.syscw + other.syscw,
+            read_bytes: self.read_bytes + other.read_bytes,
+            write_bytes: self.write_bytes + other.write_bytes,
+        }
+    }
+}
+
 /// One live process of the tree, as read at one tick.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProcessReading {

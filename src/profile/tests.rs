@@ -207,3 +207,19 @@ fn unavailable_profile_says_why() {
     let json = serde_json::to_string(&d).expect("json");
     assert!(!json.contains("timeseries"), "{json}");
 }
+
+#[test]
+fn io_since_never_goes_negative_and_plus_adds() {
+    let later = IoSample {
+        rchar: 3924,
+        wchar: 1218,
+        ..Default::default()
+    };
+    let earlier = IoSample {
+        rchar: 10_000,
+        ..Default::default()
+    };
+    assert_eq!(later.since(&earlier).rchar, 0);
+    assert_eq!(later.since(&earlier).wchar, 1218);
+    assert_eq!(later.plus(&earlier).rchar, 13_924);
+}

@@ -17,6 +17,7 @@
 //! workload trap-term                 exit 0 on SIGTERM (sleeps up to 60 s)
 //! workload ignore-term               ignore SIGTERM, print "ready", sleep 60 s
 //! workload rusage CMD [ARGS...]      run CMD, print "user_s sys_s" of RUSAGE_CHILDREN
+//! workload io-of CMD [ARGS...]       run CMD, print its own "rchar syscr wchar syscw"
 //! ```
 
 use std::io::Write;
@@ -216,6 +217,40 @@ fn main() {
             unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
             println!("ready");
             sleep_ms(60_000);
+        }
+        "io-of" => {
+            // The child's own I/O, read from /proc while it is a zombie
+            // (waitid with WNOWAIT), before anything of ours can mix in.
+            let child = Command::new(&args[1])
+                .args(&args[2..])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn");
+            let pid = child.id();
+            // SAFETY: siginfo_t is plain data; waitid on our own child.
+            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+            // SAFETY: valid pointer; WNOWAIT leaves the zombie in place.
+            unsafe { libc::waitid(libc::P_PID, pid, &mut info, libc::WEXITED | libc::WNOWAIT) };
+            let io = std::fs::read_to_string(format!("/proc/{pid}/io")).expect("zombie io");
+            let field = |name: &str| {
+                io.lines()
+                    .find_map(|l| {
+                        l.strip_prefix(name)?
+                            .strip_prefix(": ")?
+                            .parse::<u64>()
+                            .ok()
+                    })
+                    .unwrap_or(0)
+            };
+            println!(
+                "{} {} {} {}",
+                field("rchar"),
+                field("syscr"),
+                field("wchar"),
+                field("syscw")
+            );
+            let mut child = child;
+            child.wait().expect("reap");
         }
         "rusage" => {
             // Isolates RUSAGE_CHILDREN from anything else the caller runs.

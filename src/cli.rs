@@ -6,6 +6,7 @@ use crate::history::filter::When;
 use crate::history::lookup::IdSpec;
 use crate::report::stats::GroupKey;
 use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -70,13 +71,17 @@ fn parse_interval(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+/// The largest `--kill-after` accepted (365 days).
+pub const MAX_KILL_AFTER_SECONDS: f64 = 31_536_000.0;
+
 fn parse_seconds(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .parse()
         .map_err(|_| format!("'{s}' is not a number of seconds"))?;
-    if !v.is_finite() || v < 0.0 {
+    // A year is plenty, and keeps `Duration::from_secs_f64` far from overflow.
+    if !v.is_finite() || !(0.0..=MAX_KILL_AFTER_SECONDS).contains(&v) {
         return Err(format!(
-            "expected a non-negative number of seconds, got '{s}'"
+            "expected seconds between 0 and {MAX_KILL_AFTER_SECONDS}, got '{s}'"
         ));
     }
     Ok(v)
@@ -141,9 +146,10 @@ pub struct RunArgs {
     #[arg(long, hide = true)]
     pub self_stats: bool,
 
-    /// The command to run, after `--`
-    #[arg(last = true, required = true, value_name = "COMMAND")]
-    pub command: Vec<String>,
+    /// The command to run, after `--` (passed as given: bytes that are not
+    /// UTF-8 are fine)
+    #[arg(last = true, required = true, value_name = "COMMAND", value_parser = clap::value_parser!(OsString))]
+    pub command: Vec<OsString>,
 }
 
 /// Output formats shared by the query commands.
@@ -271,6 +277,16 @@ mod tests {
         assert!(parse_interval("abc").is_err());
         assert!(parse_interval("3601").is_err());
         assert_eq!(parse_interval("0.5"), Ok(0.5));
+    }
+
+    // Regression: `--kill-after 1e20` passed the parser and then panicked in
+    // Duration::from_secs_f64 after the job had started.
+    #[test]
+    fn huge_kill_after_is_rejected_by_the_parser() {
+        assert!(parse_seconds("1e20").is_err());
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("inf").is_err());
+        assert_eq!(parse_seconds("10"), Ok(10.0));
     }
 
     #[test]

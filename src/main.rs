@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     match profrun::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("profrun: error: {err:#}");
+            profrun::commands::output::say(&format!("profrun: error: {err:#}"));
             // 125 mirrors `timeout`/`env`: the wrapper itself failed.
             ExitCode::from(profrun::launch::EXIT_INTERNAL)
         }

@@ -51,12 +51,29 @@ fn leaf_dirs(rec: &Value) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-/// `None` (after printing why) when this host gives profrun no cgroup leaf.
+/// Root with a cgroup1 memory hierarchy or a cgroup2 memory controller:
+/// profrun must manage a leaf here.
+fn host_offers_a_leaf() -> bool {
+    // SAFETY: getuid cannot fail.
+    let root = unsafe { libc::getuid() } == 0;
+    let v2_memory = std::fs::read_to_string("/sys/fs/cgroup/cgroup.controllers")
+        .map(|c| c.contains("memory"))
+        .unwrap_or(false);
+    root && (Path::new("/sys/fs/cgroup/memory/tasks").exists() || v2_memory)
+}
+
+/// `None` (after printing why) when this host gives profrun no cgroup leaf;
+/// a host that offers one must have been used.
 fn backend_or_skip(rec: &Value, test: &str) -> Option<String> {
     let backend = rec["measurement"]["cgroup_backend"]
         .as_str()
         .unwrap_or("none");
     if backend == "none" {
+        assert!(
+            !host_offers_a_leaf(),
+            "this host offers a writable cgroup, yet none was used: {}",
+            rec["measurement"]["cgroup_note"]
+        );
         eprintln!(
             "skipping {test}: no writable cgroup hierarchy here ({})",
             rec["measurement"]["cgroup_note"]
@@ -186,4 +203,34 @@ fn gpu_absence_is_reported_with_its_reason() {
     // Never an error: the job ran and the record is complete.
     assert_eq!(rec["status"], "success");
     assert!(rec["detailed_profile"]["container_stats"].is_object());
+}
+
+// Regression: a job that exited within a millisecond was a zombie when its
+// membership was checked, had left its cgroups, and so lost its leaf.
+#[test]
+fn a_job_that_exits_at_once_keeps_its_cgroup_leaf() {
+    if !host_offers_a_leaf() {
+        eprintln!(
+            "skipping a_job_that_exits_at_once_keeps_its_cgroup_leaf: no writable cgroup here"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("h.jsonl");
+    for _ in 0..5 {
+        let st = profrun()
+            .arg("--quiet")
+            .arg("--history")
+            .arg(&history)
+            .args(["--", "true"])
+            .status()
+            .expect("run");
+        assert!(st.success());
+        let rec = last_record(&history);
+        assert_ne!(
+            rec["measurement"]["cgroup_backend"], "none",
+            "{}",
+            rec["measurement"]["cgroup_note"]
+        );
+    }
 }

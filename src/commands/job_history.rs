@@ -36,7 +36,7 @@ pub fn run(args: JobHistoryArgs) -> anyhow::Result<ExitCode> {
         Format::Csv => history_view::csv(&jobs),
     };
     if jobs.is_empty() && args.format != Format::Table {
-        eprint!("profrun: {}", empty_line(&history, &args));
+        output::say(&format!("profrun: {}", empty_line(&history, &args)));
     }
     output::emit(&text).context("writing to stdout")?;
     Ok(ExitCode::SUCCESS)

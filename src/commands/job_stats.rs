@@ -50,7 +50,10 @@ pub fn run(args: JobStatsArgs) -> anyhow::Result<ExitCode> {
         StatsFormat::Csv => stats_view::csv(&keys, &groups),
     };
     if matched == 0 && args.format != StatsFormat::Table {
-        eprint!("profrun: {}", output::no_runs_line(&history.sources));
+        output::say(&format!(
+            "profrun: {}",
+            output::no_runs_line(&history.sources)
+        ));
     }
     output::emit(&text).context("writing to stdout")?;
     Ok(ExitCode::SUCCESS)

@@ -4,5 +4,5 @@
 pub mod job_details;
 pub mod job_history;
 pub mod job_stats;
-mod output;
+pub mod output;
 pub mod run;

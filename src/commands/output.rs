@@ -8,6 +8,23 @@ use crate::report::table::TableStyle;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
+/// Write one line to stderr. A closed or full stderr (a hung-up terminal,
+/// `2>/dev/full`, a reader that went away) is ignored: `eprintln!` would
+/// panic there, and profrun must still return the job's exit code.
+pub fn say(line: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err
+        .write_all(line.as_bytes())
+        .and_then(|()| {
+            if line.ends_with('\n') {
+                Ok(())
+            } else {
+                err.write_all(b"\n")
+            }
+        })
+        .and_then(|()| err.flush());
+}
+
 /// Write `text` to stdout. A reader that went away is not an error: Rust
 /// ignores SIGPIPE, so the write fails with `BrokenPipe`, and we stop.
 pub fn emit(text: &str) -> io::Result<()> {
@@ -50,13 +67,13 @@ fn terminal_width() -> Option<u16> {
 
 /// The history cannot be read: say so with the path, exit 1.
 pub fn history_failed(err: &HistoryError) -> ExitCode {
-    eprintln!("profrun: error: {err}");
+    say(&format!("profrun: error: {err}"));
     ExitCode::from(1)
 }
 
 /// A user error that is not a usage error (unknown id, ...): exit 1.
 pub fn fail(message: &str) -> ExitCode {
-    eprintln!("profrun: error: {message}");
+    say(&format!("profrun: error: {message}"));
     ExitCode::from(1)
 }
 
@@ -67,14 +84,14 @@ pub fn warn_missing(sources: &Sources) {
         return;
     }
     for m in &sources.missing {
-        eprintln!("profrun: warning: no history at '{m}'");
+        say(&format!("profrun: warning: no history at '{m}'"));
     }
 }
 
 /// The one line about skipped bad lines, if any.
 pub fn warn_bad_lines(bad: &BadLines) {
     if let Some(msg) = bad.message() {
-        eprintln!("{msg}");
+        say(&msg);
     }
 }
 

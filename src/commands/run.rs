@@ -9,9 +9,12 @@ use anyhow::Context;
 use chrono::{SecondsFormat, Utc};
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::cli::RunArgs;
+use crate::commands::output::say;
 use crate::detect::{self, RealFiles};
 use crate::history;
 use crate::launch::{self, exit, reap, signals, spawn};
@@ -29,7 +32,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     signals::block_handled().context("blocking signals")?;
     launch::become_subreaper().context("becoming child subreaper")?;
     let proc = ProcRoot::default();
-    let thread_io_before = probe::io::read_io(&proc, "thread-self").unwrap_or_default();
+    // One pread each, so the cost of these reads is known exactly (below).
+    let (thread_io_before, first_read) =
+        probe::io::read_io_once(&proc, "thread-self").unwrap_or_default();
     let tree_io_before = probe::io::read_io(&proc, "self").unwrap_or_default();
     let start_time = Utc::now();
     let started = Instant::now();
@@ -37,12 +42,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // A leaf of its own for the job (~100 µs); every failure falls back to
     // the next backend or to none, with the reason kept for the record.
     let mut cgroup = probe::cgroup::CgroupSetup::for_run(args.no_cgroup, &proc);
-    let spawned = spawn::spawn(
-        &args.command,
-        spawn::SpawnOptions {
-            cgroup_procs: cgroup.spawn_fds(),
-        },
-    );
+    let cgroup_procs = cgroup.spawn_fds();
+    // The child writes "0" to each before exec: profrun's doing, not the job's.
+    let joining_writes = cgroup_procs.len() as u64;
+    let spawned = spawn::spawn(&args.command, spawn::SpawnOptions { cgroup_procs });
     // First thing after the spawn, so the first sample sees the job start.
     let sampler = spawned.as_ref().ok().map(|&pid| {
         cgroup.confirm_member(&proc, pid);
@@ -75,53 +78,90 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let child_pid = match spawned {
         Ok(pid) => pid,
         Err(err) => {
-            eprintln!("profrun: error: {}", err.message);
             record.status = Status::FailedToStart;
             record.exit_code = i32::from(err.exit_code);
-            record.error = Some(err.message);
+            record.error = Some(err.message.clone());
             record.end_time = now_rfc3339();
             record.duration_seconds = started.elapsed().as_secs_f64();
-            save_and_report(&args, &record);
+            record.measurement.cgroup_backend = cgroup.backend.as_str().to_string();
+            record.measurement.cgroup_note = cgroup.note.clone();
+            // The record first: a failing stderr must not cost it.
+            save(&args, &record);
+            say(&format!("profrun: error: {}", err.message));
+            report(&args, &record);
             return Ok(ExitCode::from(err.exit_code));
         }
     };
 
+    // From here on nothing may return early: the job runs, so it gets a
+    // record and profrun exits the way it did.
     let forwarder = signals::start_forwarder(
         child_pid,
         Duration::from_secs_f64(args.kill_after),
         probe::tree::kill_descendants_of_self,
     )
-    .context("starting the signal thread")?;
-
-    let (child_exit, _) = reap::wait_main(child_pid).context("waiting for the job")?;
-    let own_pid = std::process::id() as i32;
-    let left_running = if args.wait_all {
-        reap::reap_rest(true);
-        Vec::new()
-    } else {
-        reap::reap_rest(false);
-        probe::tree::descendants(&proc, own_pid)
-            .into_iter()
-            .map(|pid| ProcessRef {
-                pid,
-                name: probe::tree::comm(&proc, pid).unwrap_or_default(),
-            })
-            .collect()
+    .map_err(|err| {
+        say(&format!(
+            "profrun: warning: cannot start the signal thread ({err}); signals will not be forwarded"
+        ))
+    })
+    .ok();
+    let child_exit = match reap::wait_main(child_pid) {
+        Ok((exit, _)) => exit,
+        Err(err) => {
+            let why = format!("cannot wait for the job: {err}");
+            say(&format!("profrun: error: {why}"));
+            record.error = Some(why);
+            reap::ChildExit::Code(i32::from(launch::EXIT_INTERNAL))
+        }
     };
+    let state = forwarder.as_ref().map(|f| Arc::clone(&f.state));
+    if let Some(state) = &state {
+        state.main_exited.store(true, Ordering::SeqCst);
+    }
+    let own_pid = std::process::id() as i32;
+    let forwarded = state
+        .as_ref()
+        .map_or(0, |s| s.forwarded.load(Ordering::SeqCst));
+    if forwarded != 0 {
+        // The job was told to stop: so is the rest of its tree, with the
+        // same grace before SIGKILL (also under --wait-all).
+        stop_the_rest(&proc, forwarded, Duration::from_secs_f64(args.kill_after));
+    }
+    if args.wait_all {
+        reap::reap_rest(true);
+    }
+    reap::reap_rest(false);
+    let left_running: Vec<ProcessRef> = probe::tree::descendants(&proc, own_pid)
+        .into_iter()
+        .map(|pid| ProcessRef {
+            pid,
+            name: probe::tree::comm(&proc, pid).unwrap_or_default(),
+        })
+        .collect();
     record.duration_seconds = started.elapsed().as_secs_f64();
     record.end_time = now_rfc3339();
     // The final sample, taken now that everything that exited is reaped.
     let sampled = sampler.map(sampler::Sampler::stop);
 
     let children = probe::rusage::children();
-    let tree_io_after = probe::io::read_io(&proc, "self").unwrap_or_default();
+    let (tree_io_after, last_read) = probe::io::read_io_once(&proc, "self").unwrap_or_default();
     let thread_io_after = probe::io::read_io(&proc, "thread-self").unwrap_or_default();
     // profrun's own reads of /proc (main thread and sampler) count in
-    // /proc/self/io: take them out.
-    let mut own_io = thread_io_after.since(&thread_io_before);
+    // /proc/self/io: take them out. The main thread's counters also hold
+    // the first and the last of the four reads above, which the process
+    // delta does not: add those back.
+    let mut own_io = thread_io_after
+        .since(&thread_io_before)
+        .since(&first_read.plus(&last_read));
     if let Some(out) = &sampled {
         own_io = own_io.plus(&out.own_io);
     }
+    own_io = own_io.plus(&IoSample {
+        wchar: joining_writes,
+        syscw: joining_writes,
+        ..IoSample::default()
+    });
     let tree_io = tree_io_after.since(&tree_io_before).since(&own_io);
     record.resource_usage = resource_usage(&children, &tree_io);
     record.descendants_left_running = left_running;
@@ -129,7 +169,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // skip its Drop. A leaf still holding processes stays, and is named.
     let cgroup_run = cgroup.finish(sampled.as_ref().and_then(|s| s.cgroup_peak_bytes));
     if let Some(why) = &cgroup_run.left_in_place {
-        eprintln!("profrun: warning: {why}");
+        say(&format!("profrun: warning: {why}"));
     }
     record.measurement.cgroup_backend = cgroup.backend.as_str().to_string();
     record.measurement.cgroup_note = cgroup.note.clone();
@@ -140,10 +180,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         detailed.cgroup = Some(profile::cgroup::cgroup_record(&cgroup_run));
     }
 
-    let received = forwarder
-        .state
-        .received
-        .load(std::sync::atomic::Ordering::SeqCst);
+    let received = state
+        .as_ref()
+        .map_or(0, |s| s.received.load(Ordering::SeqCst));
     record.status = status_of(child_exit, received != 0);
     match child_exit {
         reap::ChildExit::Code(code) => record.returncode = Some(code),
@@ -169,13 +208,37 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             peak_rss_kb: if hwm_kb > 0 { hwm_kb } else { me.max_rss_kb },
         });
     }
-    save_and_report(&args, &record);
+    save(&args, &record);
+    report(&args, &record);
     drop(forwarder);
 
     if let reap::ChildExit::Signal(sig) = child_exit {
         exit::reraise(sig);
     }
     Ok(ExitCode::from((record.exit_code & 0xff) as u8))
+}
+
+/// After a forwarded terminating signal: send it to the descendants still
+/// alive, reap them as they go, and SIGKILL whatever is left after `grace`.
+fn stop_the_rest(proc: &ProcRoot, signo: i32, grace: Duration) {
+    let own_pid = std::process::id() as i32;
+    if probe::tree::descendants(proc, own_pid).is_empty() {
+        return;
+    }
+    signals::signal_descendants(signo);
+    let deadline = Instant::now() + grace;
+    loop {
+        reap::reap_rest(false);
+        if probe::tree::descendants(proc, own_pid).is_empty() {
+            return;
+        }
+        if Instant::now() >= deadline {
+            probe::tree::kill_descendants_of_self(0);
+            reap::reap_rest(true);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Fill `detailed_profile`, and take the headline peak from the best of
@@ -264,14 +327,21 @@ fn base_record(
     start_time: chrono::DateTime<Utc>,
 ) -> JobRecord {
     let files = RealFiles;
+    // The record is JSON text: arguments that are not UTF-8 are recorded
+    // lossily (U+FFFD), though the job got them byte for byte.
+    let command: Vec<String> = args
+        .command
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     JobRecord {
         schema_version: SCHEMA_VERSION,
         task_id,
         tool: args
             .tool
             .clone()
-            .unwrap_or_else(|| detect::detect_tool(&args.command, &files)),
-        script: detect::detect_script(&args.command, &files),
+            .unwrap_or_else(|| detect::detect_tool(&command, &files)),
+        script: detect::detect_script(&command, &files),
         params: args
             .params
             .iter()
@@ -282,7 +352,7 @@ fn base_record(
             .iter()
             .map(|kv| (kv.key.clone(), kv.value.clone()))
             .collect(),
-        command: args.command.clone(),
+        command,
         cwd: std::env::current_dir()
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
@@ -296,7 +366,11 @@ fn base_record(
         error: None,
         user: probe::host_info::user_record(),
         host: probe::host_info::host_record(proc),
-        environment: detect::allowed_environment(std::env::vars()),
+        // vars_os: std::env::vars panics on a variable that is not UTF-8.
+        environment: detect::allowed_environment(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        ),
         resource_usage: ResourceUsage::default(),
         measurement: Measurement {
             cpu_source: "getrusage(RUSAGE_CHILDREN)".to_string(),
@@ -311,42 +385,50 @@ fn base_record(
     }
 }
 
-/// Append to the history, write `--record-out`, print the summary and
-/// `--json`. Failures here warn and never change the exit code.
-fn save_and_report(args: &RunArgs, record: &JobRecord) {
+/// Append to the history and write `--record-out`. Failures warn and never
+/// change the exit code.
+fn save(args: &RunArgs, record: &JobRecord) {
     let line = match record.to_line() {
         Ok(line) => line,
         Err(err) => {
-            eprintln!("profrun: warning: could not serialise the record: {err}");
+            say(&format!(
+                "profrun: warning: could not serialise the record: {err}"
+            ));
             return;
         }
     };
     match history::path::resolve(args.history.as_deref()) {
         Some(path) => {
             if let Err(err) = history::append::append_line(&path, &line) {
-                eprintln!(
+                say(&format!(
                     "profrun: warning: could not write history '{}': {err}; this run was not recorded there",
                     path.display()
-                );
+                ));
             }
         }
-        None => eprintln!(
-            "profrun: warning: no history path (HOME, XDG_DATA_HOME and PROFRUN_HISTORY are unset); this run was not recorded"
+        None => say(
+            "profrun: warning: no history path (HOME, XDG_DATA_HOME and PROFRUN_HISTORY are unset); this run was not recorded",
         ),
     }
     if let Some(out) = &args.record_out {
         if let Err(err) = history::append::write_record_file(out, &line) {
-            eprintln!(
+            say(&format!(
                 "profrun: warning: could not write record '{}': {err}",
                 out.display()
-            );
+            ));
         }
     }
+}
+
+/// The summary on stderr and `--json` on stdout; a closed stream is ignored.
+fn report(args: &RunArgs, record: &JobRecord) {
     if !args.quiet {
-        eprintln!("{}", report::summary::summary(record));
+        say(&report::summary::summary(record));
     }
     if args.json {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(&line).and_then(|_| out.flush());
+        if let Ok(line) = record.to_line() {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(&line).and_then(|_| out.flush());
+        }
     }
 }

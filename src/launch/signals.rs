@@ -3,11 +3,15 @@
 //! sees `si_code`: SIGTERM and SIGHUP are always forwarded to the child;
 //! SIGINT and SIGQUIT only when sent by `kill` (from the terminal the child
 //! already got them, being in profrun's process group). After a forwarded
-//! signal, a tree still alive `kill_after` later is SIGKILLed.
+//! SIGTERM, SIGINT or SIGQUIT, a tree still alive `kill_after` later is
+//! SIGKILLed; SIGHUP never arms that (a job run under `nohup` chose to
+//! outlive its terminal). Once the main child has exited (`--wait-all`, or
+//! the run winding down), every such signal — from the terminal too — goes
+//! to the rest of the tree, which no terminal may reach.
 
 use crossbeam_channel::{after, select, Receiver, Sender};
 use std::io;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,6 +34,10 @@ fn handled_set() -> libc::sigset_t {
 /// any thread exists, so every later thread inherits the mask and only the
 /// forwarding thread takes them.
 pub fn block_handled() -> io::Result<()> {
+    // An inherited ignored SIGCHLD makes the kernel reap children itself:
+    // `wait4` would then fail with ECHILD and the job's status be lost.
+    // SAFETY: setting a standard signal to its default disposition.
+    unsafe { libc::signal(libc::SIGCHLD, libc::SIG_DFL) };
     let set = handled_set();
     // SAFETY: valid set pointer; null for the old mask.
     let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
@@ -51,13 +59,21 @@ pub fn should_forward(signo: libc::c_int, si_code: libc::c_int) -> bool {
     }
 }
 
+/// Whether forwarding `signo` also starts the kill-after timer.
+pub fn arms_kill_after(signo: libc::c_int) -> bool {
+    signo != libc::SIGHUP
+}
+
 /// What the forwarding thread saw, read by the run after the child ended.
 #[derive(Debug, Default)]
 pub struct SignalState {
     /// First terminating signal profrun received (0 if none).
     pub received: AtomicI32,
-    /// First signal profrun forwarded to the child (0 if none).
+    /// First signal profrun forwarded that arms the kill-after (0 if none).
     pub forwarded: AtomicI32,
+    /// Set by the run once the main child has been reaped: signals then go
+    /// to the remaining descendants.
+    pub main_exited: AtomicBool,
 }
 
 /// Handle to the forwarding thread. Dropping it cancels a pending kill-after.
@@ -76,24 +92,37 @@ pub fn start_forwarder(
     let state = Arc::new(SignalState::default());
     let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(0);
     let thread_state = Arc::clone(&state);
+    // Opened here, while the child cannot have been reaped yet (the caller
+    // reaps it only after this returns): a pidfd opened later could name a
+    // process that reused the pid.
+    let pidfd = open_pidfd(child_pid);
     std::thread::Builder::new()
         .name("profrun-signals".into())
-        .spawn(move || forward_loop(child_pid, kill_after, kill_tree, &thread_state, done_rx))?;
+        .spawn(move || {
+            let target = Target {
+                pid: child_pid,
+                pidfd,
+                kill_after,
+                kill_tree,
+            };
+            forward_loop(&target, &thread_state, done_rx)
+        })?;
     Ok(Forwarder {
         state,
         _done: done_tx,
     })
 }
 
-fn forward_loop(
-    child_pid: libc::pid_t,
+/// Who the forwarding thread signals.
+struct Target {
+    pid: libc::pid_t,
+    pidfd: Option<libc::c_int>,
     kill_after: Duration,
     kill_tree: fn(libc::pid_t),
-    state: &SignalState,
-    done: Receiver<()>,
-) {
+}
+
+fn forward_loop(target: &Target, state: &SignalState, done: Receiver<()>) {
     let set = handled_set();
-    let pidfd = open_pidfd(child_pid);
     let mut killer_started = false;
     loop {
         // SAFETY: siginfo_t is plain data filled in by sigwaitinfo.
@@ -106,22 +135,31 @@ fn forward_loop(
         let _ = state
             .received
             .compare_exchange(0, signo, Ordering::SeqCst, Ordering::SeqCst);
-        if !should_forward(signo, info.si_code) {
+        let main_exited = state.main_exited.load(Ordering::SeqCst);
+        if main_exited {
+            // Descendants in other sessions get nothing from the terminal.
+            signal_descendants(signo);
+        } else if should_forward(signo, info.si_code) {
+            send(target.pidfd, target.pid, signo);
+        } else {
+            continue;
+        }
+        if !arms_kill_after(signo) {
             continue;
         }
         let _ = state
             .forwarded
             .compare_exchange(0, signo, Ordering::SeqCst, Ordering::SeqCst);
-        send(pidfd, child_pid, signo);
         if !killer_started {
             killer_started = true;
             let done = done.clone();
+            let (kill_after, kill_tree, pid) = (target.kill_after, target.kill_tree, target.pid);
             let _ = std::thread::Builder::new()
                 .name("profrun-kill-after".into())
                 .spawn(move || {
                     select! {
                         recv(done) -> _ => {}
-                        recv(after(kill_after)) -> _ => kill_tree(child_pid),
+                        recv(after(kill_after)) -> _ => kill_tree(pid),
                     }
                 });
         }
@@ -134,6 +172,15 @@ fn open_pidfd(pid: libc::pid_t) -> Option<libc::c_int> {
     // SAFETY: pidfd_open takes a pid and flags.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
     (fd >= 0).then_some(fd as libc::c_int)
+}
+
+/// Send `signo` to every live descendant of profrun.
+pub fn signal_descendants(signo: libc::c_int) {
+    let proc = crate::probe::ProcRoot::default();
+    for pid in crate::probe::tree::descendants(&proc, std::process::id() as i32) {
+        // SAFETY: kill on a pid in profrun's own tree; ESRCH if gone.
+        unsafe { libc::kill(pid, signo) };
+    }
 }
 
 fn send(pidfd: Option<libc::c_int>, pid: libc::pid_t, signo: libc::c_int) {
@@ -167,5 +214,12 @@ mod tests {
         assert!(should_forward(libc::SIGQUIT, libc::SI_TKILL));
         assert!(should_forward(libc::SIGTERM, libc::SI_KERNEL));
         assert!(should_forward(libc::SIGHUP, libc::SI_USER));
+    }
+
+    #[test]
+    fn sighup_is_forwarded_but_never_arms_the_kill() {
+        assert!(!arms_kill_after(libc::SIGHUP));
+        assert!(arms_kill_after(libc::SIGTERM));
+        assert!(arms_kill_after(libc::SIGINT));
     }
 }

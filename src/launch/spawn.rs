@@ -2,6 +2,7 @@
 //! and process group inherited, and a clean signal state (empty mask, default
 //! dispositions), which `std::process::Command` does not give on its own.
 
+use std::ffi::OsStr;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
@@ -26,13 +27,14 @@ pub struct SpawnError {
 
 /// Spawn `argv` and return the child's pid. The child is not waited for here:
 /// the reap loop owns all `wait4` calls.
-pub fn spawn(argv: &[String], options: SpawnOptions) -> Result<i32, SpawnError> {
+pub fn spawn<S: AsRef<OsStr>>(argv: &[S], options: SpawnOptions) -> Result<i32, SpawnError> {
     let Some((program, args)) = argv.split_first() else {
         return Err(SpawnError {
             exit_code: EXIT_INTERNAL,
             message: "no command given".to_string(),
         });
     };
+    let program = program.as_ref();
     let mut cmd = Command::new(program);
     cmd.args(args);
     let cgroup_fds: Vec<i32> = options
@@ -105,7 +107,8 @@ fn reset_signal_state() -> io::Result<()> {
     Ok(())
 }
 
-fn classify_spawn_error(program: &str, err: &io::Error) -> SpawnError {
+fn classify_spawn_error(program: &OsStr, err: &io::Error) -> SpawnError {
+    let program = program.to_string_lossy();
     let (exit_code, what) = match err.raw_os_error() {
         Some(libc::ENOENT) => (EXIT_NOT_FOUND, "command not found"),
         Some(libc::EACCES) | Some(libc::ENOEXEC) | Some(libc::EISDIR) | Some(libc::EPERM) => {

@@ -7,11 +7,28 @@ use super::process::parse_io;
 use super::ProcRoot;
 use crate::profile::sample::IoSample;
 use std::io;
+use std::os::unix::fs::FileExt;
 
 /// Read `<proc>/<rel>/io`, e.g. `self`, `thread-self` or a pid.
 pub fn read_io(proc: &ProcRoot, rel: &str) -> io::Result<IoSample> {
-    let bytes = std::fs::read(proc.path(rel).join("io"))?;
-    Ok(parse_io(&bytes))
+    read_io_once(proc, rel).map(|(io, _)| io)
+}
+
+/// Read `<proc>/<rel>/io` with exactly one `pread`, and return the counters
+/// together with what that read adds to the reader's own counters afterwards
+/// (its bytes and one call): the kernel counts a read after it returns, so a
+/// caller subtracting its own I/O can account for its reads exactly.
+pub fn read_io_once(proc: &ProcRoot, rel: &str) -> io::Result<(IoSample, IoSample)> {
+    let file = std::fs::File::open(proc.path(rel).join("io"))?;
+    // The file is ~120 bytes; one read of a larger buffer returns it whole.
+    let mut buf = [0u8; 1024];
+    let n = file.read_at(&mut buf, 0)?;
+    let cost = IoSample {
+        rchar: n as u64,
+        syscr: 1,
+        ..IoSample::default()
+    };
+    Ok((parse_io(&buf[..n]), cost))
 }
 
 #[cfg(test)]
@@ -19,15 +36,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_an_io_file_under_a_custom_root() {
+    fn reads_an_io_file_under_a_custom_root_and_says_what_the_read_cost() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("self")).expect("mkdir");
-        std::fs::write(
-            dir.path().join("self/io"),
-            "rchar: 3924\nwchar: 1218\nsyscr: 9\nsyscw: 4\nread_bytes: 4096\nwrite_bytes: 8192\ncancelled_write_bytes: 0\n",
-        )
-        .expect("write");
-        let io = read_io(&ProcRoot(dir.path().to_path_buf()), "self").expect("read");
+        let text = "rchar: 3924\nwchar: 1218\nsyscr: 9\nsyscw: 4\nread_bytes: 4096\nwrite_bytes: 8192\ncancelled_write_bytes: 0\n";
+        std::fs::write(dir.path().join("self/io"), text).expect("write");
+        let root = ProcRoot(dir.path().to_path_buf());
+        let (io, cost) = read_io_once(&root, "self").expect("read");
         assert_eq!(
             io,
             IoSample {
@@ -39,6 +54,16 @@ mod tests {
                 write_bytes: 8192,
             }
         );
-        assert!(read_io(&ProcRoot(dir.path().to_path_buf()), "4242").is_err());
+        assert_eq!((cost.rchar, cost.syscr), (text.len() as u64, 1));
+        assert!(read_io(&root, "4242").is_err());
+    }
+
+    #[test]
+    fn a_read_of_thread_self_io_costs_what_read_io_once_says() {
+        let proc = ProcRoot::default();
+        let (first, cost) = read_io_once(&proc, "thread-self").expect("read");
+        let (second, _) = read_io_once(&proc, "thread-self").expect("read");
+        assert_eq!(second.rchar - first.rchar, cost.rchar);
+        assert_eq!(second.syscr - first.syscr, cost.syscr);
     }
 }

@@ -106,7 +106,10 @@ impl CgroupLeaf {
             .iter()
             .filter(|l| l.path.ends_with(&suffix))
             .count();
-        if joined >= self.dirs.len() {
+        // A job that already exited has left its cgroups (a zombie shows the
+        // root): nothing can be verified, and the leaf still holds what it
+        // accounted. Only a live process outside the leaf did not join.
+        if joined >= self.dirs.len() || !is_running(proc, pid) {
             Ok(())
         } else {
             Err(format!(
@@ -231,6 +234,17 @@ fn process_alive(pid: u32) -> bool {
     // SAFETY: signal 0 only checks for existence and permission.
     let rc = unsafe { libc::kill(pid, 0) };
     rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Whether `pid` is alive and not a zombie (state after the `)` of `stat`).
+fn is_running(proc: &ProcRoot, pid: i32) -> bool {
+    fs::read_to_string(proc.path(&format!("{pid}/stat")))
+        .ok()
+        .and_then(|stat| {
+            let (_, rest) = stat.rsplit_once(')')?;
+            rest.trim_start().chars().next()
+        })
+        .is_some_and(|state| state != 'Z' && state != 'X')
 }
 
 #[cfg(test)]

@@ -264,6 +264,7 @@ fn a_child_that_did_not_join_falls_back_with_the_reason() {
     let fx = Fixture::new();
     fx.mkdir("sys/fs/cgroup/x");
     fx.write("proc/77/cgroup", "0::/x\n"); // still in profrun's cgroup
+    fx.write("proc/77/stat", "77 (job) S 1 77 77 0 -1 0\n");
     let layout = fx.layout("0::/x\n", V2_MOUNTS);
     let mut setup = CgroupSetup::create_with(&layout, &[CgroupBackend::V2Membership]);
     let proc = ProcRoot(fx.dir.path().join("proc"));
@@ -293,4 +294,25 @@ fn no_cgroup_flag_opts_out() {
     assert!(missing
         .note
         .is_some_and(|n| n.starts_with("cannot read /proc/self/cgroup")));
+}
+
+// Regression: a job that exits within a millisecond is a zombie by the time
+// profrun checks its membership; a zombie has left its cgroups, so the check
+// failed and the leaf (and what it accounted) was thrown away.
+#[test]
+fn a_job_that_already_exited_keeps_its_leaf() {
+    let fx = Fixture::new();
+    fx.mkdir("sys/fs/cgroup/x");
+    fx.write("proc/79/cgroup", "0::/x\n");
+    fx.write("proc/79/stat", "79 (true) Z 1 79 79 0 -1 0\n");
+    let layout = fx.layout("0::/x\n", V2_MOUNTS);
+    let mut setup = CgroupSetup::create_with(&layout, &[CgroupBackend::V2Membership]);
+    let proc = ProcRoot(fx.dir.path().join("proc"));
+    setup.confirm_member(&proc, 79);
+    assert_eq!(setup.backend, CgroupBackend::V2Membership);
+    // Gone altogether (already reaped): the same.
+    let mut setup = CgroupSetup::create_with(&layout, &[CgroupBackend::V2Membership]);
+    fx.write("proc/80/cgroup", "0::/x\n");
+    setup.confirm_member(&proc, 80);
+    assert_eq!(setup.backend, CgroupBackend::V2Membership);
 }

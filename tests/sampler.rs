@@ -148,6 +148,19 @@ fn four_concurrent_children_sum_to_the_tree_peak_and_each_is_listed() {
 }
 
 #[test]
+fn with_pss_the_tree_peak_still_counts_memory_gained_since_the_last_pss_reading() {
+    // PSS is read when a child is first seen (just after its exec, before
+    // it touches its 100 MiB) and then not for 5 s: Σ PSS alone stays far
+    // below the 400 MiB the children hold at once.
+    let (_, r) = run(&["--pss"], &["parallel", "4", "100", "1500"]);
+    let peak = f(&r["resource_usage"]["memory_peak_mb"]);
+    let d = &r["detailed_profile"];
+    assert!(peak >= 400.0, "peak {peak} MiB: {}", d["memory_peaks"]);
+    assert_eq!(r["measurement"]["memory_peak_source"], "tree_rss_sum");
+    assert!(f(&d["memory_peaks"]["tree_shared_once_mb"]) >= 400.0);
+}
+
+#[test]
 fn four_busy_threads_are_counted_and_their_cpu_scales_to_the_machine() {
     let _machine = exclusive();
     let (_, r) = run(&["--interval", "0.25"], &["threads", "4", "1500"]);

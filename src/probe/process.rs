@@ -146,9 +146,19 @@ pub fn parse_io(io: &[u8]) -> IoSample {
 
 /// `Pss:` of `/proc/<pid>/smaps_rollup`, KiB.
 pub fn parse_smaps_rollup_pss_kb(smaps: &[u8]) -> Option<u64> {
+    smaps_rollup_kb(smaps, b"Pss:")
+}
+
+/// `Rss:` of `/proc/<pid>/smaps_rollup`, KiB: the RSS of the same walk of
+/// the memory map as its `Pss:`.
+pub fn parse_smaps_rollup_rss_kb(smaps: &[u8]) -> Option<u64> {
+    smaps_rollup_kb(smaps, b"Rss:")
+}
+
+fn smaps_rollup_kb(smaps: &[u8], field: &[u8]) -> Option<u64> {
     smaps
         .split(|&b| b == b'\n')
-        .find_map(|line| line.strip_prefix(b"Pss:").and_then(kb_value))
+        .find_map(|line| line.strip_prefix(field).and_then(kb_value))
 }
 
 /// Pids listed in a `task/<tid>/children` file.
@@ -246,6 +256,10 @@ mod tests {
         assert_eq!(
             parse_smaps_rollup_pss_kb(&fixture("4242/smaps_rollup")),
             Some(81_920)
+        );
+        assert_eq!(
+            parse_smaps_rollup_rss_kb(&fixture("4242/smaps_rollup")),
+            Some(102_400)
         );
         assert_eq!(parse_smaps_rollup_pss_kb(b"Rss: 10 kB\n"), None);
         let mut kids = Vec::new();

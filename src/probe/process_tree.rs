@@ -18,8 +18,8 @@ use std::io;
 use std::sync::Arc;
 
 use super::process::{
-    parse_children, parse_io, parse_smaps_rollup_pss_kb, parse_stat, parse_status, stat_comm,
-    StatusFields,
+    parse_children, parse_io, parse_smaps_rollup_pss_kb, parse_smaps_rollup_rss_kb, parse_stat,
+    parse_status, stat_comm, StatusFields,
 };
 use super::procfile::ProcFile;
 use super::{ProcRoot, TreeProbe};
@@ -101,6 +101,8 @@ struct Tracked {
     reading: Option<ProcessReading>,
     io_fields: IoSample,
     pss_kb: Option<u64>,
+    /// The RSS that `pss_kb` was taken with (`Rss:` of the same read).
+    pss_rss_kb: Option<u64>,
     pss_read_at: Option<f64>,
     seen_at_tick: u64,
 }
@@ -276,6 +278,7 @@ fn read_process(
                 reading: None,
                 io_fields: IoSample::default(),
                 pss_kb: None,
+                pss_rss_kb: None,
                 pss_read_at: None,
                 seen_at_tick: 0,
             },
@@ -299,11 +302,17 @@ fn read_process(
             }
             if let Some(f) = &t.smaps {
                 if f.read_into(buf).is_ok() {
-                    t.pss_kb = parse_smaps_rollup_pss_kb(buf).or(t.pss_kb);
+                    if let Some(pss) = parse_smaps_rollup_pss_kb(buf) {
+                        t.pss_kb = Some(pss);
+                        t.pss_rss_kb = Some(
+                            parse_smaps_rollup_rss_kb(buf).unwrap_or(reading.rss_bytes / 1024),
+                        );
+                    }
                 }
             }
         }
         reading.pss_bytes = t.pss_kb.map(|kb| kb * 1024);
+        reading.rss_at_pss_bytes = t.pss_rss_kb.map(|kb| kb * 1024);
     }
     t.reading = Some(reading.clone());
     Some(reading)
@@ -362,6 +371,7 @@ fn fresh_reading(
         rss_shmem_bytes: kb(st.rss_shmem_kb),
         swap_bytes: kb(st.vm_swap_kb),
         pss_bytes: None,
+        rss_at_pss_bytes: None,
         io: t.io_fields,
     })
 }

@@ -231,14 +231,16 @@ fn pss_is_read_at_most_once_per_period() {
         sample(&mut probe, 0.0).processes[0].pss_bytes,
         Some(50 * 1024)
     );
-    write(&smaps, "Rss: 100 kB\nPss: 60 kB\n");
+    write(&smaps, "Rss: 120 kB\nPss: 60 kB\n");
+    let stale = &sample(&mut probe, 4.9).processes[0];
     assert_eq!(
-        sample(&mut probe, 4.9).processes[0].pss_bytes,
-        Some(50 * 1024)
+        (stale.pss_bytes, stale.rss_at_pss_bytes),
+        (Some(50 * 1024), Some(100 * 1024))
     );
+    let fresh = &sample(&mut probe, 5.0).processes[0];
     assert_eq!(
-        sample(&mut probe, 5.0).processes[0].pss_bytes,
-        Some(60 * 1024)
+        (fresh.pss_bytes, fresh.rss_at_pss_bytes),
+        (Some(60 * 1024), Some(120 * 1024))
     );
 }
 

@@ -1,11 +1,14 @@
 //! The run accumulator: samples go in one at a time, in order; running
 //! statistics, the bounded series and the process table come out as the
-//! record's `detailed_profile`. Only the previous sample is kept, so memory
-//! does not grow with the length of the run.
+//! record's `detailed_profile`. Only the previous sample's totals (and the
+//! series points of the last 20 ms, while they wait for a CPU rate) are
+//! kept, so memory does not grow with the length of the run.
+
+use std::borrow::Cow;
 
 use super::host::HostAccumulator;
 use super::processes::ProcessTable;
-use super::sample::{IoSample, Sample};
+use super::sample::{IoSample, ProcessReading, Sample};
 use super::series::{BoundedSeries, SeriesPoint};
 use super::stats::{positive, rate, rate_u64, round_to, Gauge, RateStats};
 use crate::record::{
@@ -13,12 +16,31 @@ use crate::record::{
     BYTES_PER_MB,
 };
 
+/// The shortest time a CPU rate of the tree is taken over: two ticks of
+/// the kernel's 100 Hz `USER_HZ` (`sysconf(_SC_CLK_TCK)`, the unit of the
+/// `stat` CPU times). Live processes' CPU is truncated to whole ticks
+/// (utime, stime, cutime and cstime each on its own) while reaped
+/// children's (`RUSAGE_CHILDREN`) is exact to the microsecond, so the
+/// difference of two readings is off by up to a tick per field of each
+/// live process: over 1 ms that reads as 1 000 % of a core, over 20 ms at
+/// most 50 % per field.
+pub const MIN_CPU_INTERVAL_SECONDS: f64 = 0.02;
+
+/// At most this many series points wait for a CPU rate. `--interval` is
+/// at least 10 ms and the ticker holds at most one pending tick, so a
+/// 20 ms span holds far fewer; the cap only bounds memory.
+const MAX_POINTS_WITHOUT_RATE: usize = 16;
+
 /// The tree at one sample, summed over its processes.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct TreeTotals {
     /// Σ (utime+stime+cutime+cstime) of live processes + reaped children's CPU.
     pub cpu_seconds: f64,
     pub rss_bytes: u64,
+    /// The tree's memory with shared pages counted once as far as the
+    /// readings tell (see [`own_and_file_bytes`]): the tree source of the
+    /// headline peak. Never above `rss_bytes`.
+    pub shared_once_bytes: u64,
     pub swap_bytes: u64,
     pub pss_bytes: Option<u64>,
     /// Storage bytes of the tree: live processes plus what reaped ones
@@ -41,6 +63,7 @@ pub fn tree_totals(sample: &Sample, baseline: &IoSample) -> TreeTotals {
         write_bytes: root.write_bytes.saturating_sub(baseline.write_bytes),
         ..Default::default()
     };
+    let mut largest_file = 0;
     for p in &sample.tree.processes {
         t.cpu_seconds += p.tree_cpu_seconds();
         t.read_bytes += p.io.read_bytes;
@@ -49,6 +72,9 @@ pub fn tree_totals(sample: &Sample, baseline: &IoSample) -> TreeTotals {
             continue;
         }
         t.rss_bytes += p.rss_bytes;
+        let (own, file) = own_and_file_bytes(p);
+        t.shared_once_bytes += own;
+        largest_file = largest_file.max(file);
         t.swap_bytes += p.swap_bytes;
         if let Some(pss) = p.pss_bytes {
             t.pss_bytes = Some(t.pss_bytes.unwrap_or(0) + pss);
@@ -56,7 +82,36 @@ pub fn tree_totals(sample: &Sample, baseline: &IoSample) -> TreeTotals {
         t.processes += 1;
         t.threads += p.threads;
     }
+    t.shared_once_bytes += largest_file;
     t
+}
+
+/// One process's memory split into what is its own and what may be shared
+/// with the rest of the tree (file-backed pages: program text, libraries,
+/// mapped files). The tree counts the first of every process and only the
+/// largest of the second, so the libraries that every process maps are
+/// counted once instead of once per process.
+///
+/// - With a PSS reading (`--pss`), all of it is the process's own: its PSS,
+///   which splits shared pages between their users, plus whatever its RSS
+///   gained (or minus what it lost) since that reading, which may be up to
+///   5 s old; that change is taken as private. Between 0 and its RSS.
+/// - Otherwise `RssAnon + RssShmem` is its own and `RssFile` may be shared.
+///   Anonymous pages shared copy-on-write after `fork()` are in every
+///   sharer's `RssAnon`, so they are still counted once per process, and so
+///   is shared memory that several processes map.
+/// - When `status` had no split (all three 0), all of the RSS is its own.
+pub fn own_and_file_bytes(p: &ProcessReading) -> (u64, u64) {
+    if let Some(pss) = p.pss_bytes {
+        let then = p.rss_at_pss_bytes.unwrap_or(p.rss_bytes);
+        return ((pss + p.rss_bytes).saturating_sub(then).min(p.rss_bytes), 0);
+    }
+    if p.rss_anon_bytes + p.rss_file_bytes + p.rss_shmem_bytes == 0 {
+        return (p.rss_bytes, 0);
+    }
+    // VmRSS is the sum of the three; clamp in case a reading is torn.
+    let own = (p.rss_anon_bytes + p.rss_shmem_bytes).min(p.rss_bytes);
+    (own, p.rss_file_bytes.min(p.rss_bytes - own))
 }
 
 /// Settings fixed for a run.
@@ -86,12 +141,18 @@ pub struct RunTotals {
 pub struct Profiler {
     config: ProfilerConfig,
     previous: Option<(f64, TreeTotals)>,
+    /// Time and tree CPU seconds that the next CPU rate starts from.
+    cpu_basis: Option<(f64, f64)>,
+    /// Points since `cpu_basis`, waiting for a span long enough to take
+    /// their CPU rate over (all of them get the same one).
+    awaiting_cpu: Vec<SeriesPoint>,
     samples: u64,
     series: BoundedSeries,
     processes: ProcessTable,
     host: HostAccumulator,
     tree_cpu: RateStats,
     tree_rss: Gauge,
+    max_shared_once_bytes: u64,
     max_swap_bytes: u64,
     max_pss_bytes: Option<u64>,
     max_processes: u32,
@@ -105,10 +166,13 @@ impl Profiler {
             processes: ProcessTable::new(config.job_start_since_boot_seconds),
             config,
             previous: None,
+            cpu_basis: None,
+            awaiting_cpu: Vec::new(),
             samples: 0,
             host: HostAccumulator::default(),
             tree_cpu: RateStats::default(),
             tree_rss: Gauge::default(),
+            max_shared_once_bytes: 0,
             max_swap_bytes: 0,
             max_pss_bytes: None,
             max_processes: 0,
@@ -128,6 +192,7 @@ impl Profiler {
         if totals.processes > 0 {
             self.tree_rss.add(totals.rss_bytes as f64);
         }
+        self.max_shared_once_bytes = self.max_shared_once_bytes.max(totals.shared_once_bytes);
         self.max_swap_bytes = self.max_swap_bytes.max(totals.swap_bytes);
         if let Some(pss) = totals.pss_bytes {
             self.max_pss_bytes = Some(self.max_pss_bytes.unwrap_or(0).max(pss));
@@ -150,15 +215,53 @@ impl Profiler {
         if let Some((t_prev, prev)) = self.previous {
             let dt = t - t_prev;
             point.dt_seconds = dt;
-            point.cpu_percent = rate(prev.cpu_seconds, totals.cpu_seconds, dt).map(|r| r * 100.0);
             point.read_bytes_per_second = rate_u64(prev.read_bytes, totals.read_bytes, dt);
             point.write_bytes_per_second = rate_u64(prev.write_bytes, totals.write_bytes, dt);
-            if let Some(cpu) = point.cpu_percent {
-                self.tree_cpu.add(cpu, dt);
-            }
         }
-        self.series.push(point);
         self.previous = Some((t, totals));
+        self.push_with_cpu_rate(point, t, totals.cpu_seconds);
+    }
+
+    /// Give `point` its CPU rate and put it in the series. A rate is taken
+    /// over at least [`MIN_CPU_INTERVAL_SECONDS`]: a point that ends sooner
+    /// after the last rate waits, and the next rate spans it too, so every
+    /// point keeps its gauges, the series keeps the integral, and a short
+    /// interval disturbs no rate.
+    fn push_with_cpu_rate(&mut self, point: SeriesPoint, t: f64, cpu_seconds: f64) {
+        let Some((t0, cpu0)) = self.cpu_basis else {
+            // The first sample: no interval before it.
+            self.cpu_basis = Some((t, cpu_seconds));
+            self.series.push(point);
+            return;
+        };
+        self.awaiting_cpu.push(point);
+        let span = t - t0;
+        if span < MIN_CPU_INTERVAL_SECONDS && self.awaiting_cpu.len() < MAX_POINTS_WITHOUT_RATE {
+            return;
+        }
+        let cpu = rate(cpu0, cpu_seconds, span).map(|r| r * 100.0);
+        if let Some(cpu) = cpu {
+            self.tree_cpu.add(cpu, span);
+        }
+        for mut p in self.awaiting_cpu.drain(..) {
+            p.cpu_percent = cpu;
+            self.series.push(p);
+        }
+        self.cpu_basis = Some((t, cpu_seconds));
+    }
+
+    /// The series with the points still waiting for a CPU rate at the end
+    /// (the final sample, less than [`MIN_CPU_INTERVAL_SECONDS`] after the
+    /// last rate): they go in without one.
+    fn final_series(&self) -> Cow<'_, BoundedSeries> {
+        if self.awaiting_cpu.is_empty() {
+            return Cow::Borrowed(&self.series);
+        }
+        let mut series = self.series.clone();
+        for p in &self.awaiting_cpu {
+            series.push(*p);
+        }
+        Cow::Owned(series)
     }
 
     pub fn samples(&self) -> u64 {
@@ -167,11 +270,25 @@ impl Profiler {
 
     /// Processes and series points held right now (for the bounded-memory tests).
     pub fn retained(&self) -> (usize, usize) {
-        (self.processes.retained(), self.series.len())
+        (
+            self.processes.retained(),
+            self.series.len() + self.awaiting_cpu.len(),
+        )
     }
 
-    /// Largest Σ RSS of the tree over the samples.
+    /// The tree source of the headline peak (`memory_peak_source`
+    /// `"tree_rss_sum"`): the largest sampled Σ RSS with shared pages
+    /// counted once as far as the readings tell ([`own_and_file_bytes`];
+    /// `memory_peaks.tree_shared_once_mb`). The plain Σ RSS over-reports
+    /// whatever the processes share, e.g. everything a parent had when it
+    /// forked.
     pub fn tree_rss_peak_bytes(&self) -> u64 {
+        self.max_shared_once_bytes
+    }
+
+    /// Largest plain Σ RSS of the tree over the samples
+    /// (`memory_peaks.tree_rss_sum_mb`).
+    pub fn tree_rss_sum_peak_bytes(&self) -> u64 {
         self.tree_rss.max().unwrap_or(0.0) as u64
     }
 
@@ -185,6 +302,7 @@ impl Profiler {
         let mb = |b: f64| round_to(b / BYTES_PER_MB, 3);
         let pct = |v: f64| round_to(v, 2);
         let io = &end.io;
+        let series = self.final_series();
         DetailedProfile {
             available: true,
             reason: None,
@@ -192,7 +310,7 @@ impl Profiler {
             samples_collected: self.samples,
             sampling_interval_seconds: self.config.interval_seconds,
             effective_interval_seconds: self.config.interval_seconds
-                * self.series.ticks_per_point() as f64,
+                * series.ticks_per_point() as f64,
             cpu: self.host.cpu(),
             memory: self.host.memory(),
             process_cpu: Some(PercentStats {
@@ -209,7 +327,8 @@ impl Profiler {
                 max_pss_mb: self.max_pss_bytes.map(|b| mb(b as f64)),
             }),
             memory_peaks: Some(MemoryPeaks {
-                tree_rss_sum_mb: mb(self.tree_rss_peak_bytes() as f64),
+                tree_rss_sum_mb: mb(self.tree_rss_sum_peak_bytes() as f64),
+                tree_shared_once_mb: Some(mb(self.tree_rss_peak_bytes() as f64)),
                 vmhwm_mb: mb(self.vmhwm_peak_bytes() as f64),
                 ru_maxrss_mb: mb(end.ru_maxrss_bytes as f64),
             }),
@@ -232,7 +351,7 @@ impl Profiler {
             top_processes: self.processes.top(),
             cpu_efficiency: cpu_efficiency(end.cpu_seconds, end.wall_seconds, end.cpus_available),
             max_tick_delay_seconds: None,
-            timeseries: Some(self.series.to_record()),
+            timeseries: Some(series.to_record()),
             // Filled by the run from the GPU, container and cgroup readers.
             gpu_stats: None,
             container_stats: None,
@@ -268,9 +387,12 @@ impl PeakSource {
     }
 }
 
-/// The best peak: the largest of the three readings, each of which can only
-/// under-report (sampling misses spikes; VmHWM and ru_maxrss see one
-/// process at a time). On a tie the exact kernel figure wins.
+/// The best peak: the largest of the three readings. VmHWM and ru_maxrss
+/// see one process at a time and can only under-report. The tree sum
+/// (pass [`Profiler::tree_rss_peak_bytes`]) misses spikes between ticks,
+/// and counts shared pages once only as far as the readings tell: without
+/// `--pss`, memory shared copy-on-write after `fork()` is counted in every
+/// process that shares it. On a tie the exact kernel figure wins.
 pub fn memory_peak(tree_rss_sum: u64, vmhwm: u64, ru_maxrss: u64) -> (u64, PeakSource) {
     [
         (ru_maxrss, PeakSource::RuMaxrss),

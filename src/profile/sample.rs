@@ -97,6 +97,9 @@ pub struct ProcessReading {
     pub swap_bytes: u64,
     /// From `smaps_rollup`, only with `--pss` (may be up to 5 s old).
     pub pss_bytes: Option<u64>,
+    /// The RSS of the same `smaps_rollup` read as `pss_bytes`: what the
+    /// RSS has gained or lost since tells how stale that PSS is.
+    pub rss_at_pss_bytes: Option<u64>,
     pub io: IoSample,
 }
 

@@ -3,6 +3,14 @@
 //! max for gauges and counts) and the number of ticks per point doubles, so a
 //! 24-hour job keeps as many points as a 10-minute one and every point still
 //! covers the same length of time.
+//!
+//! A rate can be missing (`None`: the first point, a counter that went
+//! backwards, a final interval too short for a CPU rate). Merged with a
+//! known rate, a missing one takes that rate over its own interval, so a
+//! gap does not drag the mean towards zero; two missing ones stay missing.
+//! The integral of a rate over the series is therefore kept by merging
+//! where every interval had a rate, and grows by the filled-in gaps where
+//! not.
 
 use super::gpu::{series_columns, GpuSeriesPoint};
 use super::stats::round_to;
@@ -31,6 +39,8 @@ pub struct SeriesPoint {
     pub gpu: Option<GpuSeriesPoint>,
 }
 
+/// Time-weighted mean of two adjacent rates; a missing one takes the other
+/// one's value (see the module notes).
 fn weighted(a: Option<f64>, wa: f64, b: Option<f64>, wb: f64) -> Option<f64> {
     match (a, b) {
         (Some(x), Some(y)) if wa + wb > 0.0 => Some((x * wa + y * wb) / (wa + wb)),
@@ -250,6 +260,26 @@ mod tests {
             (integral - expected).abs() < 1e-9,
             "{integral} vs {expected}"
         );
+    }
+
+    #[test]
+    fn merging_fills_an_interval_without_a_rate_with_the_rate_it_is_merged_with() {
+        // The first point has no rate. Merged with the next, it takes that
+        // rate (100 over both seconds); merged again, that counts as 2 s
+        // at 100, not 1 s (the mean over the known seconds would be 33.3).
+        let first = point(1.0, None, 0);
+        let m = first.merge(&point(2.0, Some(100.0), 0));
+        assert_eq!((m.cpu_percent, m.dt_seconds), (Some(100.0), 2.0));
+        let later = SeriesPoint {
+            dt_seconds: 2.0,
+            ..point(4.0, Some(0.0), 0)
+        };
+        assert_eq!(m.merge(&later).cpu_percent, Some(50.0));
+        // Either order; the integral gains the filled-in second.
+        let m = point(1.0, Some(60.0), 0).merge(&point(2.0, None, 0));
+        assert_eq!(m.cpu_percent, Some(60.0));
+        let integral = m.cpu_percent.unwrap_or(0.0) * m.dt_seconds;
+        assert_eq!(integral, 120.0);
     }
 
     #[test]

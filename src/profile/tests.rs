@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::profiler::own_and_file_bytes;
 use super::sample::{IoSample, ProcessReading, Sample, TreeSample};
 use super::*;
 
@@ -222,4 +223,183 @@ fn io_since_never_goes_negative_and_plus_adds() {
     assert_eq!(later.since(&earlier).rchar, 0);
     assert_eq!(later.since(&earlier).wchar, 1218);
     assert_eq!(later.plus(&earlier).rchar, 13_924);
+}
+
+/// The tree CPU rate over every interval of the series, and the integral of
+/// the series (`cpu_percent / 100` over `t_seconds`).
+fn cpu_series(d: &crate::record::DetailedProfile) -> (Vec<Option<f64>>, f64) {
+    let ts = d.timeseries.as_ref().expect("series");
+    let integral = ts
+        .t_seconds
+        .windows(2)
+        .zip(ts.cpu_percent.iter().skip(1))
+        .map(|(w, cpu)| cpu.unwrap_or(0.0) / 100.0 * (w[1] - w[0]))
+        .sum();
+    (ts.cpu_percent.clone(), integral)
+}
+
+#[test]
+fn a_final_sample_just_after_a_tick_does_not_inflate_the_cpu_rate() {
+    // One process burns one core for 0.5 s. At the tick its /proc CPU is
+    // truncated to whole 10 ms clock ticks (0.49 s); 1 ms later it has been
+    // reaped and RUSAGE_CHILDREN has it to the microsecond (0.5003 s). The
+    // 10 ms difference over 1 ms read as 1 030 %.
+    let mut p = profiler();
+    p.push(&mut sample(0.0, 0.0, vec![proc_(10, 1, 0.0, 0.0, 5)]));
+    p.push(&mut sample(0.5, 0.0, vec![proc_(10, 1, 0.49, 0.0, 5)]));
+    p.push(&mut sample(0.501, 0.5003, vec![]));
+    let d = p.finish(&totals(0.5003, 0.501));
+    let cpu = d.process_cpu.clone().expect("process_cpu");
+    assert_eq!(cpu.max_percent, 98.0, "{cpu:?}");
+    assert_eq!(cpu.mean_percent, 98.0);
+    let (series, integral) = cpu_series(&d);
+    // The final point keeps its gauges but has no rate of its own.
+    assert_eq!(series, vec![None, Some(98.0), None]);
+    assert_eq!(d.timeseries.expect("series").processes, vec![1, 1, 0]);
+    assert!((integral - 0.49).abs() < 1e-9, "integral {integral}");
+}
+
+#[test]
+fn a_short_interval_mid_run_shares_the_next_rate_and_keeps_its_gauges() {
+    // Ticks 0.5 s apart, then one only 5 ms after the last (a late tick
+    // caught up): the truncated clock-tick CPU over 5 ms would read 200 %
+    // for a single-threaded job. The short point waits, and it and the next
+    // one both get the rate over the 0.5 s since the last rate.
+    let mut p = profiler();
+    p.push(&mut sample(0.0, 0.0, vec![proc_(10, 1, 0.0, 0.0, 5)]));
+    p.push(&mut sample(0.5, 0.0, vec![proc_(10, 1, 0.49, 0.0, 5)]));
+    p.push(&mut sample(0.505, 0.0, vec![proc_(10, 1, 0.50, 0.0, 50)]));
+    p.push(&mut sample(1.0, 0.0, vec![proc_(10, 1, 0.99, 0.0, 5)]));
+    assert_eq!(p.retained().1, 4);
+    let d = p.finish(&totals(0.99, 1.0));
+    let (series, integral) = cpu_series(&d);
+    assert_eq!(series, vec![None, Some(98.0), Some(100.0), Some(100.0)]);
+    assert!((integral - 0.99).abs() < 1e-9, "integral {integral}");
+    let ts = d.timeseries.as_ref().expect("series");
+    assert_eq!(ts.rss_mb, vec![5.0, 5.0, 50.0, 5.0]);
+    assert_eq!(ts.t_seconds, vec![0.0, 0.5, 0.505, 1.0]);
+    let cpu = d.process_cpu.expect("process_cpu");
+    assert_eq!((cpu.max_percent, cpu.min_percent), (100.0, 98.0));
+    assert_eq!(cpu.mean_percent, 99.0);
+}
+
+#[test]
+fn ticks_closer_than_two_clock_ticks_never_give_a_rate_of_their_own() {
+    // `--interval 0.01`: one busy single-threaded process whose /proc CPU
+    // moves in whole 10 ms clock ticks. Readings 9 to 12 ms apart read 0 %
+    // or 200 % and more; rates over at least 20 ms stay within 50 % of 100 %.
+    let mut p = Profiler::new(ProfilerConfig {
+        interval_seconds: 0.01,
+        series_cap: 100,
+        ..Default::default()
+    });
+    let clock_ticks = |t: f64| (t * 100.0).floor() / 100.0;
+    let mut times = Vec::new();
+    let mut t = 0.0;
+    for i in 0..40 {
+        t += if i % 3 == 0 { 0.012 } else { 0.009 };
+        times.push(t);
+        p.push(&mut sample(
+            t,
+            0.0,
+            vec![proc_(10, 1, clock_ticks(t), 0.0, 5)],
+        ));
+    }
+    let d = p.finish(&totals(clock_ticks(t), t));
+    let cpu = d.process_cpu.clone().expect("process_cpu");
+    assert!(cpu.max_percent <= 150.0, "{cpu:?}");
+    let (series, integral) = cpu_series(&d);
+    assert_eq!(series.len(), 40);
+    // Only the first point and a final stretch shorter than 20 ms have no
+    // rate; the rest integrate to the CPU between them, exactly.
+    let rated: Vec<f64> = times
+        .iter()
+        .zip(&series)
+        .filter(|(_, c)| c.is_some())
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(series[0], None);
+    let last = rated.last().copied().unwrap_or(0.0);
+    assert!(series[1..=rated.len()].iter().all(Option::is_some));
+    assert!(t - last < 0.02, "last rate at {last} of {t}");
+    let expected = clock_ticks(last) - clock_ticks(times[0]);
+    assert!(
+        (integral - expected).abs() < 1e-9,
+        "{integral} vs {expected}"
+    );
+}
+
+fn split(pid: i32, anon_mb: u64, file_mb: u64, hwm_mb: u64) -> ProcessReading {
+    ProcessReading {
+        rss_anon_bytes: anon_mb * MB,
+        rss_file_bytes: file_mb * MB,
+        hwm_bytes: hwm_mb * MB,
+        ..proc_(pid, 1, 0.0, 0.0, anon_mb + file_mb)
+    }
+}
+
+#[test]
+fn the_headline_peak_counts_file_pages_that_every_process_maps_once() {
+    // Four workers exec'd from the same 40 MiB program and libraries, with
+    // 10 MiB of their own memory each: Σ RSS says 200 MiB, the tree holds
+    // 80 MiB.
+    let mut p = profiler();
+    let workers: Vec<_> = (0..4).map(|i| split(10 + i, 10, 40, 50)).collect();
+    p.push(&mut sample(0.0, 0.0, workers));
+    p.push(&mut sample(0.5, 0.0, vec![]));
+    assert_eq!(p.tree_rss_peak_bytes(), 80 * MB);
+    let (peak, source) = memory_peak(p.tree_rss_peak_bytes(), p.vmhwm_peak_bytes(), 50 * MB);
+    assert_eq!((peak, source), (80 * MB, PeakSource::TreeRssSum));
+    let peaks = p.finish(&totals(0.0, 0.5)).memory_peaks.expect("peaks");
+    assert_eq!(peaks.tree_rss_sum_mb, 200.0);
+    assert_eq!(peaks.tree_shared_once_mb, Some(80.0));
+}
+
+#[test]
+fn memory_shared_after_fork_is_not_the_peak_when_pss_was_sampled() {
+    // A parent touches 300 MiB and forks 4 idle children (`--pss`). Each
+    // child's RSS (and RssAnon) has all 300 MiB: Σ RSS says 1 550 MiB. PSS
+    // splits the shared pages: 310 MiB in all.
+    let mut p = profiler();
+    let mut parent = split(10, 300, 10, 310);
+    parent.pss_bytes = Some(70 * MB);
+    parent.rss_at_pss_bytes = Some(310 * MB);
+    let mut tree = vec![parent];
+    for pid in 11..15 {
+        let mut child = split(pid, 300, 10, 310);
+        child.pss_bytes = Some(60 * MB);
+        child.rss_at_pss_bytes = Some(310 * MB);
+        tree.push(child);
+    }
+    p.push(&mut sample(0.0, 0.0, tree));
+    p.push(&mut sample(0.5, 0.0, vec![]));
+    assert_eq!(p.tree_rss_peak_bytes(), 310 * MB);
+    let (peak, _) = memory_peak(p.tree_rss_peak_bytes(), p.vmhwm_peak_bytes(), 310 * MB);
+    assert_eq!(peak, 310 * MB);
+    let d = p.finish(&totals(0.0, 0.5));
+    let peaks = d.memory_peaks.expect("peaks");
+    assert_eq!(peaks.tree_rss_sum_mb, 1550.0);
+    assert_eq!(peaks.tree_shared_once_mb, Some(310.0));
+}
+
+#[test]
+fn a_stale_pss_counts_what_the_rss_gained_or_lost_since() {
+    let with_pss = |rss_mb: u64, pss_mb: u64, then_mb: u64| ProcessReading {
+        pss_bytes: Some(pss_mb * MB),
+        rss_at_pss_bytes: Some(then_mb * MB),
+        ..split(10, rss_mb, 0, rss_mb)
+    };
+    // Read when the process had just started (2 MiB, PSS 1), now 100 MiB.
+    assert_eq!(own_and_file_bytes(&with_pss(100, 1, 2)), (99 * MB, 0));
+    // Freed 50 of its 100 MiB since a PSS of 60.
+    assert_eq!(own_and_file_bytes(&with_pss(50, 60, 100)), (10 * MB, 0));
+    // Never below 0 nor above the RSS.
+    assert_eq!(own_and_file_bytes(&with_pss(30, 50, 100)), (0, 0));
+    assert_eq!(own_and_file_bytes(&with_pss(30, 50, 10)), (30 * MB, 0));
+    // No reading of when (older probes): the PSS as it is.
+    let mut p = with_pss(30, 20, 0);
+    p.rss_at_pss_bytes = None;
+    assert_eq!(own_and_file_bytes(&p), (20 * MB, 0));
+    // Without the RssAnon/RssFile/RssShmem split, all of the RSS.
+    assert_eq!(own_and_file_bytes(&proc_(10, 1, 0.0, 0.0, 7)), (7 * MB, 0));
 }

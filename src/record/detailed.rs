@@ -130,8 +130,14 @@ pub struct ProcessMemoryStats {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MemoryPeaks {
-    /// Largest Σ RSS of the tree over the samples.
+    /// Largest Σ RSS of the tree over the samples (pages that processes
+    /// share are counted once per process).
     pub tree_rss_sum_mb: f64,
+    /// Largest sampled Σ RSS with shared pages counted once as far as the
+    /// readings tell: Σ PSS with `--pss`, otherwise Σ (RssAnon + RssShmem)
+    /// plus the largest RssFile. The tree source of `memory_peak_mb`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tree_shared_once_mb: Option<f64>,
     /// Largest VmHWM of any one process (catches spikes between ticks).
     pub vmhwm_mb: f64,
     /// `ru_maxrss` of the reaped children (largest single process).

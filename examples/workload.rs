@@ -17,6 +17,7 @@
 //! workload trap-term                 exit 0 on SIGTERM (sleeps up to 60 s)
 //! workload ignore-term               ignore SIGTERM, print "ready", sleep 60 s
 //! workload rusage CMD [ARGS...]      run CMD, print "user_s sys_s" of RUSAGE_CHILDREN
+//! workload cow MB N HOLD_MS          touch MB MiB, fork N children sharing it, hold
 //! workload io-of CMD [ARGS...]       run CMD, print its own "rchar syscr wchar syscw"
 //! ```
 
@@ -217,6 +218,29 @@ fn main() {
             unsafe { libc::signal(libc::SIGTERM, libc::SIG_IGN) };
             println!("ready");
             sleep_ms(60_000);
+        }
+        "cow" => {
+            // Memory shared copy-on-write after fork(): each child's RSS
+            // shows all of it, the machine holds it once.
+            let (mb, n, hold) = (arg(&args, 1, 300), arg(&args, 2, 4), arg(&args, 3, 1500));
+            let v = touch(mb);
+            let mut kids = Vec::new();
+            for _ in 0..n {
+                // SAFETY: single-threaded here; the child only sleeps and _exits.
+                let pid = unsafe { libc::fork() };
+                if pid == 0 {
+                    sleep_ms(hold);
+                    // SAFETY: leaving the forked child without running destructors.
+                    unsafe { libc::_exit(0) };
+                }
+                kids.push(pid);
+            }
+            for pid in kids {
+                let mut status = 0;
+                // SAFETY: waiting for our own children.
+                unsafe { libc::waitpid(pid, &mut status, 0) };
+            }
+            std::hint::black_box(&v);
         }
         "io-of" => {
             // The child's own I/O, read from /proc while it is a zombie

@@ -234,3 +234,35 @@ fn a_job_that_exits_at_once_keeps_its_cgroup_leaf() {
         );
     }
 }
+
+// Memory shared copy-on-write after fork() was counted once per process:
+// 300 MiB and 4 forks recorded a peak of ~1.5 GiB. With a cgroup leaf its
+// peak (each page charged once) bounds the tree sum.
+#[test]
+fn memory_shared_after_fork_is_not_counted_once_per_process() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rec = run(dir.path(), &[], &["cow", "200", "4", "1500"]);
+    if backend_or_skip(
+        &rec,
+        "memory_shared_after_fork_is_not_counted_once_per_process",
+    )
+    .is_none()
+    {
+        return;
+    }
+    let peak = rec["resource_usage"]["memory_peak_mb"]
+        .as_f64()
+        .expect("peak");
+    let tree_sum = rec["detailed_profile"]["memory_peaks"]["tree_rss_sum_mb"]
+        .as_f64()
+        .expect("tree sum");
+    assert!(
+        tree_sum >= 800.0,
+        "the sum should see the sharing: {tree_sum}"
+    );
+    assert!(
+        (200.0..300.0).contains(&peak),
+        "peak {peak} MiB for 200 MiB shared"
+    );
+    assert_eq!(rec["measurement"]["memory_peak_source"], "cgroup_peak");
+}

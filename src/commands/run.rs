@@ -173,11 +173,22 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     record.measurement.cgroup_backend = cgroup.backend.as_str().to_string();
     record.measurement.cgroup_note = cgroup.note.clone();
+    let cgroup_record = profile::cgroup::cgroup_record(&cgroup_run);
+    let cgroup_peak_bytes = cgroup_record
+        .memory_peak_mb
+        .map(|mb| (mb * BYTES_PER_MB) as u64);
     if let Some(out) = sampled {
-        add_profile(&mut record, out, &children, &tree_io, args.interval);
+        add_profile(
+            &mut record,
+            out,
+            &children,
+            &tree_io,
+            cgroup_peak_bytes,
+            args.interval,
+        );
     }
     if let Some(detailed) = record.detailed_profile.as_mut() {
-        detailed.cgroup = Some(profile::cgroup::cgroup_record(&cgroup_run));
+        detailed.cgroup = Some(cgroup_record);
     }
 
     let received = state
@@ -248,6 +259,7 @@ fn add_profile(
     out: sampler::SamplerOutput,
     children: &probe::rusage::RusageSample,
     tree_io: &IoSample,
+    cgroup_peak_bytes: Option<u64>,
     interval: f64,
 ) {
     let wall = record.duration_seconds;
@@ -264,6 +276,7 @@ fn add_profile(
         profiler.tree_rss_peak_bytes(),
         profiler.vmhwm_peak_bytes(),
         ru_maxrss_bytes,
+        cgroup_peak_bytes,
     );
     record.resource_usage.memory_peak_mb = peak as f64 / BYTES_PER_MB;
     record.measurement.memory_peak_source = source.as_str().to_string();

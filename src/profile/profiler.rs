@@ -374,6 +374,10 @@ pub enum PeakSource {
     TreeRssSum,
     VmHwm,
     RuMaxrss,
+    /// The tree sum exceeded the job's cgroup peak, which charges each page
+    /// once: the sum double-counted shared pages and the cgroup's peak
+    /// bounds it.
+    CgroupPeak,
 }
 
 impl PeakSource {
@@ -383,6 +387,7 @@ impl PeakSource {
             PeakSource::TreeRssSum => "tree_rss_sum",
             PeakSource::VmHwm => "vmhwm",
             PeakSource::RuMaxrss => "ru_maxrss",
+            PeakSource::CgroupPeak => "cgroup_peak",
         }
     }
 }
@@ -392,12 +397,25 @@ impl PeakSource {
 /// (pass [`Profiler::tree_rss_peak_bytes`]) misses spikes between ticks,
 /// and counts shared pages once only as far as the readings tell: without
 /// `--pss`, memory shared copy-on-write after `fork()` is counted in every
-/// process that shares it. On a tie the exact kernel figure wins.
-pub fn memory_peak(tree_rss_sum: u64, vmhwm: u64, ru_maxrss: u64) -> (u64, PeakSource) {
+/// process that shares it. When the job had a cgroup leaf, its peak
+/// (`cgroup_peak`, each page charged once) caps the tree sum: a larger sum
+/// can only be double counting. On a tie the exact kernel figure wins.
+pub fn memory_peak(
+    tree_rss_sum: u64,
+    vmhwm: u64,
+    ru_maxrss: u64,
+    cgroup_peak: Option<u64>,
+) -> (u64, PeakSource) {
+    let tree = match cgroup_peak {
+        Some(cgroup) if tree_rss_sum > cgroup + cgroup_slack(cgroup) => {
+            (cgroup, PeakSource::CgroupPeak)
+        }
+        _ => (tree_rss_sum, PeakSource::TreeRssSum),
+    };
     [
         (ru_maxrss, PeakSource::RuMaxrss),
         (vmhwm, PeakSource::VmHwm),
-        (tree_rss_sum, PeakSource::TreeRssSum),
+        tree,
     ]
     .into_iter()
     .fold((0, PeakSource::RuMaxrss), |best, c| {
@@ -407,6 +425,14 @@ pub fn memory_peak(tree_rss_sum: u64, vmhwm: u64, ru_maxrss: u64) -> (u64, PeakS
             best
         }
     })
+}
+
+/// How far the tree sum may exceed the cgroup's peak before it counts as
+/// double counting: file pages (the program, libc) already cached and
+/// charged to another cgroup are in the tree's RSS but not in the leaf
+/// (1–2 MiB measured here), so small excesses are expected.
+fn cgroup_slack(cgroup_peak: u64) -> u64 {
+    cgroup_peak / 20 + (16 << 20)
 }
 
 /// The profile of a run whose `/proc` could not be read.

@@ -158,10 +158,13 @@ fn summary_blocks_give_mean_min_max_and_peaks() {
 
 #[test]
 fn memory_peak_takes_the_largest_source() {
-    assert_eq!(memory_peak(600, 500, 400), (600, PeakSource::TreeRssSum));
-    assert_eq!(memory_peak(10, 512, 300), (512, PeakSource::VmHwm));
-    assert_eq!(memory_peak(10, 20, 30), (30, PeakSource::RuMaxrss));
-    assert_eq!(memory_peak(30, 30, 30), (30, PeakSource::RuMaxrss));
+    assert_eq!(
+        memory_peak(600, 500, 400, None),
+        (600, PeakSource::TreeRssSum)
+    );
+    assert_eq!(memory_peak(10, 512, 300, None), (512, PeakSource::VmHwm));
+    assert_eq!(memory_peak(10, 20, 30, None), (30, PeakSource::RuMaxrss));
+    assert_eq!(memory_peak(30, 30, 30, None), (30, PeakSource::RuMaxrss));
     assert_eq!(PeakSource::TreeRssSum.as_str(), "tree_rss_sum");
 }
 
@@ -348,7 +351,7 @@ fn the_headline_peak_counts_file_pages_that_every_process_maps_once() {
     p.push(&mut sample(0.0, 0.0, workers));
     p.push(&mut sample(0.5, 0.0, vec![]));
     assert_eq!(p.tree_rss_peak_bytes(), 80 * MB);
-    let (peak, source) = memory_peak(p.tree_rss_peak_bytes(), p.vmhwm_peak_bytes(), 50 * MB);
+    let (peak, source) = memory_peak(p.tree_rss_peak_bytes(), p.vmhwm_peak_bytes(), 50 * MB, None);
     assert_eq!((peak, source), (80 * MB, PeakSource::TreeRssSum));
     let peaks = p.finish(&totals(0.0, 0.5)).memory_peaks.expect("peaks");
     assert_eq!(peaks.tree_rss_sum_mb, 200.0);
@@ -374,7 +377,12 @@ fn memory_shared_after_fork_is_not_the_peak_when_pss_was_sampled() {
     p.push(&mut sample(0.0, 0.0, tree));
     p.push(&mut sample(0.5, 0.0, vec![]));
     assert_eq!(p.tree_rss_peak_bytes(), 310 * MB);
-    let (peak, _) = memory_peak(p.tree_rss_peak_bytes(), p.vmhwm_peak_bytes(), 310 * MB);
+    let (peak, _) = memory_peak(
+        p.tree_rss_peak_bytes(),
+        p.vmhwm_peak_bytes(),
+        310 * MB,
+        None,
+    );
     assert_eq!(peak, 310 * MB);
     let d = p.finish(&totals(0.0, 0.5));
     let peaks = d.memory_peaks.expect("peaks");
@@ -402,4 +410,33 @@ fn a_stale_pss_counts_what_the_rss_gained_or_lost_since() {
     assert_eq!(own_and_file_bytes(&p), (20 * MB, 0));
     // Without the RssAnon/RssFile/RssShmem split, all of the RSS.
     assert_eq!(own_and_file_bytes(&proc_(10, 1, 0.0, 0.0, 7)), (7 * MB, 0));
+}
+
+// Memory shared copy-on-write after fork() made the tree sum (and so the
+// headline) several times the job's real memory; a cgroup peak, which
+// charges each page once, now bounds it.
+#[test]
+fn a_cgroup_peak_caps_a_tree_sum_inflated_by_shared_pages() {
+    const M: u64 = 1 << 20;
+    // 300 MiB touched, then 4 forks sharing it: the sum reads 1500.
+    assert_eq!(
+        memory_peak(1500 * M, 310 * M, 312 * M, Some(313 * M)),
+        (313 * M, PeakSource::CgroupPeak)
+    );
+    // A sum a little above the cgroup peak (libraries charged to another
+    // cgroup) is not double counting: it stays.
+    assert_eq!(
+        memory_peak(402 * M + M / 2, 100 * M, 100 * M, Some(402 * M)),
+        (402 * M + M / 2, PeakSource::TreeRssSum)
+    );
+    // A cgroup peak above the sum (page cache) changes nothing.
+    assert_eq!(
+        memory_peak(400, 100, 100, Some(900)),
+        (400, PeakSource::TreeRssSum)
+    );
+    // Never below what one process provably used.
+    assert_eq!(
+        memory_peak(1500 * M, 520 * M, 512 * M, Some(300 * M)),
+        (520 * M, PeakSource::VmHwm)
+    );
 }

@@ -11,6 +11,7 @@ pub fn peak_source_label(source: &str) -> &str {
         "tree_rss_sum" => "tree RSS sum",
         "vmhwm" => "VmHWM",
         "ru_maxrss" => "ru_maxrss",
+        "cgroup_peak" => "cgroup peak",
         other => other,
     }
 }

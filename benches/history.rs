@@ -1,8 +1,9 @@
 //! The query benchmark (issue 4; DESIGN.md §6): generate a realistic
 //! history of 100 000 records, then time the RELEASE binary on
-//! `job-history --limit 10`, `job-details <prefix>` and `job-stats`,
-//! printing the median wall time over several runs and each command's peak
-//! RSS (from the child's `wait4` rusage). Not a test: it prints figures.
+//! `job-history --limit 10`, `job-details last`, `job-details <prefix>` and
+//! `job-stats`, printing the median wall time over several runs and each
+//! command's peak RSS (from the child's `wait4` rusage). Not a test: it
+//! prints figures.
 //!
 //! `cargo bench --bench history` (set `PROFRUN_BENCH_RECORDS` to change the
 //! size, `PROFRUN_BENCH_HISTORY=PATH` to keep the generated file).
@@ -77,10 +78,15 @@ fn main() {
     let prefix: String = v["task_id"].as_str().expect("id").chars().take(9).collect();
     let bin = env!("CARGO_BIN_EXE_profrun");
     let h = path.to_str().expect("utf-8 path");
-    let cases: [(&str, Vec<&str>, f64); 4] = [
+    let cases: [(&str, Vec<&str>, f64); 5] = [
         (
             "job-history --limit 10",
             vec!["job-history", "--history", h, "--limit", "10"],
+            0.020,
+        ),
+        (
+            "job-details last",
+            vec!["job-details", "--history", h, "last"],
             0.020,
         ),
         (

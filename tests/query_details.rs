@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fixture, ok, path_str, run};
+use common::{fixture, history_file, host_runs, ok, path_str, run};
 
 fn details(id: &str) -> String {
     let h = fixture();
@@ -176,5 +176,30 @@ fn json_prints_the_stored_line_byte_for_byte() {
         let id = v["task_id"].as_str().expect("id");
         let out = ok(&["job-details", id, "--json", "--history", path_str(&h)]);
         assert_eq!(out, format!("{line}\n"), "line {}", i + 1);
+    }
+}
+
+/// The id of the run `job-details ID --json` finds.
+fn found_id(h: &std::path::Path, id: &str) -> String {
+    let line = ok(&["job-details", id, "--json", "--history", path_str(h)]);
+    let v: serde_json::Value = serde_json::from_str(&line).expect("json");
+    v["task_id"].as_str().expect("task_id").to_string()
+}
+
+/// Regression: `last` and `-N` read the history backwards like
+/// `job-history --limit`, and stopped too early in a file not in end-time
+/// order (`cat hostA.jsonl hostB.jsonl`, host A's runs the newer ones).
+#[test]
+fn last_and_minus_n_of_concatenated_histories_out_of_end_order_are_the_newest_runs() {
+    let a = host_runs("a", "2025-11-21T12:00:00Z", 6);
+    let b = host_runs("b", "2025-11-21T10:00:00Z", 6);
+    for older in [0, 40] {
+        let text = host_runs("old", "2025-11-20T00:00:00Z", older) + &a + &b;
+        let (_dir, h) = history_file("h.jsonl", &text);
+        assert_eq!(found_id(&h, "last"), "a-1250", "{older} older runs");
+        assert_eq!(found_id(&h, "-1"), "a-1250");
+        assert_eq!(found_id(&h, "-2"), "a-1240");
+        assert_eq!(found_id(&h, "-6"), "a-1200");
+        assert_eq!(found_id(&h, "-7"), "b-1050");
     }
 }

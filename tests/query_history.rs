@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{fixture, ids, ok, path_str, profrun, run};
+use common::{fixture, history_file, host_runs, ids, ok, path_str, profrun, run};
 
 const TABLE: &str = r" ID            STARTED (local)  TOOL        SCRIPT       STATUS         WALL     CPU  CORES  PEAK MEM     GPU
  6a1c2222dddd  11-21 10:00:00   fenicsx     poisson.py   interrupted  1m 00s  1m 40s   1.67   1.0 GiB       -
@@ -288,6 +288,114 @@ fn merged_histories_read_as_one_ordered_by_start_time() {
         "{}",
         r.stderr
     );
+}
+
+/// `job-history -n N --format jsonl` for every N up to `max`, each checked
+/// against the first N of `--all`; returns the `--all` ids.
+fn newest_agree_with_all(h: &std::path::Path, max: usize) -> Vec<String> {
+    let all = ids(&ok(&[
+        "job-history",
+        "--history",
+        path_str(h),
+        "--all",
+        "--format",
+        "jsonl",
+    ]));
+    for n in 1..=max {
+        let newest = ids(&ok(&[
+            "job-history",
+            "--history",
+            path_str(h),
+            "-n",
+            &n.to_string(),
+            "--format",
+            "jsonl",
+        ]));
+        assert_eq!(newest, all[..n.min(all.len())], "-n {n}");
+    }
+    all
+}
+
+/// Regression: the reverse reader stopped early assuming the file was in
+/// end-time order, so `cat hostA.jsonl hostB.jsonl > h` with host A's runs
+/// the newer ones listed host B's runs as the newest.
+#[test]
+fn concatenated_histories_out_of_end_order_still_show_the_newest_runs() {
+    let a = host_runs("a", "2025-11-21T12:00:00Z", 6);
+    let b = host_runs("b", "2025-11-21T10:00:00Z", 6);
+    let (_dir, h) = history_file("h.jsonl", &(a + &b));
+    let top3 = ok(&[
+        "job-history",
+        "--history",
+        path_str(&h),
+        "--limit",
+        "3",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(ids(&top3), ["a-1250", "a-1240", "a-1230"]);
+    let all = newest_agree_with_all(&h, 13);
+    assert_eq!(
+        all[..7],
+        ["a-1250", "a-1240", "a-1230", "a-1220", "a-1210", "a-1200", "b-1050"]
+    );
+}
+
+/// The same, appended to an older history (`cat hostA hostB >> h`): the
+/// file's first line is old, but the newer batch sits above the older one.
+#[test]
+fn histories_appended_out_of_end_order_to_an_older_one_still_show_the_newest_runs() {
+    let older = host_runs("old", "2025-11-20T00:00:00Z", 40);
+    let a = host_runs("a", "2025-11-21T12:00:00Z", 6);
+    let b = host_runs("b", "2025-11-21T10:00:00Z", 6);
+    let (_dir, h) = history_file("h.jsonl", &(older + &a + &b));
+    let all = newest_agree_with_all(&h, 14);
+    assert_eq!(all[..3], ["a-1250", "a-1240", "a-1230"]);
+}
+
+/// Once a file is seen out of order, it is read to its start: a newer run
+/// far above the stop point, where no probe lands, is still found.
+#[test]
+fn a_history_seen_out_of_end_order_is_read_to_its_start() {
+    let text = host_runs("old", "2025-11-20T00:00:00Z", 30)
+        + &host_runs("late", "2025-11-21T15:00:00Z", 1)
+        + &host_runs("filler", "2025-11-21T00:00:00Z", 30)
+        + &host_runs("a", "2025-11-21T12:00:00Z", 6)
+        + &host_runs("b", "2025-11-21T10:00:00Z", 6);
+    let (_dir, h) = history_file("h.jsonl", &text);
+    let newest = ids(&ok(&[
+        "job-history",
+        "--history",
+        path_str(&h),
+        "-n",
+        "13",
+        "--format",
+        "jsonl",
+    ]));
+    assert_eq!(newest[..2], ["late-1500", "a-1250"]);
+}
+
+/// In a file in end-time order the reader still stops early: a bad line
+/// far above the newest runs is never read (so never reported).
+#[test]
+fn ordered_histories_are_still_read_only_from_the_end() {
+    let mut text = host_runs("old", "2025-11-20T00:00:00Z", 100);
+    let middle = text.len() / 2;
+    let at = middle + text[middle..].find('\n').expect("newline") + 1;
+    text.insert_str(at, "this is not json\n");
+    let (_dir, h) = history_file("h.jsonl", &text);
+    let newest = ok(&[
+        "job-history",
+        "--history",
+        path_str(&h),
+        "-n",
+        "3",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(ids(&newest), ["old-1630", "old-1620", "old-1610"]);
+    let r = run(&["job-history", "--history", path_str(&h), "--all"]);
+    assert!(r.stderr.contains("skipped 1 bad line"), "{}", r.stderr);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The history file: where it lives, appending records safely, and reading
 //! it back for the query commands — newest first from the end of the file,
 //! or streamed front to back — tolerating bad lines and merging several
-//! files into one history ordered by start time.
+//! files into one history ordered by start time. Reading backwards stops
+//! early only in files that are in end-time order (`order`).
 
 pub mod append;
 pub mod filter;
@@ -9,6 +10,7 @@ pub mod forward;
 mod lenient;
 pub mod line;
 pub mod lookup;
+pub mod order;
 pub mod path;
 pub mod query;
 pub mod reverse;

@@ -1,23 +1,19 @@
 //! Reading the merged history for the three query commands: the newest N
 //! matching runs (reverse readers, stopping as soon as no older line can
-//! still make the list), every matching run, or a streaming pass over all
-//! of them. Bad lines are skipped and counted in `bad`.
+//! still make the list, in files found to be in end-time order), every
+//! matching run, or a streaming pass over all of them. Bad lines are
+//! skipped and counted in `bad`.
 
 use super::filter::Filter;
 use super::forward::ForwardLines;
 use super::line::{parse_summary, BadLines, LinePos};
+use super::order::{EndOrder, END_ORDER_SLACK_US};
 use super::reverse::ReverseLines;
 use super::source::{HistoryError, Sources};
 use super::summary::JobSummary;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::os::unix::fs::FileExt;
-
-/// Records are appended when a run ends, so a file is ordered by end time,
-/// not start time. Appends of runs ending close together can land out of
-/// order (the record is written a few ms after `end_time` is taken); this is
-/// the slack allowed for that, and for small clock steps.
-const END_ORDER_SLACK_US: i64 = 60_000_000;
 
 /// A run and where its line is, so the line can be read again byte-for-byte.
 #[derive(Debug, Clone)]
@@ -66,7 +62,9 @@ impl History {
         })
     }
 
-    /// The `n` newest runs matching `filter`, newest first.
+    /// The `n` newest runs matching `filter`, newest first. Each file is
+    /// read backwards; one in end-time order (see [`super::order`]) only
+    /// until no line above can still make the list, any other to its start.
     pub fn newest(&mut self, n: usize, filter: &Filter) -> Result<Vec<Entry>, HistoryError> {
         let mut heap: BinaryHeap<Reverse<ByAge>> = BinaryHeap::with_capacity(n + 1);
         if n == 0 {
@@ -79,7 +77,9 @@ impl History {
             let path = self.sources.files[i].clone();
             let err = |e| HistoryError::new(&path, e);
             let mut lines = ReverseLines::new(file).map_err(err)?;
+            let mut order = EndOrder::default();
             while let Some((bytes, offset)) = lines.next_line().map_err(err)? {
+                let len = bytes.len();
                 let job = match parse_summary(bytes) {
                     Ok(job) => job,
                     Err(kind) => {
@@ -87,17 +87,23 @@ impl History {
                         continue;
                     }
                 };
-                if heap.len() == n {
+                order.saw(job.end_us);
+                if heap.len() == n && order.ordered() {
                     let oldest_kept = heap.peek().map_or(i64::MIN, |e| e.0 .0.job.start_us);
-                    // Every earlier line ended (so started) before this one ended.
-                    if job.end_us.saturating_add(END_ORDER_SLACK_US) < oldest_kept {
+                    // In end-time order, every line above ended (so started)
+                    // before this one ended, give or take the slack.
+                    let threshold = job.end_us.saturating_add(END_ORDER_SLACK_US);
+                    if threshold < oldest_kept
+                        && order
+                            .may_stop(lines.file(), offset, threshold)
+                            .map_err(err)?
+                    {
                         break;
                     }
                 }
                 if !filter.matches(&job) {
                     continue;
                 }
-                let len = bytes.len();
                 heap.push(Reverse(ByAge(Entry {
                     job,
                     file: i,

@@ -41,6 +41,11 @@ impl ReverseLines {
         Ok(r)
     }
 
+    /// The file being read (for reads elsewhere in it).
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
     /// The previous line (without `\n`) and its byte offset.
     pub fn next_line(&mut self) -> io::Result<Option<(&[u8], u64)>> {
         loop {

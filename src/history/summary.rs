@@ -206,6 +206,14 @@ pub fn parse_time_us(s: &str) -> Option<i64> {
         .map(|t| t.and_utc().timestamp_micros())
 }
 
+/// A run's end in µs: its `end_time`, else start + duration.
+pub(super) fn end_us(start_us: i64, end_time: Option<&str>, duration_seconds: f64) -> i64 {
+    end_time
+        .and_then(parse_time_us)
+        // Saturating: a damaged duration (1e300) must not overflow.
+        .unwrap_or_else(|| start_us.saturating_add((duration_seconds * 1e6) as i64))
+}
+
 /// Why a parsed record still cannot be used.
 pub(super) enum Unusable {
     BadStartTime,
@@ -219,12 +227,7 @@ impl RawSummary {
         }
         let start_us = parse_time_us(&self.start_time).ok_or(Unusable::BadStartTime)?;
         let duration_seconds = self.duration_seconds.unwrap_or(0.0);
-        let end_us = self
-            .end_time
-            .as_deref()
-            .and_then(parse_time_us)
-            // Saturating: a damaged duration (1e300) must not overflow.
-            .unwrap_or_else(|| start_us.saturating_add((duration_seconds * 1e6) as i64));
+        let end_us = end_us(start_us, self.end_time.as_deref(), duration_seconds);
         let usage = self.resource_usage.unwrap_or_default();
         let detailed = self.detailed_profile.0.unwrap_or_default();
         let io = detailed.io_stats.0.unwrap_or_default();

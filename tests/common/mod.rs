@@ -61,3 +61,43 @@ pub fn ids(jsonl: &str) -> Vec<String> {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
+
+/// A generated record (see [`gen::record`]) with its id and times replaced:
+/// started at `start_us`, ran `minutes`. For histories in a chosen order.
+pub fn record_at(id: &str, start_us: i64, minutes: i64) -> String {
+    let mut rng = gen::Rng::new(start_us as u64);
+    let mut rec = gen::record(0, &mut rng);
+    let time = |us: i64| {
+        chrono::DateTime::from_timestamp_micros(us)
+            .expect("valid time")
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    };
+    let end_us = start_us + minutes * 60_000_000;
+    rec["task_id"] = id.into();
+    rec["start_time"] = time(start_us).into();
+    rec["end_time"] = time(end_us).into();
+    rec["duration_seconds"] = (minutes as f64 * 60.0).into();
+    format!("{rec}\n")
+}
+
+/// One host's history as profrun writes it: `count` runs of 5 minutes, one
+/// every 10 minutes from `first` (RFC 3339), in end-time order, with ids
+/// `{host}-HHMM` (their start, UTC).
+pub fn host_runs(host: &str, first: &str, count: usize) -> String {
+    let first = chrono::DateTime::parse_from_rfc3339(first).expect("RFC 3339 time");
+    (0..count)
+        .map(|i| {
+            let start = first + chrono::Duration::minutes(10 * i as i64);
+            let id = format!("{host}-{}", start.format("%H%M"));
+            record_at(&id, start.timestamp_micros(), 5)
+        })
+        .collect()
+}
+
+/// Write `text` to `name` in a new temporary folder.
+pub fn history_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write history");
+    (dir, path)
+}

@@ -4,23 +4,12 @@
 //! says honestly when there is no GPU or no cgroup. Tests that need a
 //! writable hierarchy skip with a printed reason elsewhere.
 
-use std::io::{BufRead, BufReader};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-fn profrun() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_profrun"));
-    cmd.env_remove("PROFRUN_HISTORY");
-    cmd
-}
-
-fn workload() -> PathBuf {
-    let bin = Path::new(env!("CARGO_BIN_EXE_profrun"));
-    bin.parent().expect("bin dir").join("examples/workload")
-}
+mod wrapper;
+use wrapper::{last_record, profrun, signal_when_ready, workload};
 
 fn run(dir: &Path, extra: &[&str], args: &[&str]) -> Value {
     let history = dir.join("h.jsonl");
@@ -36,11 +25,6 @@ fn run(dir: &Path, extra: &[&str], args: &[&str]) -> Value {
         .expect("run profrun");
     assert!(out.status.success(), "{out:?}");
     last_record(&history)
-}
-
-fn last_record(history: &Path) -> Value {
-    let text = std::fs::read_to_string(history).expect("history");
-    serde_json::from_str(text.lines().last().expect("a line")).expect("json")
 }
 
 /// The leaf directories a record names (comma-separated in `cgroup.leaf`).
@@ -140,24 +124,14 @@ fn cgroup_peak_covers_the_jobs_memory() {
 fn leaf_is_removed_after_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
     let history = dir.path().join("h.jsonl");
-    let mut child = profrun()
-        .arg("--quiet")
+    let mut cmd = profrun();
+    cmd.arg("--quiet")
         .arg("--history")
         .arg(&history)
         .arg("--")
         .arg(workload())
-        .arg("trap-term")
-        .stdout(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .expect("spawn");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read");
-    // SAFETY: signalling the profrun we spawned.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    child.wait().expect("wait");
+        .arg("trap-term");
+    signal_when_ready(cmd, libc::SIGTERM);
     let rec = last_record(&history);
     assert_eq!(rec["status"], "interrupted");
     if backend_or_skip(&rec, "leaf_is_removed_after_sigterm").is_none() {

@@ -2,29 +2,15 @@
 //! processes (the `workload` example), checking exit mirroring, kernel
 //! accounting, signals, daemons and the history file.
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn profrun() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_profrun"));
-    cmd.env_remove("PROFRUN_HISTORY");
-    cmd
-}
-
-fn workload() -> PathBuf {
-    let bin = Path::new(env!("CARGO_BIN_EXE_profrun"));
-    let path = bin.parent().expect("bin dir").join("examples/workload");
-    assert!(
-        path.exists(),
-        "build the example first: cargo build --examples"
-    );
-    path
-}
+mod wrapper;
+use wrapper::{profrun, read_history, signal_when_ready, workload};
 
 /// Run profrun with a history in `dir` and the workload with `args`.
 fn run_workload(dir: &Path, extra: &[&str], args: &[&str]) -> (std::process::Output, Vec<Value>) {
@@ -39,13 +25,6 @@ fn run_workload(dir: &Path, extra: &[&str], args: &[&str]) -> (std::process::Out
         .output()
         .expect("run profrun");
     (out, read_history(&history))
-}
-
-fn read_history(path: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("every history line is valid JSON"))
-        .collect()
 }
 
 fn f(v: &Value, ptr: &str) -> f64 {
@@ -236,8 +215,8 @@ fn fsynced_write_is_counted() {
     assert!(f(&records[0], "/resource_usage/wchar") >= 64.0 * 1048576.0);
 }
 
-/// Start profrun on a workload mode that prints "ready", wait for it, send
-/// `sig` to profrun, and return profrun's exit status and the record.
+/// Run profrun on a workload mode that prints "ready", send `sig` to
+/// profrun, and return its status, the record and the time it took.
 fn signal_profrun(
     mode: &str,
     sig: i32,
@@ -245,30 +224,16 @@ fn signal_profrun(
 ) -> (std::process::ExitStatus, Value, Duration) {
     let dir = tempfile::tempdir().expect("tempdir");
     let history = dir.path().join("h.jsonl");
-    let mut child = profrun()
-        .arg("--quiet")
+    let mut cmd = profrun();
+    cmd.arg("--quiet")
         .arg("--history")
         .arg(&history)
         .args(extra)
         .arg("--")
         .arg(workload())
-        .arg(mode)
-        .stdout(Stdio::piped())
-        .process_group(0) // keep the test's own group out of it
-        .spawn()
-        .expect("spawn profrun");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read");
-    assert_eq!(line.trim(), "ready");
-    let sent = Instant::now();
-    // SAFETY: signalling the profrun process we spawned.
-    unsafe { libc::kill(child.id() as i32, sig) };
-    let status = child.wait().expect("wait");
-    let elapsed = sent.elapsed();
-    let rec = read_history(&history).pop().expect("a record");
-    (status, rec, elapsed)
+        .arg(mode);
+    let (status, took) = signal_when_ready(cmd, sig);
+    (status, wrapper::last_record(&history), took)
 }
 
 #[test]

@@ -2,33 +2,15 @@
 //! the bug it pins, and runs the real binary on real children.
 
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
-fn profrun() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_profrun"));
-    cmd.env_remove("PROFRUN_HISTORY");
-    cmd
-}
-
-fn workload() -> PathBuf {
-    let bin = Path::new(env!("CARGO_BIN_EXE_profrun"));
-    bin.parent().expect("bin dir").join("examples/workload")
-}
-
-fn records(history: &Path) -> Vec<Value> {
-    std::fs::read_to_string(history)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("valid JSON line"))
-        .collect()
-}
+mod wrapper;
+use wrapper::{last_record, profrun, read_history, signal_when_ready, workload};
 
 // std::env::vars() panicked on a variable that is not UTF-8, after the job
 // had started: profrun exited 101, unwaited job, no record.
@@ -48,7 +30,7 @@ fn non_utf8_environment_does_not_crash_profrun() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(3));
-    assert_eq!(records(&history).len(), 1);
+    assert_eq!(read_history(&history).len(), 1);
 }
 
 // The command was Vec<String>: clap refused an argument that is not UTF-8
@@ -70,7 +52,7 @@ fn non_utf8_argument_is_passed_as_given() {
         .expect("run");
     assert!(out.status.success(), "{out:?}");
     assert_eq!(out.stdout, b"bytes");
-    let rec = &records(&history)[0];
+    let rec = &read_history(&history)[0];
     assert_eq!(rec["command"][1], "caf\u{fffd}.txt");
 }
 
@@ -96,7 +78,7 @@ fn inherited_ignored_sigchld_still_gives_the_record_and_exit_code() {
     }
     let out = cmd.output().expect("run");
     assert_eq!(out.status.code(), Some(3));
-    assert_eq!(records(&history)[0]["returncode"], 3);
+    assert_eq!(read_history(&history)[0]["returncode"], 3);
 }
 
 // eprintln! panicked on a full or closed stderr: exit 101 instead of the
@@ -126,7 +108,7 @@ fn broken_stderr_keeps_the_exit_code_and_the_record() {
             .expect("run");
         assert_eq!(st.code(), Some(code), "{argv:?}");
     }
-    assert_eq!(records(&history).len(), 2);
+    assert_eq!(read_history(&history).len(), 2);
 }
 
 // --kill-after 1e20 passed the parser and panicked after the spawn.
@@ -140,8 +122,8 @@ fn huge_kill_after_is_a_usage_error() {
     assert_eq!(st.code(), Some(2));
 }
 
-/// Start profrun on `sh -c SCRIPT` (which must print "ready"), then send
-/// `sig` to profrun; return its status, the record and the time it took.
+/// Run profrun on `sh -c SCRIPT` (whose job prints "ready"), send `sig` to
+/// profrun; return its status, the record and the time it took.
 fn signal_after_ready(
     script: &str,
     extra: &[&str],
@@ -149,28 +131,15 @@ fn signal_after_ready(
 ) -> (std::process::ExitStatus, Value, Duration) {
     let dir = tempfile::tempdir().expect("tempdir");
     let history = dir.path().join("h.jsonl");
-    let mut child = profrun()
-        .env("W", workload())
+    let mut cmd = profrun();
+    cmd.env("W", workload())
         .arg("--quiet")
         .arg("--history")
         .arg(&history)
         .args(extra)
-        .args(["--", "sh", "-c", script])
-        .stdout(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .expect("spawn");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read");
-    assert_eq!(line.trim(), "ready");
-    let sent = Instant::now();
-    // SAFETY: signalling the profrun we spawned.
-    unsafe { libc::kill(child.id() as i32, sig) };
-    let status = child.wait().expect("wait");
-    let took = sent.elapsed();
-    (status, records(&history).pop().expect("record"), took)
+        .args(["--", "sh", "-c", script]);
+    let (status, took) = signal_when_ready(cmd, sig);
+    (status, last_record(&history), took)
 }
 
 // After a forwarded SIGTERM profrun returned when the main child died and

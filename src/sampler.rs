@@ -239,7 +239,7 @@ impl Run {
         }
         let t = s.t_seconds;
         s.host = probes.host.as_mut().and_then(|h| h.sample(t, fresh));
-        if let Some(gpu) = probes.gpu.as_mut() {
+        if let Some(gpu) = probes.gpu.as_mut().filter(|g| g.is_active()) {
             self.pids.clear();
             self.pids.extend(s.tree.processes.iter().map(|p| p.pid));
             s.gpu = gpu.tick(&self.pids).map(|tick| {

@@ -174,6 +174,13 @@ impl GpuMonitor {
         }
     }
 
+    /// Whether ticks can still produce readings (NVML initialising or
+    /// ready); false once there is no GPU or after a failure, so the
+    /// sampler can skip the per-tick work.
+    pub fn is_active(&self) -> bool {
+        matches!(self.state, State::Pending(_) | State::Ready(_))
+    }
+
     /// One tick: `None` while NVML is still initialising, when there is no
     /// GPU, or after a failure (kept for the record).
     pub fn tick(&mut self, tree_pids: &[i32]) -> Option<GpuTick> {

@@ -110,3 +110,20 @@ fn nvml_initialises_off_thread_and_finishes_either_way() {
         }
     }
 }
+
+#[test]
+fn only_a_monitor_that_can_still_read_asks_for_ticks() {
+    assert!(!GpuMonitor::disabled().is_active());
+    assert!(!GpuMonitor::from_probe(Box::new(NoGpu(GpuAbsence::NoDevices))).is_active());
+    let mut gpu = GpuMonitor::from_probe(Box::new(
+        FakeGpu::new(1)
+            .then_tick(GpuTick {
+                devices: vec![device(0, &[1])],
+            })
+            .then_fail("GPU is lost"),
+    ));
+    assert!(gpu.is_active());
+    assert!(gpu.tick(&[1]).is_some());
+    assert!(gpu.tick(&[1]).is_none()); // the failure stops it
+    assert!(!gpu.is_active());
+}

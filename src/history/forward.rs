@@ -4,7 +4,8 @@
 //! and the only line that can be incomplete is the last one.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
+use std::os::unix::fs::FileExt;
 
 const BLOCK: usize = 256 * 1024;
 
@@ -22,8 +23,11 @@ pub struct ForwardLines {
     buf: Vec<u8>,
     start: usize,
     end: usize,
-    /// Bytes of the snapshot not yet read into `buf`.
+    /// Bytes of the snapshot (or range) not yet read into `buf`.
     remaining: u64,
+    /// File offset of the next byte to read into `buf` (reads are `pread`s,
+    /// so several readers may share one file description).
+    next_read: u64,
     /// File offset of `buf[start]`.
     offset: u64,
     number: u64,
@@ -31,16 +35,28 @@ pub struct ForwardLines {
 
 impl ForwardLines {
     pub fn new(file: File) -> io::Result<Self> {
-        let remaining = file.metadata()?.len();
-        Ok(ForwardLines {
+        let len = file.metadata()?.len();
+        Ok(ForwardLines::range(file, 0, len))
+    }
+
+    /// The lines of bytes `start..end` of the file; `start` should be the
+    /// first byte of a line. Line numbers count from 1 at `start`.
+    pub fn range(file: File, start: u64, end: u64) -> Self {
+        ForwardLines {
             file,
             buf: vec![0; BLOCK],
             start: 0,
             end: 0,
-            remaining,
-            offset: 0,
+            remaining: end.saturating_sub(start),
+            next_read: start,
+            offset: start,
             number: 0,
-        })
+        }
+    }
+
+    /// Lines returned so far.
+    pub fn lines_read(&self) -> u64 {
+        self.number
     }
 
     pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
@@ -82,7 +98,16 @@ impl ForwardLines {
             self.buf.resize(self.buf.len() * 2, 0);
         }
         let want = (self.buf.len() - self.end).min(self.remaining as usize);
-        let n = self.file.read(&mut self.buf[self.end..self.end + want])?;
+        let n = loop {
+            match self
+                .file
+                .read_at(&mut self.buf[self.end..self.end + want], self.next_read)
+            {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => break r?,
+            }
+        };
+        self.next_read += n as u64;
         if n == 0 {
             // Truncated under us: treat what we have as the end.
             self.remaining = 0;
@@ -109,6 +134,19 @@ mod tests {
             out.push((l.bytes.to_vec(), l.number, l.offset));
         }
         out
+    }
+
+    #[test]
+    fn a_range_starts_at_its_first_byte() {
+        let mut f = tempfile::tempfile().expect("tempfile");
+        f.write_all(b"a\nbcd\nef\ngh").expect("write");
+        let mut r = ForwardLines::range(f, 2, 9);
+        let mut out = Vec::new();
+        while let Some(l) = r.next_line().expect("read") {
+            out.push((l.bytes.to_vec(), l.number, l.offset));
+        }
+        assert_eq!(out, [(b"bcd".to_vec(), 1, 2), (b"ef".to_vec(), 2, 6)]);
+        assert_eq!(r.lines_read(), 2);
     }
 
     #[test]

@@ -153,6 +153,19 @@ impl BadLines {
         }
     }
 
+    /// Add the bad lines a reader of one part of a file counted, numbering
+    /// its lines from 1; `lines_before` is how many lines precede the part.
+    pub fn absorb(&mut self, part: BadLines, lines_before: u64) {
+        let Some((i, mut at)) = part.first else {
+            return;
+        };
+        if let LinePos::Number(n) = at.pos {
+            at.pos = LinePos::Number(n + lines_before);
+        }
+        self.record(i, &at.path, at.pos, at.kind);
+        self.count += part.count - 1;
+    }
+
     /// The one stderr line, or `None` when nothing was skipped.
     pub fn message(&self) -> Option<String> {
         let (_, at) = self.first.as_ref()?;
@@ -232,6 +245,19 @@ mod tests {
         let line = br#"{"task_id":"a","status":"success","start_time":"2025-11-21T10:30:00Z","duration_seconds":1e300}"#;
         let s = parse_summary(line).expect("record");
         assert_eq!(s.end_us, i64::MAX);
+    }
+
+    #[test]
+    fn parts_are_absorbed_with_their_line_numbers() {
+        let mut part = BadLines::default();
+        part.record(0, Path::new("h"), LinePos::Number(2), BadKind::Torn);
+        part.record(0, Path::new("h"), LinePos::Number(5), BadKind::Blank);
+        let mut bad = BadLines::default();
+        bad.absorb(BadLines::default(), 0);
+        bad.absorb(part, 10);
+        let msg = bad.message().expect("message");
+        assert!(msg.contains("skipped 2 bad lines"), "{msg}");
+        assert!(msg.contains("'h' line 12, torn line"), "{msg}");
     }
 
     #[test]

@@ -13,7 +13,13 @@ use super::source::{HistoryError, Sources};
 use super::summary::JobSummary;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io;
 use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+/// Files (or parts) smaller than this are not split between threads.
+const PART_MIN_BYTES: u64 = 1 << 20;
 
 /// A run and where its line is, so the line can be read again byte-for-byte.
 #[derive(Debug, Clone)]
@@ -173,6 +179,68 @@ impl History {
         Ok(())
     }
 
+    /// Like [`History::scan`], on up to `parts` threads: each file is cut at
+    /// line boundaries into up to `parts` byte ranges of at least 1 MiB,
+    /// read at the same time, each into its own state made by `init(n)` (`n`
+    /// numbers the parts from 0, across files). The states come back in
+    /// file order, so folding them in order sees the runs in the order
+    /// `scan` does. Bad lines are counted and numbered as `scan` does.
+    pub fn scan_parts<S: Send>(
+        &mut self,
+        parts: usize,
+        init: impl Fn(usize) -> S + Sync,
+        each: impl Fn(&mut S, JobSummary) + Sync,
+    ) -> Result<Vec<S>, HistoryError> {
+        self.scan_parts_of(parts, PART_MIN_BYTES, init, each)
+    }
+
+    fn scan_parts_of<S: Send>(
+        &mut self,
+        parts: usize,
+        min_bytes: u64,
+        init: impl Fn(usize) -> S + Sync,
+        each: impl Fn(&mut S, JobSummary) + Sync,
+    ) -> Result<Vec<S>, HistoryError> {
+        let mut out = Vec::new();
+        for i in 0..self.sources.files.len() {
+            let Some(file) = self.sources.open(i)? else {
+                continue;
+            };
+            let path = self.sources.files[i].clone();
+            let err = |e| HistoryError::new(&path, e);
+            let len = file.metadata().map_err(err)?.len();
+            let bounds = split_at_lines(&file, len, parts, min_bytes).map_err(err)?;
+            let mut readers = Vec::new();
+            for (k, w) in bounds.windows(2).enumerate() {
+                let lines = ForwardLines::range(file.try_clone().map_err(err)?, w[0], w[1]);
+                readers.push((lines, init(out.len() + k)));
+            }
+            let scan = |(lines, state)| scan_range(lines, i, &path, state, &each);
+            let done: Vec<io::Result<(S, BadLines, u64)>> = if readers.len() == 1 {
+                readers.into_iter().map(scan).collect()
+            } else {
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = readers
+                        .into_iter()
+                        .map(|r| scope.spawn(move || scan(r)))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                        .collect()
+                })
+            };
+            let mut lines_before = 0;
+            for part in done {
+                let (state, bad, lines) = part.map_err(err)?;
+                self.bad.absorb(bad, lines_before);
+                lines_before += lines;
+                out.push(state);
+            }
+        }
+        Ok(out)
+    }
+
     /// The stored bytes of an entry's line, exactly as written.
     pub fn read_line(&self, file: usize, offset: u64, len: usize) -> Result<Vec<u8>, HistoryError> {
         let path = &self.sources.files[file];
@@ -184,10 +252,100 @@ impl History {
     }
 }
 
+/// Read the lines of one part of file `i` into `state`.
+fn scan_range<S>(
+    mut lines: ForwardLines,
+    i: usize,
+    path: &Path,
+    mut state: S,
+    each: &impl Fn(&mut S, JobSummary),
+) -> io::Result<(S, BadLines, u64)> {
+    let mut bad = BadLines::default();
+    while let Some(line) = lines.next_line()? {
+        match parse_summary(line.bytes) {
+            Ok(job) => each(&mut state, job),
+            Err(kind) => bad.record(i, path, LinePos::Number(line.number), kind),
+        }
+    }
+    Ok((state, bad, lines.lines_read()))
+}
+
+/// Offsets `0 = b0 < b1 < ... = len` cutting the file into up to `parts`
+/// ranges of about equal size, each starting at the first byte of a line
+/// (after the first `\n` at or past the even cut) and at least `min_bytes`
+/// long (but for the last).
+fn split_at_lines(file: &File, len: u64, parts: usize, min_bytes: u64) -> io::Result<Vec<u64>> {
+    let parts = (parts as u64).clamp(1, (len / min_bytes.max(1)).max(1));
+    let mut bounds = vec![0];
+    let mut buf = vec![0u8; 64 * 1024];
+    for k in 1..parts {
+        let mut at = (len / parts * k).max(bounds.last().map_or(0, |b| b + min_bytes));
+        let cut = loop {
+            if at >= len {
+                break None;
+            }
+            let want = buf.len().min((len - at) as usize);
+            let n = file.read_at(&mut buf[..want], at)?;
+            if n == 0 {
+                break None;
+            }
+            if let Some(p) = memchr::memchr(b'\n', &buf[..n]) {
+                break Some(at + p as u64 + 1);
+            }
+            at += n as u64;
+        };
+        match cut {
+            Some(c) if c < len => bounds.push(c),
+            _ => break,
+        }
+    }
+    bounds.push(len);
+    Ok(bounds)
+}
+
 /// Where a scanned line is.
 #[derive(Debug, Clone, Copy)]
 pub struct Located {
     pub file: usize,
     pub offset: u64,
     pub len: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{"task_id":"ID","status":"success","start_time":"2025-11-21T10:30:00Z"}"#;
+
+    #[test]
+    fn parts_see_what_one_scan_sees() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("h.jsonl");
+        let mut text = String::new();
+        for n in 0..200 {
+            match n % 37 {
+                5 => text.push_str("not json\n"),
+                6 => text.push('\n'),
+                _ => text.push_str(&format!("{}\n", GOOD.replace("ID", &format!("r{n}")))),
+            }
+        }
+        text.push_str(&GOOD[..30]); // torn last line
+        std::fs::write(&path, &text).expect("write");
+        let name = path.to_str().expect("utf-8").to_string();
+        let mut one = History::open(std::slice::from_ref(&name)).expect("open");
+        let mut want = Vec::new();
+        one.scan(|job, _| want.push(job.task_id)).expect("scan");
+        for (parts, min) in [(1, 1), (2, 1), (3, 100), (7, 1), (2, 1 << 40)] {
+            let mut h = History::open(std::slice::from_ref(&name)).expect("open");
+            let got = h
+                .scan_parts_of(parts, min, |_| Vec::new(), |v, job| v.push(job.task_id))
+                .expect("scan");
+            if min == 1 {
+                assert_eq!(got.len(), parts, "{parts} parts");
+            }
+            assert_eq!(got.concat(), want, "{parts} parts");
+            assert_eq!(h.bad.count, one.bad.count);
+            assert_eq!(h.bad.message(), one.bad.message());
+        }
+    }
 }

@@ -1,6 +1,12 @@
 //! `job-stats` arithmetic: runs grouped by one or more keys, with exact
 //! percentiles (every wall time of the group is kept and sorted; 100 000
 //! runs cost 800 KB) and running sums for the means. Pure: no I/O.
+//!
+//! `job-stats` reads a large file in parts at once: the first part feeds a
+//! [`StatsBuilder`], the later ones a [`StatsBuilder::deferred`] one that
+//! keeps each run's figures, which [`StatsBuilder::absorb`] then adds in
+//! order: every sum is taken in file order, so the figures are exactly
+//! those of one pass.
 
 use crate::history::JobSummary;
 use std::collections::BTreeMap;
@@ -85,6 +91,34 @@ impl Mean {
     }
 }
 
+/// The figures one run adds to its group.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    success: bool,
+    wall: f64,
+    cpu: Option<f64>,
+    cores: Option<f64>,
+    memory: Option<f64>,
+    read: Option<f64>,
+    write: Option<f64>,
+    gpu: Option<f64>,
+}
+
+impl Row {
+    fn of(job: &JobSummary) -> Row {
+        Row {
+            success: job.status == "success",
+            wall: job.duration_seconds,
+            cpu: job.cpu_total_seconds,
+            cores: job.cores(),
+            memory: job.memory_peak_mb,
+            read: job.read_bytes,
+            write: job.write_bytes,
+            gpu: job.gpu_utilization_percent,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Accumulator {
     runs: u64,
@@ -133,6 +167,27 @@ impl GroupStats {
 pub struct StatsBuilder {
     keys: Vec<GroupKey>,
     groups: BTreeMap<Vec<String>, Accumulator>,
+    /// Deferred: each group's runs, in the order they were added.
+    rows: Option<BTreeMap<Vec<String>, Vec<Row>>>,
+}
+
+impl Accumulator {
+    fn add(&mut self, row: &Row) {
+        self.runs += 1;
+        self.successes += u64::from(row.success);
+        if row.wall.is_finite() {
+            self.walls.push(row.wall);
+        }
+        self.cpu.add(row.cpu);
+        self.cores.add(row.cores);
+        self.memory.add(row.memory);
+        if let Some(m) = row.memory.filter(|m| m.is_finite()) {
+            self.memory_max = Some(self.memory_max.map_or(m, |x: f64| x.max(m)));
+        }
+        self.read.add(row.read);
+        self.write.add(row.write);
+        self.gpu.add(row.gpu);
+    }
 }
 
 impl StatsBuilder {
@@ -140,7 +195,29 @@ impl StatsBuilder {
         StatsBuilder {
             keys,
             groups: BTreeMap::new(),
+            rows: None,
         }
+    }
+
+    /// A builder for a later part of the history: it keeps every run's
+    /// figures (about 120 bytes a run) until [`StatsBuilder::absorb`].
+    pub fn deferred(keys: Vec<GroupKey>) -> Self {
+        StatsBuilder {
+            rows: Some(BTreeMap::new()),
+            ..StatsBuilder::new(keys)
+        }
+    }
+
+    /// Add the runs of `later` (a deferred builder with the same keys, fed
+    /// the runs after this one's) as if they had been added here, in order.
+    pub fn absorb(&mut self, later: StatsBuilder) {
+        for (key, rows) in later.rows.into_iter().flatten() {
+            let acc = self.groups.entry(key).or_default();
+            for row in &rows {
+                acc.add(row);
+            }
+        }
+        debug_assert!(later.groups.is_empty(), "absorb a deferred builder");
     }
 
     pub fn keys(&self) -> &[GroupKey] {
@@ -149,25 +226,21 @@ impl StatsBuilder {
 
     pub fn add(&mut self, job: &JobSummary) {
         let key: Vec<String> = self.keys.iter().map(|k| k.value(job)).collect();
-        let acc = self.groups.entry(key).or_default();
-        acc.runs += 1;
-        acc.successes += u64::from(job.status == "success");
-        if job.duration_seconds.is_finite() {
-            acc.walls.push(job.duration_seconds);
+        let row = Row::of(job);
+        match &mut self.rows {
+            Some(rows) => rows.entry(key).or_default().push(row),
+            None => self.groups.entry(key).or_default().add(&row),
         }
-        acc.cpu.add(job.cpu_total_seconds);
-        acc.cores.add(job.cores());
-        acc.memory.add(job.memory_peak_mb);
-        if let Some(m) = job.memory_peak_mb.filter(|m| m.is_finite()) {
-            acc.memory_max = Some(acc.memory_max.map_or(m, |x: f64| x.max(m)));
-        }
-        acc.read.add(job.read_bytes);
-        acc.write.add(job.write_bytes);
-        acc.gpu.add(job.gpu_utilization_percent);
     }
 
     /// Groups in key order.
-    pub fn finish(self) -> Vec<GroupStats> {
+    pub fn finish(mut self) -> Vec<GroupStats> {
+        if let Some(rows) = self.rows.take() {
+            self.absorb(StatsBuilder {
+                rows: Some(rows),
+                ..StatsBuilder::new(Vec::new())
+            });
+        }
         self.groups
             .into_iter()
             .map(|(key, mut acc)| {

@@ -12,6 +12,7 @@ pub use cgroup::*;
 pub use detailed::*;
 pub use gpu::*;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -22,7 +23,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Bytes in one `_mb` unit. The seed's figures were psutil bytes / 2^20.
 pub const BYTES_PER_MB: f64 = 1024.0 * 1024.0;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Exited with code 0.
@@ -49,7 +50,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct JobRecord {
     pub schema_version: u32,
     /// Short, unique, time-sortable id (see `launch::task_id`).
@@ -93,19 +94,19 @@ pub struct JobRecord {
     pub profrun_self: Option<SelfStats>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct SignalRecord {
     pub number: i32,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct UserRecord {
     pub name: Option<String>,
     pub uid: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HostRecord {
     pub hostname: String,
     pub kernel: String,
@@ -118,7 +119,7 @@ pub struct HostRecord {
 }
 
 /// Exact totals from the kernel, taken after the tree was reaped.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ResourceUsage {
     pub cpu_user_seconds: f64,
     pub cpu_system_seconds: f64,
@@ -145,7 +146,7 @@ pub struct ResourceUsage {
 }
 
 /// Where each headline figure came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Measurement {
     pub cpu_source: String,
     pub memory_peak_source: String,
@@ -157,13 +158,13 @@ pub struct Measurement {
     pub cgroup_note: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ProcessRef {
     pub pid: i32,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SelfStats {
     pub cpu_seconds: f64,
     pub peak_rss_kb: u64,

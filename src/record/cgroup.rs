@@ -3,11 +3,12 @@
 //! `container_stats` (the enclosing container's limits and usage, in the
 //! seed's `docker stats`-like strings plus exact numbers with units).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// What the job's cgroup leaf accounted. `backend` is also
 /// `measurement.cgroup_backend`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CgroupStatsRecord {
     /// `cgroup2`, `cgroup1`, `cgroup2-membership` or `none`.
     pub backend: String,
@@ -35,7 +36,7 @@ pub struct CgroupStatsRecord {
 
 /// `detailed_profile.container_stats`. When profrun is not in a container
 /// nor a limited cgroup: `{"available": false, "reason": "..."}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ContainerStatsRecord {
     pub available: bool,
     #[serde(skip_serializing_if = "Option::is_none", default)]

@@ -6,9 +6,10 @@
 //! field added after the first release defaults when absent, so older
 //! records still parse. `docs/sampling.md` documents each field.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DetailedProfile {
     /// False when /proc could not be read; `reason` says why.
     pub available: bool,
@@ -80,14 +81,14 @@ pub struct DetailedProfile {
 }
 
 /// The seed's `{mean,max,min}_percent` triple.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PercentStats {
     pub mean_percent: f64,
     pub max_percent: f64,
     pub min_percent: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HostCpuStats {
     pub mean_percent: f64,
     pub max_percent: f64,
@@ -100,7 +101,7 @@ pub struct HostCpuStats {
     pub per_core_mean_percent: Vec<f64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct HostMemoryStats {
     pub mean_used_mb: f64,
     pub max_used_mb: f64,
@@ -115,7 +116,7 @@ pub struct HostMemoryStats {
     pub max_swap_used_mb: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProcessMemoryStats {
     pub mean_mb: f64,
     pub max_mb: f64,
@@ -128,7 +129,7 @@ pub struct ProcessMemoryStats {
     pub max_pss_mb: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MemoryPeaks {
     /// Largest Σ RSS of the tree over the samples (pages that processes
     /// share are counted once per process).
@@ -145,7 +146,7 @@ pub struct MemoryPeaks {
 }
 
 /// The seed's I/O block: storage bytes and read/write system calls.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct IoStats {
     pub read_mb: f64,
     pub write_mb: f64,
@@ -157,7 +158,7 @@ pub struct IoStats {
 }
 
 /// Host network traffic during the run (loopback excluded from the totals).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct NetworkStats {
     pub rx_bytes: u64,
     pub tx_bytes: u64,
@@ -168,7 +169,7 @@ pub struct NetworkStats {
     pub interfaces: Vec<InterfaceBytes>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct InterfaceBytes {
     pub name: String,
     pub rx_bytes: u64,
@@ -176,7 +177,7 @@ pub struct InterfaceBytes {
 }
 
 /// Host whole-disk traffic during the run (`/proc/diskstats`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DiskStats {
     pub read_bytes: u64,
     pub write_bytes: u64,
@@ -186,14 +187,14 @@ pub struct DiskStats {
     pub devices: Vec<DiskBytes>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DiskBytes {
     pub name: String,
     pub read_bytes: u64,
     pub write_bytes: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PressureStats {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cpu: Option<PressureResourceStats>,
@@ -205,7 +206,7 @@ pub struct PressureStats {
 
 /// Stall time over the run, as a share of wall time, and the worst
 /// 10-second average the kernel reported.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PressureResourceStats {
     pub some_percent: f64,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -213,7 +214,7 @@ pub struct PressureResourceStats {
     pub max_some_avg10_percent: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LoadAverageStats {
     pub mean_1m: f64,
     pub max_1m: f64,
@@ -223,7 +224,7 @@ pub struct LoadAverageStats {
     pub last_15m: f64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProcessCounts {
     /// Most live processes of the tree at one sample.
     pub max_concurrent: u64,
@@ -233,7 +234,7 @@ pub struct ProcessCounts {
     pub max_threads: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TopProcess {
     pub name: String,
     pub pid: i32,
@@ -254,7 +255,7 @@ pub struct TopProcess {
 /// the series cap). `t_seconds` is the end of each interval; rates are means
 /// over the interval that ends there (null for the first point, or when a
 /// counter went backwards); gauges are the largest reading in the interval.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TimeSeries {
     pub t_seconds: Vec<f64>,
     /// The tree's CPU, 100 = one core.

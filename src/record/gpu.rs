@@ -3,9 +3,10 @@
 //! `{"available": false, "reason": "..."}`; the seed's `nvidia` object keeps
 //! its field names (means over the run) with `_max_` siblings beside them.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GpuStatsRecord {
     pub available: bool,
     /// Why there are no GPU figures.
@@ -52,7 +53,7 @@ impl GpuStatsRecord {
 /// The seed's `gpu_stats.nvidia`: per-tick values aggregated over the
 /// counted devices (utilisation and temperature averaged, memory summed),
 /// then mean and max over the run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct NvidiaSummaryRecord {
     /// `used_by_job` or `all_devices`.
     pub scope: String,
@@ -70,7 +71,7 @@ pub struct NvidiaSummaryRecord {
     pub temperature_max_celsius: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GpuDeviceRecord {
     pub index: u32,
     pub name: Option<String>,
@@ -96,7 +97,7 @@ pub struct GpuDeviceRecord {
     pub figures_unavailable: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GpuProcessRecord {
     pub pid: i32,
     pub device_index: u32,
@@ -109,7 +110,7 @@ pub struct GpuProcessRecord {
 
 /// GPU columns for `detailed_profile.timeseries`, one value per point of
 /// the sampler's series (`null` where there was no GPU reading).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GpuTimeseriesColumns {
     /// Mean over the devices the job had a process on at that tick (all
     /// devices when it had none).

@@ -441,3 +441,77 @@ fn unreadable_history_is_an_error_naming_the_path() {
     let r = run(&["job-details", "last", "--history", path_str(dir.path())]);
     assert_eq!(r.code, Some(1));
 }
+
+/// `--all` streams: keys first, then each run read again at its offset.
+/// Its output must be byte for byte what the collect-and-sort path gives;
+/// `-n 1000`, more than the history holds, takes that path (the heap of
+/// summaries; larger limits stream too), so the two are compared on merged generated histories with bad lines, runs
+/// sharing a start time, a file out of end-time order, and filters.
+#[test]
+fn all_streams_exactly_what_collecting_every_run_gives() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b, c) = (
+        dir.path().join("a.jsonl"),
+        dir.path().join("b.jsonl"),
+        dir.path().join("c.jsonl"),
+    );
+    // Over 1 MiB, so the first pass reads it in two parts at once.
+    common::gen::write_history(&a, 300, 7);
+    common::gen::write_history(&b, 120, 8);
+    let mut extra = String::from("not json\n\n{\"task_id\":\"x\"}\n");
+    let tie = chrono::DateTime::parse_from_rfc3339("2025-11-21T10:00:00Z")
+        .expect("time")
+        .timestamp_micros();
+    for id in ["tie-b", "tie-c", "tie-a"] {
+        extra.push_str(&common::record_at(id, tie, 3));
+    }
+    let mut text = std::fs::read_to_string(&a).expect("read");
+    text.push_str(&extra);
+    text.push_str(&host_runs("late", "2025-11-21T09:00:00Z", 4));
+    text.push_str("{\"task_id\":\"torn\",\"sta");
+    std::fs::write(&a, text).expect("write");
+    // c: newer runs above older ones (out of end-time order), and ties
+    // with a's runs across files.
+    let mut c_text = host_runs("c", "2025-11-21T12:00:00Z", 5);
+    c_text.push_str(&host_runs("c-old", "2025-11-21T08:00:00Z", 5));
+    c_text.push_str(&common::record_at("tie-d", tie, 4));
+    c_text.push_str(&common::record_at("tie-0", tie, 4));
+    std::fs::write(&c, c_text).expect("write");
+    let pattern = format!("{}/*.jsonl", dir.path().display());
+    let filters: [&[&str]; 4] = [
+        &[],
+        &["--status", "failed"],
+        &["--tool", "lammps", "--since", "2025-11-21T09:30:00Z"],
+        &["--tool", "no-such-tool"],
+    ];
+    for filter in filters {
+        for format in ["csv", "json", "jsonl"] {
+            let args = |extra: &[&'static str]| -> Vec<String> {
+                let mut v: Vec<String> = ["job-history", "--history", &pattern, "--format", format]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+                v.extend(filter.iter().map(|s| s.to_string()));
+                v.extend(extra.iter().map(|s| s.to_string()));
+                v
+            };
+            let (all, limit) = (args(&["--all"]), args(&["-n", "1000"]));
+            let streamed = run(&all.iter().map(String::as_str).collect::<Vec<_>>());
+            let collected = run(&limit.iter().map(String::as_str).collect::<Vec<_>>());
+            // A limit over 1000 streams too, from the newest keys.
+            let large = args(&["-n", "100000"]);
+            let large = run(&large.iter().map(String::as_str).collect::<Vec<_>>());
+            assert_eq!(large.stdout, collected.stdout, "{filter:?} {format}");
+            assert_eq!(streamed.code, Some(0), "{filter:?} {format}");
+            assert_eq!(streamed.stdout, collected.stdout, "{filter:?} {format}");
+            assert!(
+                streamed.stderr.contains("skipped 4 bad lines"),
+                "{}",
+                streamed.stderr
+            );
+            if filter.is_empty() {
+                assert!(streamed.stdout.contains("tie-d"), "{format}");
+            }
+        }
+    }
+}

@@ -15,6 +15,7 @@ pub mod path;
 pub mod query;
 pub mod reverse;
 pub mod source;
+pub mod stream;
 pub mod summary;
 
 pub use line::{BadKind, BadLines};

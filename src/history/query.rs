@@ -31,27 +31,47 @@ pub struct Entry {
 }
 
 /// Newest first: later start, then larger id.
-fn newest_first(a: &JobSummary, b: &JobSummary) -> Ordering {
+pub(super) fn newest_first(a: &JobSummary, b: &JobSummary) -> Ordering {
     (b.start_us, &b.task_id).cmp(&(a.start_us, &a.task_id))
 }
 
-struct ByAge(Entry);
+/// What [`History::newest`] keeps of a run; its start and id order it.
+pub(super) trait Kept {
+    fn start_us(&self) -> i64;
+    fn task_id(&self) -> &str;
+}
 
-impl PartialEq for ByAge {
+impl Kept for Entry {
+    fn start_us(&self) -> i64 {
+        self.job.start_us
+    }
+    fn task_id(&self) -> &str {
+        &self.job.task_id
+    }
+}
+
+/// [`newest_first`] for what `newest` keeps.
+fn kept_newest_first<K: Kept>(a: &K, b: &K) -> Ordering {
+    (b.start_us(), b.task_id()).cmp(&(a.start_us(), a.task_id()))
+}
+
+struct ByAge<K>(K);
+
+impl<K: Kept> PartialEq for ByAge<K> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
-impl Eq for ByAge {}
-impl PartialOrd for ByAge {
+impl<K: Kept> Eq for ByAge<K> {}
+impl<K: Kept> PartialOrd for ByAge<K> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for ByAge {
+impl<K: Kept> Ord for ByAge<K> {
     /// Greater = newer.
     fn cmp(&self, other: &Self) -> Ordering {
-        newest_first(&other.0.job, &self.0.job)
+        kept_newest_first(&other.0, &self.0)
     }
 }
 
@@ -72,7 +92,23 @@ impl History {
     /// read backwards; one in end-time order (see [`super::order`]) only
     /// until no line above can still make the list, any other to its start.
     pub fn newest(&mut self, n: usize, filter: &Filter) -> Result<Vec<Entry>, HistoryError> {
-        let mut heap: BinaryHeap<Reverse<ByAge>> = BinaryHeap::with_capacity(n + 1);
+        self.newest_kept(n, filter, |job, file, offset, len| Entry {
+            job,
+            file,
+            offset,
+            len,
+        })
+    }
+
+    /// [`History::newest`], keeping of each run what `keep` makes of it
+    /// (the run, file index, offset and length of its line).
+    pub(super) fn newest_kept<K: Kept>(
+        &mut self,
+        n: usize,
+        filter: &Filter,
+        keep: impl Fn(JobSummary, usize, u64, usize) -> K,
+    ) -> Result<Vec<K>, HistoryError> {
+        let mut heap: BinaryHeap<Reverse<ByAge<K>>> = BinaryHeap::with_capacity(n + 1);
         if n == 0 {
             return Ok(Vec::new());
         }
@@ -95,7 +131,7 @@ impl History {
                 };
                 order.saw(job.end_us);
                 if heap.len() == n && order.ordered() {
-                    let oldest_kept = heap.peek().map_or(i64::MIN, |e| e.0 .0.job.start_us);
+                    let oldest_kept = heap.peek().map_or(i64::MIN, |e| e.0 .0.start_us());
                     // In end-time order, every line above ended (so started)
                     // before this one ended, give or take the slack.
                     let threshold = job.end_us.saturating_add(END_ORDER_SLACK_US);
@@ -110,19 +146,14 @@ impl History {
                 if !filter.matches(&job) {
                     continue;
                 }
-                heap.push(Reverse(ByAge(Entry {
-                    job,
-                    file: i,
-                    offset,
-                    len,
-                })));
+                heap.push(Reverse(ByAge(keep(job, i, offset, len))));
                 if heap.len() > n {
                     heap.pop();
                 }
             }
         }
-        let mut out: Vec<Entry> = heap.into_iter().map(|e| e.0 .0).collect();
-        out.sort_by(|a, b| newest_first(&a.job, &b.job));
+        let mut out: Vec<K> = heap.into_iter().map(|e| e.0 .0).collect();
+        out.sort_by(kept_newest_first);
         Ok(out)
     }
 
@@ -191,6 +222,16 @@ impl History {
         init: impl Fn(usize) -> S + Sync,
         each: impl Fn(&mut S, JobSummary) + Sync,
     ) -> Result<Vec<S>, HistoryError> {
+        self.scan_parts_of(parts, PART_MIN_BYTES, init, |s, job, _| each(s, job))
+    }
+
+    /// Like [`History::scan_parts`], also telling where each line is.
+    pub(super) fn scan_parts_located<S: Send>(
+        &mut self,
+        parts: usize,
+        init: impl Fn(usize) -> S + Sync,
+        each: impl Fn(&mut S, JobSummary, &Located) + Sync,
+    ) -> Result<Vec<S>, HistoryError> {
         self.scan_parts_of(parts, PART_MIN_BYTES, init, each)
     }
 
@@ -199,7 +240,7 @@ impl History {
         parts: usize,
         min_bytes: u64,
         init: impl Fn(usize) -> S + Sync,
-        each: impl Fn(&mut S, JobSummary) + Sync,
+        each: impl Fn(&mut S, JobSummary, &Located) + Sync,
     ) -> Result<Vec<S>, HistoryError> {
         let mut out = Vec::new();
         for i in 0..self.sources.files.len() {
@@ -258,12 +299,20 @@ fn scan_range<S>(
     i: usize,
     path: &Path,
     mut state: S,
-    each: &impl Fn(&mut S, JobSummary),
+    each: &impl Fn(&mut S, JobSummary, &Located),
 ) -> io::Result<(S, BadLines, u64)> {
     let mut bad = BadLines::default();
     while let Some(line) = lines.next_line()? {
         match parse_summary(line.bytes) {
-            Ok(job) => each(&mut state, job),
+            Ok(job) => each(
+                &mut state,
+                job,
+                &Located {
+                    file: i,
+                    offset: line.offset,
+                    len: line.bytes.len(),
+                },
+            ),
             Err(kind) => bad.record(i, path, LinePos::Number(line.number), kind),
         }
     }
@@ -338,7 +387,7 @@ mod tests {
         for (parts, min) in [(1, 1), (2, 1), (3, 100), (7, 1), (2, 1 << 40)] {
             let mut h = History::open(std::slice::from_ref(&name)).expect("open");
             let got = h
-                .scan_parts_of(parts, min, |_| Vec::new(), |v, job| v.push(job.task_id))
+                .scan_parts_of(parts, min, |_| Vec::new(), |v, job, _| v.push(job.task_id))
                 .expect("scan");
             if min == 1 {
                 assert_eq!(got.len(), parts, "{parts} parts");

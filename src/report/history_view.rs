@@ -134,57 +134,79 @@ pub fn row(j: &JobSummary) -> Row {
 
 /// `--format json`: one array.
 pub fn json(jobs: &[JobSummary]) -> String {
-    if jobs.is_empty() {
-        return "[]\n".to_string();
-    }
-    let mut out = String::from("[\n");
+    let mut out = String::new();
     for (i, j) in jobs.iter().enumerate() {
-        let obj = serde_json::to_string_pretty(&export::object(row(j))).unwrap_or_default();
-        for line in obj.lines() {
-            out.push_str("  ");
-            out.push_str(line);
+        json_item(&mut out, j, i == 0);
+    }
+    json_end(&mut out, !jobs.is_empty());
+    out
+}
+
+/// One element of the `--format json` array, for streaming: the opening
+/// `[` before the first, a `,` before the others; [`json_end`] closes it.
+pub fn json_item(out: &mut String, j: &JobSummary, first: bool) {
+    out.push_str(if first { "[\n" } else { ",\n" });
+    let obj = serde_json::to_string_pretty(&export::object(row(j))).unwrap_or_default();
+    for (k, line) in obj.lines().enumerate() {
+        if k > 0 {
             out.push('\n');
         }
-        if i + 1 < jobs.len() {
-            out.pop();
-            out.push_str(",\n");
-        }
+        out.push_str("  ");
+        out.push_str(line);
     }
-    out.push_str("]\n");
-    out
+}
+
+/// The end of the `--format json` array (`[]` when no item was written).
+pub fn json_end(out: &mut String, any: bool) {
+    out.push_str(if any { "\n]\n" } else { "[]\n" });
 }
 
 /// `--format jsonl`: one object per line.
 pub fn jsonl(jobs: &[JobSummary]) -> String {
     let mut out = String::new();
     for j in jobs {
-        out.push_str(&export::object(row(j)).to_string());
-        out.push('\n');
+        jsonl_line(&mut out, j);
     }
     out
 }
 
+/// One line of `--format jsonl`.
+pub fn jsonl_line(out: &mut String, j: &JobSummary) {
+    out.push_str(&export::object(row(j)).to_string());
+    out.push('\n');
+}
+
 /// `--format csv`: tags as `k=v;k=v`, the command shell-quoted.
 pub fn csv(jobs: &[JobSummary]) -> String {
-    let mut out = export::csv_header(&COLUMNS);
+    let mut out = csv_header();
     for j in jobs {
-        let values: Vec<Value> = row(j)
-            .into_iter()
-            .map(|(k, v)| match k {
-                "tags" => Value::String(
-                    j.tags
-                        .iter()
-                        .map(|(k, v)| format!("{k}={v}"))
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                ),
-                "command" => Value::String(text::shell_join(&j.command)),
-                _ => v,
-            })
-            .collect();
-        export::csv_row(&mut out, values.iter());
+        csv_line(&mut out, j);
     }
     out
+}
+
+/// The header line of `--format csv`.
+pub fn csv_header() -> String {
+    export::csv_header(&COLUMNS)
+}
+
+/// One row of `--format csv`.
+pub fn csv_line(out: &mut String, j: &JobSummary) {
+    let values: Vec<Value> = row(j)
+        .into_iter()
+        .map(|(k, v)| match k {
+            "tags" => Value::String(
+                j.tags
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            ),
+            "command" => Value::String(text::shell_join(&j.command)),
+            _ => v,
+        })
+        .collect();
+    export::csv_row(out, values.iter());
 }
 
 #[cfg(test)]

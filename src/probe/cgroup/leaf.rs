@@ -106,10 +106,11 @@ impl CgroupLeaf {
             .iter()
             .filter(|l| l.path.ends_with(&suffix))
             .count();
-        // A job that already exited has left its cgroups (a zombie shows the
-        // root): nothing can be verified, and the leaf still holds what it
-        // accounted. Only a live process outside the leaf did not join.
-        if joined >= self.dirs.len() || !is_running(proc, pid) {
+        // A job that is exiting or has exited has left its cgroups (it shows
+        // the root, also while still in state R), but the leaf kept what it
+        // charged: a child that joined and exec'd has used CPU or memory in
+        // it. Only a live process outside an untouched leaf did not join.
+        if joined >= self.dirs.len() || !is_running(proc, pid) || self.charged_anything() {
             Ok(())
         } else {
             Err(format!(
@@ -118,6 +119,12 @@ impl CgroupLeaf {
                 self.dirs.len()
             ))
         }
+    }
+
+    /// Whether any process has been charged CPU or memory in the leaf.
+    fn charged_anything(&self) -> bool {
+        let s = self.reader().sample();
+        s.cpu_usage_usec.is_some_and(|u| u > 0) || s.memory_peak_bytes.is_some_and(|b| b > 0)
     }
 
     /// Open the files the sampler reads (kept open, read with `pread`).

@@ -316,3 +316,28 @@ fn a_job_that_already_exited_keeps_its_leaf() {
     setup.confirm_member(&proc, 80);
     assert_eq!(setup.backend, CgroupBackend::V2Membership);
 }
+
+// Regression: a job caught while exiting is still in state R but already
+// shows the root cgroup; the CPU its leaf charged proves it joined.
+#[test]
+fn an_exiting_job_that_was_charged_in_the_leaf_keeps_it() {
+    let fx = Fixture::new();
+    fx.mkdir("sys/fs/cgroup/x");
+    fx.write("proc/81/cgroup", "0::/x\n");
+    fx.write("proc/81/stat", "81 (true) R 1 81 81 0 -1 0\n");
+    let layout = fx.layout("0::/x\n", V2_MOUNTS);
+    let mut setup = CgroupSetup::create_with(&layout, &[CgroupBackend::V2Membership]);
+    let name = setup.leaf.as_ref().expect("leaf").name().to_string();
+    fx.write(
+        &format!("sys/fs/cgroup/x/{name}/cpu.stat"),
+        "usage_usec 812\nuser_usec 0\nsystem_usec 812\n",
+    );
+    let proc = ProcRoot(fx.dir.path().join("proc"));
+    setup.confirm_member(&proc, 81);
+    assert_eq!(
+        setup.backend,
+        CgroupBackend::V2Membership,
+        "{:?}",
+        setup.note
+    );
+}

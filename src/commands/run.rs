@@ -98,7 +98,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let forwarder = signals::start_forwarder(
         child_pid,
         Duration::from_secs_f64(args.kill_after),
-        probe::tree::kill_descendants_of_self,
     )
     .map_err(|err| {
         say(&format!(
@@ -244,7 +243,7 @@ fn stop_the_rest(proc: &ProcRoot, signo: i32, grace: Duration) {
             return;
         }
         if Instant::now() >= deadline {
-            probe::tree::kill_descendants_of_self(0);
+            signals::signal_descendants(libc::SIGKILL);
             reap::reap_rest(true);
             return;
         }

@@ -82,13 +82,9 @@ pub struct Forwarder {
     _done: Sender<()>,
 }
 
-/// Start the forwarding thread for `child_pid`. `kill_tree` is called if the
-/// job outlives a forwarded signal by `kill_after`.
-pub fn start_forwarder(
-    child_pid: libc::pid_t,
-    kill_after: Duration,
-    kill_tree: fn(libc::pid_t),
-) -> io::Result<Forwarder> {
+/// Start the forwarding thread for `child_pid`. The whole tree is SIGKILLed
+/// if the job outlives a forwarded signal by `kill_after`.
+pub fn start_forwarder(child_pid: libc::pid_t, kill_after: Duration) -> io::Result<Forwarder> {
     let state = Arc::new(SignalState::default());
     let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(0);
     let thread_state = Arc::clone(&state);
@@ -103,7 +99,6 @@ pub fn start_forwarder(
                 pid: child_pid,
                 pidfd,
                 kill_after,
-                kill_tree,
             };
             forward_loop(&target, &thread_state, done_rx)
         })?;
@@ -118,7 +113,6 @@ struct Target {
     pid: libc::pid_t,
     pidfd: Option<libc::c_int>,
     kill_after: Duration,
-    kill_tree: fn(libc::pid_t),
 }
 
 fn forward_loop(target: &Target, state: &SignalState, done: Receiver<()>) {
@@ -153,13 +147,13 @@ fn forward_loop(target: &Target, state: &SignalState, done: Receiver<()>) {
         if !killer_started {
             killer_started = true;
             let done = done.clone();
-            let (kill_after, kill_tree, pid) = (target.kill_after, target.kill_tree, target.pid);
+            let kill_after = target.kill_after;
             let _ = std::thread::Builder::new()
                 .name("profrun-kill-after".into())
                 .spawn(move || {
                     select! {
                         recv(done) -> _ => {}
-                        recv(after(kill_after)) -> _ => kill_tree(pid),
+                        recv(after(kill_after)) -> _ => signal_descendants(libc::SIGKILL),
                     }
                 });
         }

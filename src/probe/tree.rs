@@ -43,16 +43,6 @@ pub fn comm(proc: &ProcRoot, pid: i32) -> Option<String> {
         .map(|s| s.trim_end().to_string())
 }
 
-/// SIGKILL every descendant of profrun (used after a forwarded signal's grace
-/// period ran out).
-pub fn kill_descendants_of_self(_child: i32) {
-    let proc = ProcRoot::default();
-    for pid in descendants(&proc, std::process::id() as i32) {
-        // SAFETY: kill on a pid in our own tree; ESRCH if already gone.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

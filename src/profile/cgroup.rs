@@ -136,7 +136,7 @@ fn sig(v: f64, digits: i32) -> String {
     if v == 0.0 || !v.is_finite() {
         return "0".to_string();
     }
-    let exp = v.abs().log10().floor() as i32;
+    let exp = decimal_exponent(v.abs());
     let decimals = (digits - 1 - exp).max(0) as usize;
     let s = format!("{v:.decimals$}");
     if s.contains('.') {
@@ -144,6 +144,27 @@ fn sig(v: f64, digits: i32) -> String {
     } else {
         s
     }
+}
+
+/// floor(log10(a)) for a finite a > 0, without libm's `log10`: that one
+/// call was profrun's only use of libm.so, whose mapping alone cost about
+/// 300 KiB of resident pages (see docs/performance.md). Powers of ten are
+/// exact in f64 up to 1e22, so the comparisons are exact for
+/// 1e-22 < a < 1e23, far wider than the sizes and counts printed here.
+fn decimal_exponent(a: f64) -> i32 {
+    let (mut p, mut exp) = (1.0_f64, 0);
+    if a >= 1.0 {
+        while a >= p * 10.0 && exp < 308 {
+            p *= 10.0;
+            exp += 1;
+        }
+    } else {
+        while a * p < 1.0 && exp > -330 {
+            p *= 10.0;
+            exp -= 1;
+        }
+    }
+    exp
 }
 
 /// `docker stats` memory: binary units, 4 significant digits (`2.5GiB`).

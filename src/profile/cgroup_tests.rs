@@ -161,4 +161,15 @@ fn docker_size_formats() {
     assert_eq!(decimal_size(1_234_567), "1.23MB");
     assert_eq!(sig(2.0, 4), "2");
     assert_eq!(sig(0.5, 4), "0.5");
+    assert_eq!(sig(0.001234, 2), "0.0012");
+    assert_eq!(sig(-12.34, 3), "-12.3");
+}
+
+#[test]
+fn decimal_exponent_matches_log10_floor() {
+    for a in [
+        1e-22, 0.000999, 0.001, 0.5, 0.1, 1.0, 9.999, 10.0, 123.0, 1e15, 1e22, 9.9e22,
+    ] {
+        assert_eq!(decimal_exponent(a), a.log10().floor() as i32, "{a}");
+    }
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Regenerate link/profrun.order: the functions profrun's run path executes,
+# which build.rs asks LLD to lay out side by side (docs/performance.md,
+# "profrun's own resident memory"). Needs valgrind and nm (binutils).
+#
+#   scripts/order-file.sh            # writes link/profrun.order
+#
+# It runs the release binary under callgrind over the common run paths (an
+# idle tree with --quiet, the demo job with its summary, a failing job with
+# --json, a command that does not exist, a job that spawns children), takes
+# every function callgrind saw, and keeps those the binary defines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { echo "order-file.sh: valgrind is needed" >&2; exit 1; }
+command -v nm >/dev/null || { echo "order-file.sh: nm (binutils) is needed" >&2; exit 1; }
+
+# Symbol names carry hashes of the dependency features a build resolved:
+# `cargo build --release` (cargo install) and a build with the examples or
+# benches (the README's command, `cargo bench`) name the same functions
+# differently. The list holds both; the linker skips the names it lacks.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cargo build --release --bin profrun
+cp target/release/profrun "$tmp/profrun.plain"
+cargo build --release --bins --examples
+cp target/release/profrun "$tmp/profrun.dev"
+w=target/release/examples/workload
+
+n=0
+profile() {
+    local bin=$1
+    shift
+    n=$((n + 1))
+    valgrind --tool=callgrind --demangle=no --callgrind-out-file="$tmp/cg.$n" \
+        "$bin" --history "$tmp/h.jsonl" "$@" >/dev/null 2>"$tmp/log.$n" || true
+}
+for bin in "$tmp/profrun.plain" "$tmp/profrun.dev"; do
+    profile "$bin" --quiet --self-stats -- "$w" tree 10 2000
+    profile "$bin" -- "$w" demo
+    profile "$bin" --json -- "$w" exit 3
+    profile "$bin" -- "$tmp/no-such-command"
+    profile "$bin" --interval 0.05 -- "$w" spawn 20 20
+    profile "$bin" --record-out "$tmp/r.json" -- "$w" parallel 4 10 300
+    # Functions this binary defines.
+    nm --defined-only "$bin" | awk '$2 ~ /^[tTwW]$/ { print $3 }' >>"$tmp/defined"
+done
+
+# Names callgrind saw (first mention: "fn=(id) name" or "cfn=(id) name").
+sed -nE 's/^c?fn=\([0-9]+\) (.*)$/\1/p' "$tmp"/cg.* | sort -u >"$tmp/seen"
+sort -u "$tmp/defined" -o "$tmp/defined"
+comm -12 "$tmp/seen" "$tmp/defined" >link/profrun.order
+echo "link/profrun.order: $(wc -l <link/profrun.order) functions" >&2

@@ -336,3 +336,25 @@ fn an_unreadable_proc_still_runs_the_job_and_says_why() {
     );
     assert_eq!(r["measurement"]["memory_peak_source"], "ru_maxrss");
 }
+
+#[test]
+fn self_stats_are_printed_again_at_exit_after_the_record_is_written() {
+    let (out, r) = run(&["--quiet", "--self-stats"], &["sleep", "50"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("profrun: self-stats at exit: "))
+        .unwrap_or_else(|| panic!("no exit line in {stderr:?}"));
+    let field = |name: &str| -> f64 {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(name))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {line:?}"))
+    };
+    let me = &r["profrun_self"];
+    // Read later than the record's figures, so never below them.
+    assert!(field("cpu_seconds=") >= f(&me["cpu_seconds"]), "{line} vs {me}");
+    assert!(field("peak_rss_kb=") >= f(&me["peak_rss_kb"]), "{line} vs {me}");
+    assert!(field("peak_rss_kb=") > 100.0, "{line}");
+}

@@ -354,7 +354,13 @@ fn self_stats_are_printed_again_at_exit_after_the_record_is_written() {
     };
     let me = &r["profrun_self"];
     // Read later than the record's figures, so never below them.
-    assert!(field("cpu_seconds=") >= f(&me["cpu_seconds"]), "{line} vs {me}");
-    assert!(field("peak_rss_kb=") >= f(&me["peak_rss_kb"]), "{line} vs {me}");
+    assert!(
+        field("cpu_seconds=") >= f(&me["cpu_seconds"]),
+        "{line} vs {me}"
+    );
+    assert!(
+        field("peak_rss_kb=") >= f(&me["peak_rss_kb"]),
+        "{line} vs {me}"
+    );
     assert!(field("peak_rss_kb=") > 100.0, "{line}");
 }

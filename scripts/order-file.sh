@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate link/profrun.order: the functions profrun's run path executes,
 # which build.rs asks LLD to lay out side by side (docs/performance.md,
-# "profrun's own resident memory"). Needs valgrind and nm (binutils).
+# "profrun's own cost over a long job"). Needs valgrind and nm (binutils).
 #
 #   scripts/order-file.sh            # writes link/profrun.order
 #

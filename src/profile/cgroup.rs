@@ -108,26 +108,19 @@ impl ContainerStatsBuilder {
             },
             memory_used_bytes: used,
             memory_limit_bytes: limit,
-            net_io: net.map(|n| {
-                format!(
-                    "{} / {}",
-                    decimal_size(n.rx_bytes),
-                    decimal_size(n.tx_bytes)
-                )
-            }),
+            net_io: net.map(|n| in_out(n.rx_bytes, n.tx_bytes)),
             net_rx_bytes: net.map(|n| n.rx_bytes),
             net_tx_bytes: net.map(|n| n.tx_bytes),
-            block_io: block.map(|b| {
-                format!(
-                    "{} / {}",
-                    decimal_size(b.read_bytes),
-                    decimal_size(b.write_bytes)
-                )
-            }),
+            block_io: block.map(|b| in_out(b.read_bytes, b.write_bytes)),
             block_read_bytes: block.map(|b| b.read_bytes),
             block_write_bytes: block.map(|b| b.write_bytes),
         }
     }
+}
+
+/// `docker stats` I/O columns: `850kB / 1.23MB`.
+fn in_out(a: u64, b: u64) -> String {
+    format!("{} / {}", decimal_size(a), decimal_size(b))
 }
 
 /// `v` with `digits` significant digits, trailing zeros dropped (C's `%g`

@@ -7,6 +7,7 @@
 //! workload spawn N MS                N sequential children, each burning MS ms
 //! workload parallel N MB HOLD_MS     N concurrent children, each holding MB MiB
 //! workload alloc MB HOLD_MS LIVE_MS  touch MB MiB, hold, free, live on LIVE_MS
+//! workload late IDLE MB HOLD AFTER   sleep IDLE ms, touch MB MiB, hold, free, sleep AFTER
 //! workload threads N MS              N busy threads for MS ms of wall time
 //! workload write MB PATH             write MB MiB to PATH with fsync
 //! workload daemon MS PIDFILE         double-fork a daemon burning MS ms, exit at once
@@ -98,6 +99,13 @@ fn main() {
             sleep_ms(arg(&args, 2, 100));
             drop(v);
             sleep_ms(arg(&args, 3, 1000));
+        }
+        "late" => {
+            sleep_ms(arg(&args, 1, 1000));
+            let v = touch(arg(&args, 2, 128));
+            sleep_ms(arg(&args, 3, 300));
+            drop(v);
+            sleep_ms(arg(&args, 4, 0));
         }
         "threads" => {
             let (n, ms) = (arg(&args, 1, 4), arg(&args, 2, 1000));

@@ -17,7 +17,8 @@ use crate::probe::host::ProcHostProbe;
 use crate::probe::process::parse_io;
 use crate::probe::process_tree::ProcTreeProbe;
 use crate::probe::procfile::ProcFile;
-use crate::probe::{rusage, HostProbe, ProcRoot, TreeProbe};
+use crate::probe::reaped::ProcReapedProbe;
+use crate::probe::{HostProbe, ProcRoot, ReapedProbe, TreeProbe};
 use crate::profile::cgroup::ContainerStatsBuilder;
 use crate::profile::gpu::{series_point, GpuStatsBuilder};
 use crate::profile::sample::{IoSample, Sample};
@@ -49,8 +50,8 @@ pub struct SamplerConfig {
 pub struct Probes {
     pub tree: Box<dyn TreeProbe + Send>,
     pub host: Option<Box<dyn HostProbe + Send>>,
-    /// CPU seconds of the descendants reaped so far.
-    pub reaped_cpu_seconds: fn() -> f64,
+    /// CPU seconds and I/O of the descendants reaped so far.
+    pub reaped: Box<dyn ReapedProbe + Send>,
     /// NVIDIA GPUs (absent with `--no-gpu`, or reporting why there are none).
     pub gpu: Option<GpuMonitor>,
     /// The job's cgroup leaf, when a backend was set up.
@@ -109,10 +110,7 @@ pub fn start(config: SamplerConfig, extras: Extras) -> Sampler {
         Ok(Probes {
             tree: Box::new(tree),
             host: Some(Box::new(host)),
-            reaped_cpu_seconds: || {
-                let ru = rusage::children();
-                ru.user_seconds + ru.system_seconds
-            },
+            reaped: Box::new(ProcReapedProbe::new(&c.proc, c.root_pid)),
             gpu: extras.gpu,
             cgroup: extras.cgroup,
             container: extras.container.then(|| ContainerProbe::for_run(&c.proc)),
@@ -231,9 +229,11 @@ impl Run {
     fn sample(&mut self, probes: &mut Probes, fresh: bool) -> bool {
         let s = &mut self.sample;
         s.t_seconds = self.started.elapsed().as_secs_f64();
-        // Reaped CPU first, then the walk: a child reaped in between is
-        // missed once, never counted twice.
-        s.reaped_cpu_seconds = (probes.reaped_cpu_seconds)();
+        // Reaped CPU and I/O first, then the walk: a child reaped in between
+        // is missed once, never counted twice.
+        let reaped = probes.reaped.sample(fresh);
+        s.reaped_cpu_seconds = reaped.cpu_seconds;
+        s.reaped_io = reaped.io;
         if probes.tree.sample(s.t_seconds, &mut s.tree).is_err() {
             return false;
         }
@@ -247,9 +247,11 @@ impl Run {
                 series_point(&tick)
             });
         }
+        // Only where the kernel keeps no peak (v2 before Linux 5.19).
         if let Some(current) = probes
             .cgroup
             .as_ref()
+            .filter(|c| !c.keeps_memory_peak())
             .and_then(|c| c.memory_current_bytes())
         {
             self.cgroup_peak_bytes = Some(self.cgroup_peak_bytes.unwrap_or(0).max(current));

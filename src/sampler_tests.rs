@@ -7,6 +7,14 @@ use crate::profile::RunTotals;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+struct NoReaped;
+
+impl ReapedProbe for NoReaped {
+    fn sample(&mut self, _fresh: bool) -> crate::probe::reaped::Reaped {
+        Default::default()
+    }
+}
+
 struct FakeTree {
     calls: Arc<AtomicUsize>,
     fail_after: usize,
@@ -53,7 +61,7 @@ fn fake(interval: Duration, fail_after: usize) -> (Sampler, Arc<AtomicUsize>) {
                 fail_after,
             }),
             host: None,
-            reaped_cpu_seconds: || 0.0,
+            reaped: Box::new(NoReaped),
             gpu: None,
             cgroup: None,
             container: None,
@@ -170,7 +178,7 @@ fn gpu_ticks_reach_the_record_and_the_series() {
                 fail_after: usize::MAX,
             }),
             host: None,
-            reaped_cpu_seconds: || 0.0,
+            reaped: Box::new(NoReaped),
             gpu: Some(monitor),
             cgroup: None,
             container: None,

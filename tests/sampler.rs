@@ -121,6 +121,26 @@ fn a_512_mib_spike_between_ticks_is_the_peak_in_5_of_5_runs() {
 }
 
 #[test]
+fn a_process_idle_for_many_ticks_is_read_afresh_as_soon_as_it_runs() {
+    // Idle for 20 ticks (its `stat` is then skipped, through `schedstat`),
+    // 128 MiB held for 300 ms (6 ticks), freed, idle again. The sampled
+    // tree RSS must rise and fall with it: were the process read only at
+    // the 10-tick re-reads, it would show 0 or 10 high samples, not ~6.
+    let (_, r) = run(
+        &["--interval", "0.05"],
+        &["late", "1000", "128", "300", "700"],
+    );
+    let rss = series(&r, "rss_mb");
+    let high = rss.iter().flatten().filter(|mb| **mb >= 128.0).count();
+    assert!(
+        (3..=8).contains(&high),
+        "{high} samples at 128 MiB or more: {rss:?}"
+    );
+    let before = rss.iter().take(10).flatten().fold(0.0f64, |a, b| a.max(*b));
+    assert!(before < 64.0, "idle at first: {rss:?}");
+}
+
+#[test]
 fn four_concurrent_children_sum_to_the_tree_peak_and_each_is_listed() {
     let (_, r) = run(&[], &["parallel", "4", "100", "1500"]);
     let d = &r["detailed_profile"];

@@ -9,6 +9,7 @@ pub mod io;
 pub mod process;
 pub mod process_tree;
 pub mod procfile;
+pub mod reaped;
 pub mod rusage;
 pub mod tree;
 
@@ -22,6 +23,14 @@ pub trait TreeProbe {
     /// since the job's start, for rate-limited reads). An error means the
     /// tree cannot be read at all; vanished processes are not errors.
     fn sample(&mut self, now_seconds: f64, out: &mut TreeSample) -> std::io::Result<()>;
+}
+
+/// Reads what the job's reaped descendants left in profrun's counters.
+pub trait ReapedProbe {
+    /// Read before the tree walk, so that a child reaped during the walk
+    /// is missed once rather than counted twice. `fresh`: the first and
+    /// final samples, where nothing may be reused.
+    fn sample(&mut self, fresh: bool) -> reaped::Reaped;
 }
 
 /// Reads the host-wide files.

@@ -4,14 +4,24 @@
 //! follows the tree, not the host. For profrun itself only the main thread
 //! is read: its other threads never fork, and the kernel reparents orphans
 //! to the subreaper's first live thread (`find_alive_thread`), which is the
-//! main thread for as long as profrun runs. Each process is identified by `(pid, starttime)` and keeps its
-//! `stat`, `status`, `io` and `children` files open between ticks.
+//! main thread for as long as profrun runs. Each process is identified by
+//! `(pid, starttime)` and keeps its `stat`, `status`, `io`, `children` and
+//! `schedstat` files open between ticks.
 //!
-//! Cheap by design: `stat` is read every tick; `status` and `io` only when
-//! the `stat` text changed since the last read (an idle process's `stat` is
-//! byte-for-byte identical, and any page fault or CPU tick alters it), and the thread list only when the thread count changed or every
-//! [`THREAD_RELIST_TICKS`] ticks. A process that vanished mid-read is a
-//! normal event: it is left out of the sample.
+//! Cheap by design. A single-threaded process is first asked whether it
+//! ran at all since its last read: its `schedstat` (time on CPU in ns and
+//! the count of times it was switched in) is a third of the cost of `stat`
+//! when the caches are cold, as they are after half a second of sleep.
+//! When that text is unchanged, the process has not run, so none of the
+//! figures it alone moves has changed, nor has its list of children (it
+//! would have had to fork, or to reap), and the last reading and list are
+//! reused; it is still read afresh every [`IDLE_REREAD_TICKS`] ticks, since
+//! its RSS can shrink without it running (reclaim, swap). Otherwise `stat`
+//! is read; `status` and `io` only when the `stat` text changed since the
+//! last read (an idle process's `stat` is byte-for-byte identical, and any
+//! page fault or CPU tick alters it), and the thread list only when the
+//! thread count changed or every [`THREAD_RELIST_TICKS`] ticks. A process
+//! that vanished mid-read is a normal event: it is left out of the sample.
 
 use std::collections::HashMap;
 use std::io;
@@ -29,6 +39,10 @@ use crate::profile::sample::{IoSample, ProcessReading, TreeSample};
 /// in case threads were replaced one for one (same count, new tids).
 pub const THREAD_RELIST_TICKS: u64 = 10;
 
+/// A process found idle through `schedstat` still has its `stat` read at
+/// least this often (5 s at the default interval).
+pub const IDLE_REREAD_TICKS: u64 = 10;
+
 /// The `children` files of a process's threads.
 #[derive(Debug, Default)]
 struct Tasks {
@@ -36,30 +50,44 @@ struct Tasks {
     listed: bool,
     threads_when_listed: u32,
     listed_at_tick: u64,
+    /// The children found by the last read.
+    last_children: Vec<i32>,
 }
 
 impl Tasks {
-    /// Append the process's children (over all its threads) to `out`.
+    /// Append the process's children (over all its threads) to `out`. A
+    /// process that has not run since the last read (`idle`) cannot have
+    /// forked, and its children leave the list only when it reaps them (or
+    /// when they reap themselves, and then their own reads fail): its last
+    /// list is reused.
     fn collect(
         &mut self,
         ctx: &Ctx,
         pid: i32,
         threads: u32,
+        idle: bool,
         buf: &mut Vec<u8>,
         out: &mut Vec<i32>,
     ) {
+        if idle && self.listed {
+            out.extend_from_slice(&self.last_children);
+            return;
+        }
         let stale = !self.listed
             || threads != self.threads_when_listed
             || (threads > 1 && ctx.tick - self.listed_at_tick >= THREAD_RELIST_TICKS);
         if stale {
             self.relist(ctx, pid, threads);
         }
+        let start = out.len();
         for f in &self.files {
             // An empty read is a thread without children, or one that exited.
             if f.read_into(buf).is_ok() {
                 parse_children(buf, out);
             }
         }
+        self.last_children.clear();
+        self.last_children.extend_from_slice(&out[start..]);
     }
 
     fn relist(&mut self, ctx: &Ctx, pid: i32, threads: u32) {
@@ -98,6 +126,14 @@ struct Tracked {
     /// The `stat` text of the last tick: when it has not changed, nothing
     /// else has, and the last reading is reused as it is.
     last_stat: Vec<u8>,
+    /// `schedstat`, opened on the second sighting (a process seen once
+    /// costs no extra open) and kept while the process is single-threaded.
+    schedstat: Option<ProcFile>,
+    schedstat_tried: bool,
+    /// The `schedstat` text read just before the last `stat` read.
+    last_schedstat: Vec<u8>,
+    /// When `stat` was last read.
+    stat_read_at_tick: u64,
     reading: Option<ProcessReading>,
     io_fields: IoSample,
     pss_kb: Option<u64>,
@@ -116,6 +152,7 @@ struct Ctx<'a> {
     page_size: u64,
     pss_every_seconds: Option<f64>,
     full_reads: bool,
+    idle_skip: bool,
 }
 
 /// The real tree probe over a `/proc` root.
@@ -123,7 +160,6 @@ struct Ctx<'a> {
 pub struct ProcTreeProbe {
     proc: ProcRoot,
     root_children: ProcFile,
-    root_io: Option<ProcFile>,
     tracked: HashMap<i32, Tracked>,
     stack: Vec<i32>,
     buf: Vec<u8>,
@@ -132,6 +168,7 @@ pub struct ProcTreeProbe {
     page_size: u64,
     pss_every_seconds: Option<f64>,
     full_reads: bool,
+    idle_skip: bool,
 }
 
 impl ProcTreeProbe {
@@ -147,11 +184,9 @@ impl ProcTreeProbe {
                 format!("cannot read '{}': {err}", path.display()),
             )
         })?;
-        let root_io = ProcFile::open(proc.path(&format!("{root_pid}/io"))).ok();
         Ok(ProcTreeProbe {
             proc,
             root_children,
-            root_io,
             tracked: HashMap::new(),
             stack: Vec::new(),
             buf: Vec::with_capacity(4096),
@@ -160,6 +195,7 @@ impl ProcTreeProbe {
             page_size: page_size(),
             pss_every_seconds: None,
             full_reads: false,
+            idle_skip: true,
         })
     }
 
@@ -174,6 +210,13 @@ impl ProcTreeProbe {
     /// the cost of a tree whose every process is busy (benchmarks).
     pub fn with_full_reads(mut self) -> ProcTreeProbe {
         self.full_reads = true;
+        self
+    }
+
+    /// Read `stat` every tick even for a process that `schedstat` shows
+    /// idle: the cost before that check (benchmarks).
+    pub fn without_idle_skip(mut self) -> ProcTreeProbe {
+        self.idle_skip = false;
         self
     }
 
@@ -202,14 +245,9 @@ impl TreeProbe for ProcTreeProbe {
             page_size: self.page_size,
             pss_every_seconds: self.pss_every_seconds,
             full_reads: self.full_reads,
+            idle_skip: self.idle_skip,
         };
         let buf = &mut self.buf;
-        // Before the walk, like RUSAGE_CHILDREN: a child reaped during the
-        // walk is then missed once rather than counted twice.
-        out.root_io = match &self.root_io {
-            Some(f) if f.read_into(buf).is_ok() => parse_io(buf),
-            _ => IoSample::default(),
-        };
         self.stack.clear();
         match self.root_children.read_into(buf) {
             Ok(()) => parse_children(buf, &mut self.stack),
@@ -226,13 +264,14 @@ impl TreeProbe for ProcTreeProbe {
             {
                 continue;
             }
-            let Some(reading) = read_process(&ctx, &mut self.tracked, pid, buf) else {
+            let Some((reading, idle)) = read_process(&ctx, &mut self.tracked, pid, buf) else {
                 continue; // vanished: normal
             };
+            let threads = reading.threads;
             out.processes.push(reading);
             if let Some(t) = self.tracked.get_mut(&pid) {
-                let threads = out.processes.last().map_or(1, |r| r.threads);
-                t.tasks.collect(&ctx, pid, threads, buf, &mut self.stack);
+                t.tasks
+                    .collect(&ctx, pid, threads, idle, buf, &mut self.stack);
             }
         }
         let tick = ctx.tick;
@@ -241,15 +280,19 @@ impl TreeProbe for ProcTreeProbe {
     }
 }
 
-/// Read one process, following it across ticks; `None` if it is gone.
+/// Read one process, following it across ticks, and whether it has not
+/// run since the last read; `None` if it is gone.
 fn read_process(
     ctx: &Ctx,
     tracked: &mut HashMap<i32, Tracked>,
     pid: i32,
     buf: &mut Vec<u8>,
-) -> Option<ProcessReading> {
-    let mut known = false;
-    if let Some(t) = tracked.get(&pid) {
+) -> Option<(ProcessReading, bool)> {
+    let idle = tracked
+        .get_mut(&pid)
+        .is_some_and(|t| t.has_not_run(ctx, buf));
+    let mut known = idle;
+    if let (false, Some(t)) = (idle, tracked.get(&pid)) {
         // The descriptor pins the process it was opened for: ESRCH once that
         // one was reaped, even when the pid was reused since.
         known = t.stat.read_into(buf).is_ok()
@@ -275,6 +318,10 @@ fn read_process(
                 smaps: None,
                 tasks: Tasks::default(),
                 last_stat: Vec::new(),
+                schedstat: None,
+                schedstat_tried: false,
+                last_schedstat: Vec::new(),
+                stat_read_at_tick: 0,
                 reading: None,
                 io_fields: IoSample::default(),
                 pss_kb: None,
@@ -286,7 +333,10 @@ fn read_process(
     }
     let t = tracked.get_mut(&pid)?;
     t.seen_at_tick = ctx.tick;
-    let unchanged = !ctx.full_reads && buf.as_slice() == t.last_stat.as_slice();
+    if !idle {
+        t.stat_read_at_tick = ctx.tick;
+    }
+    let unchanged = idle || (!ctx.full_reads && buf.as_slice() == t.last_stat.as_slice());
     let mut reading = match t.reading.take() {
         Some(r) if unchanged => r,
         _ => fresh_reading(ctx, t, pid, buf)?,
@@ -315,7 +365,43 @@ fn read_process(
         reading.rss_at_pss_bytes = t.pss_rss_kb.map(|kb| kb * 1024);
     }
     t.reading = Some(reading.clone());
-    Some(reading)
+    Some((reading, idle))
+}
+
+impl Tracked {
+    /// Whether `schedstat` shows that this single-threaded process has not
+    /// run since its last `stat` read, so that reading still holds. Reads
+    /// `schedstat` into `buf` and keeps it for the next tick; false (read
+    /// `stat`) whenever that cannot be told: several threads (the file is
+    /// the main thread's only), a zombie, a re-read due, a kernel that
+    /// prints `0 0 0` (no scheduler statistics), any read error.
+    fn has_not_run(&mut self, ctx: &Ctx, buf: &mut Vec<u8>) -> bool {
+        let Some(r) = &self.reading else {
+            return false;
+        };
+        if ctx.full_reads || !ctx.idle_skip || r.threads != 1 || r.is_zombie() {
+            return false;
+        }
+        if !self.schedstat_tried {
+            self.schedstat_tried = true;
+            self.schedstat = ProcFile::open(ctx.proc.path(&format!("{}/schedstat", r.pid))).ok();
+        }
+        let Some(f) = &self.schedstat else {
+            return false;
+        };
+        if f.read_into(buf).is_err() {
+            self.last_schedstat.clear();
+            return false;
+        }
+        let idle = buf.as_slice() == self.last_schedstat.as_slice()
+            && !buf.starts_with(b"0 ")
+            && ctx.tick - self.stat_read_at_tick < IDLE_REREAD_TICKS;
+        if !idle {
+            self.last_schedstat.clear();
+            self.last_schedstat.extend_from_slice(buf);
+        }
+        idle
+    }
 }
 
 /// Build a reading from the `stat` text in `buf`, re-reading `status` and

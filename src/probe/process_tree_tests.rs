@@ -92,13 +92,7 @@ fn reads_every_field_of_each_process() {
     f.children(ROOT, ROOT, &[200]);
     f.process(200, "solver (x)", 250, 1, 5000, 3);
     f.children(200, 200, &[]);
-    write(
-        &f.dir(ROOT).join("io"),
-        "rchar: 9\nwchar: 8\nsyscr: 7\nsyscw: 6\nread_bytes: 5\nwrite_bytes: 4\n",
-    );
     let s = sample(&mut f.probe(), 0.0);
-    assert_eq!(s.root_io.read_bytes, 5);
-    assert_eq!(s.root_io.syscr, 7);
     let r = &s.processes[0];
     assert_eq!(&*r.name, "solver (x)");
     assert_eq!(
@@ -276,4 +270,97 @@ fn follows_a_live_tree() {
     let r = found.expect("the sleep child is in the tree");
     assert!(r.rss_bytes > 0 && r.threads == 1, "{r:?}");
     assert_eq!(&*r.name, "sleep");
+}
+
+impl FakeProc {
+    fn schedstat(&self, pid: i32, text: &str) {
+        write(&self.dir(pid).join("schedstat"), text);
+    }
+
+    /// A single process 200 under the root, with `threads` threads and the
+    /// given `schedstat`, sampled twice so that its `schedstat` is known.
+    fn one_known(&self, threads: u32, schedstat: &str) -> ProcTreeProbe {
+        self.children(ROOT, ROOT, &[200]);
+        self.process(200, "solver", 5, threads, 10, 1);
+        self.children(200, 200, &[]);
+        self.schedstat(200, schedstat);
+        let mut probe = self.probe();
+        sample(&mut probe, 0.0);
+        sample(&mut probe, 0.5);
+        probe
+    }
+}
+
+fn utime(s: &TreeSample) -> f64 {
+    s.processes[0].utime_seconds
+}
+
+#[test]
+fn stat_is_skipped_while_schedstat_shows_the_process_has_not_run() {
+    let f = FakeProc::new();
+    let mut probe = f.one_known(1, "1000 20 3\n");
+    // A stat that moved while schedstat did not cannot be real: it shows
+    // that stat was not read.
+    f.process(200, "solver", 9, 1, 10, 1);
+    assert_eq!(utime(&sample(&mut probe, 1.0)), 0.05, "not read");
+    f.schedstat(200, "2000 20 4\n");
+    assert_eq!(utime(&sample(&mut probe, 1.5)), 0.09, "ran: read");
+}
+
+#[test]
+fn an_idle_process_is_still_reread_every_idle_reread_ticks() {
+    let f = FakeProc::new();
+    let mut probe = f.one_known(1, "1000 20 3\n");
+    f.process(200, "solver", 9, 1, 10, 1); // e.g. RSS lowered by reclaim
+    let first_fresh = (1..=IDLE_REREAD_TICKS)
+        .find(|k| utime(&sample(&mut probe, *k as f64)) == 0.09)
+        .expect("re-read within IDLE_REREAD_TICKS ticks");
+    assert!(first_fresh > 1, "skipped at first");
+}
+
+#[test]
+fn without_scheduler_statistics_stat_is_read_every_tick() {
+    // Kernels without them print "0 0 0" for every task.
+    let f = FakeProc::new();
+    let mut probe = f.one_known(1, "0 0 0\n");
+    f.process(200, "solver", 9, 1, 10, 1);
+    assert_eq!(utime(&sample(&mut probe, 1.0)), 0.09);
+}
+
+#[test]
+fn a_multi_threaded_process_has_its_stat_read_every_tick() {
+    // Its schedstat is the main thread's only: another thread may have run.
+    let f = FakeProc::new();
+    let mut probe = f.one_known(2, "1000 20 3\n");
+    f.process(200, "solver", 9, 2, 10, 1);
+    assert_eq!(utime(&sample(&mut probe, 1.0)), 0.09);
+}
+
+#[test]
+fn an_idle_process_that_was_reaped_is_left_out() {
+    let f = FakeProc::new();
+    let mut probe = f.one_known(1, "1000 20 3\n");
+    write(&f.dir(200).join("schedstat"), ""); // reaped: reads fail
+    write(&f.dir(200).join("stat"), "");
+    assert_eq!(pids(&sample(&mut probe, 1.0)), Vec::<i32>::new());
+    assert_eq!(probe.tracked(), 0);
+}
+
+#[test]
+fn an_idle_parent_keeps_its_children_list_and_its_children_are_still_read() {
+    let f = FakeProc::new();
+    let mut probe = f.one_known(1, "1000 20 3\n");
+    // Listed after the parent's last read: impossible unless it ran.
+    f.children(200, 200, &[210]);
+    f.process(210, "rank", 1, 1, 20, 1);
+    f.children(210, 210, &[]);
+    assert_eq!(pids(&sample(&mut probe, 1.0)), vec![200], "list reused");
+    f.schedstat(200, "2000 20 4\n"); // it ran: forked
+    assert_eq!(pids(&sample(&mut probe, 1.5)), vec![200, 210]);
+    // Idle again: 210 is still walked from the kept list, and read.
+    sample(&mut probe, 2.0);
+    f.process(210, "rank", 7, 1, 20, 1);
+    let s = sample(&mut probe, 2.5);
+    assert_eq!(pids(&s), vec![200, 210]);
+    assert_eq!(s.processes[1].utime_seconds, 0.07);
 }

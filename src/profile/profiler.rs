@@ -56,7 +56,7 @@ pub struct TreeTotals {
 /// and I/O counters (they are not yet folded into their parent) but not for
 /// memory or process counts.
 pub fn tree_totals(sample: &Sample, baseline: &IoSample) -> TreeTotals {
-    let root = &sample.tree.root_io;
+    let root = &sample.reaped_io;
     let mut t = TreeTotals {
         cpu_seconds: sample.reaped_cpu_seconds,
         read_bytes: root.read_bytes.saturating_sub(baseline.read_bytes),

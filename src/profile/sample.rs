@@ -14,6 +14,10 @@ pub struct Sample {
     /// profrun's own `RUSAGE_CHILDREN` user+system seconds: the CPU of every
     /// descendant reaped so far, read before the tree walk.
     pub reaped_cpu_seconds: f64,
+    /// profrun's own `/proc/self/io`, cumulative, read with the above. It
+    /// includes every reaped descendant's I/O (the kernel folds a child's
+    /// counters into its parent's when it reaps it).
+    pub reaped_io: IoSample,
     pub tree: TreeSample,
     /// `None` when the host files could not be read.
     pub host: Option<HostSample>,
@@ -24,9 +28,6 @@ pub struct Sample {
 /// The job's process tree at one instant.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TreeSample {
-    /// profrun's own `/proc/self/io`, cumulative. It includes every reaped
-    /// descendant's I/O (the kernel folds a child's counters into its parent).
-    pub root_io: IoSample,
     /// Live descendants, parents before their children.
     pub processes: Vec<ProcessReading>,
 }

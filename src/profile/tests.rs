@@ -27,10 +27,8 @@ fn sample(t: f64, reaped: f64, procs: Vec<ProcessReading>) -> Sample {
     Sample {
         t_seconds: t,
         reaped_cpu_seconds: reaped,
-        tree: TreeSample {
-            root_io: IoSample::default(),
-            processes: procs,
-        },
+        reaped_io: IoSample::default(),
+        tree: TreeSample { processes: procs },
         gpu: None,
         host: None,
     }
@@ -107,7 +105,7 @@ fn zombies_count_for_cpu_and_io_but_not_memory_or_processes() {
     let mut live = proc_(11, 1, 1.0, 0.5, 7);
     live.io.write_bytes = 50;
     let mut s = sample(3.0, 0.25, vec![zombie, live]);
-    s.tree.root_io = IoSample {
+    s.reaped_io = IoSample {
         read_bytes: 1000,
         write_bytes: 10,
         ..Default::default()

@@ -89,6 +89,13 @@ impl CgroupReader {
         r
     }
 
+    /// Whether the kernel keeps the leaf's memory peak itself (v2
+    /// `memory.peak`, v1 `memory.max_usage_in_bytes`): the sampler then
+    /// need not track it by reading `memory_current_bytes` every tick.
+    pub fn keeps_memory_peak(&self) -> bool {
+        self.memory_peak.is_some()
+    }
+
     /// Memory charged to the leaf now; cheap enough for every tick.
     pub fn memory_current_bytes(&self) -> Option<u64> {
         read_small(self.memory_current.as_ref()?).and_then(|t| parse::single(&t))
@@ -227,11 +234,13 @@ mod tests {
             })
         );
         assert_eq!(r.pids(), vec![10, 11]);
+        assert!(r.keeps_memory_peak(), "no need to sample memory.current");
         // A kernel before 5.19 has no memory.peak: that figure only is missing.
         fs::remove_file(dir.path().join("memory.peak")).expect("rm");
         let r = CgroupReader::open(CgroupBackend::V2, &[leaf_dir(dir.path(), false)]);
         let s = r.sample();
         assert_eq!(s.memory_peak_bytes, None);
+        assert!(!r.keeps_memory_peak(), "the sampler tracks the peak");
         assert_eq!(s.io, None, "io not delegated");
         assert_eq!(s.cpu_usage_usec, Some(2_500_000));
     }

@@ -59,6 +59,19 @@ fn main() {
             Err(why) => why.reason(),
         }
     );
+    // What a run paid before the driver check: dlopen's search of every
+    // library folder, in vain where there is no driver.
+    let t = Instant::now();
+    let searched = NvmlProbe::open_library(std::ffi::OsStr::new("libnvidia-ml.so.1"));
+    println!(
+        "{:<52} {:>9.1} µs   ({})",
+        "dlopen search for libnvidia-ml.so.1, first call",
+        t.elapsed().as_secs_f64() * 1e6,
+        match &searched {
+            Ok(_) => "NVML available".to_string(),
+            Err(why) => why.reason(),
+        }
+    );
     drop(first);
     cgroup_cases(n);
     gpu_cases(n);
@@ -182,7 +195,7 @@ fn gpu_cases(n: usize) {
     }
     let m = n.min(200);
     report(
-        "NVML init (Nvml::init + device list; fails here without a driver)",
+        "NVML open (driver check, then Nvml::init + device list)",
         measure(m, || {
             black_box(NvmlProbe::open().is_ok());
         }),

@@ -25,6 +25,9 @@ pub struct GpuError(pub String);
 pub enum GpuAbsence {
     /// `--no-gpu`.
     Disabled,
+    /// No sign of an NVIDIA driver on the machine (see
+    /// [`nvml::DRIVER_SIGNS`]): NVML was not even loaded.
+    NoDriver,
     /// `libnvidia-ml.so.1` could not be loaded (no NVIDIA driver installed).
     LibraryMissing(String),
     /// The library lacks a function NVML needs to start (very old driver).
@@ -45,6 +48,10 @@ impl GpuAbsence {
     pub fn reason(&self) -> String {
         match self {
             GpuAbsence::Disabled => "disabled by --no-gpu".to_string(),
+            GpuAbsence::NoDriver => format!(
+                "no NVIDIA driver (none of {} exists); NVML not loaded",
+                nvml::DRIVER_SIGNS.join(", ")
+            ),
             GpuAbsence::LibraryMissing(detail) => {
                 format!("NVML library (libnvidia-ml.so.1) not found: {detail}")
             }

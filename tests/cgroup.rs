@@ -9,7 +9,10 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
+
+mod wrapper;
 use std::time::{Duration, Instant};
+use wrapper::workload;
 
 use profrun::launch::spawn::{spawn, SpawnOptions};
 use profrun::probe::cgroup::{
@@ -20,20 +23,6 @@ use profrun::profile::cgroup::cgroup_record;
 
 /// RUSAGE_CHILDREN is process-wide: tests that read it must not overlap.
 static RUSAGE: Mutex<()> = Mutex::new(());
-
-fn workload() -> PathBuf {
-    let exe = std::env::current_exe().expect("own path");
-    let path = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir")
-        .join("examples/workload");
-    assert!(
-        path.exists(),
-        "build the example first: cargo build --examples"
-    );
-    path
-}
 
 fn argv(args: &[&str]) -> Vec<String> {
     let mut v = vec![workload().display().to_string()];

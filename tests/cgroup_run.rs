@@ -9,22 +9,12 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 mod wrapper;
-use wrapper::{last_record, profrun, signal_when_ready, workload};
+use wrapper::{last_record, profrun, run_workload, signal_when_ready, workload};
 
 fn run(dir: &Path, extra: &[&str], args: &[&str]) -> Value {
-    let history = dir.join("h.jsonl");
-    let out = profrun()
-        .arg("--quiet")
-        .arg("--history")
-        .arg(&history)
-        .args(extra)
-        .arg("--")
-        .arg(workload())
-        .args(args)
-        .output()
-        .expect("run profrun");
+    let (out, mut records) = run_workload(dir, &[&["--quiet"], extra].concat(), args);
     assert!(out.status.success(), "{out:?}");
-    last_record(&history)
+    records.pop().expect("a record")
 }
 
 /// The leaf directories a record names (comma-separated in `cgroup.leaf`).

@@ -3,29 +3,14 @@
 //! accounting, signals, daemons and the history file.
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 mod wrapper;
-use wrapper::{profrun, read_history, signal_when_ready, workload};
-
-/// Run profrun with a history in `dir` and the workload with `args`.
-fn run_workload(dir: &Path, extra: &[&str], args: &[&str]) -> (std::process::Output, Vec<Value>) {
-    let history = dir.join("h.jsonl");
-    let out = profrun()
-        .arg("--history")
-        .arg(&history)
-        .args(extra)
-        .arg("--")
-        .arg(workload())
-        .args(args)
-        .output()
-        .expect("run profrun");
-    (out, read_history(&history))
-}
+use wrapper::{profrun, read_history, run_workload, signal_when_ready, workload};
 
 fn f(v: &Value, ptr: &str) -> f64 {
     v.pointer(ptr)

@@ -4,9 +4,11 @@
 //! a /proc that cannot be read.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard};
+
+mod wrapper;
+use wrapper::{profrun, run_workload, workload};
 
 /// Tests whose figures depend on having the CPUs (or that load them
 /// heavily) take this, so they do not disturb each other.
@@ -15,39 +17,17 @@ fn exclusive() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn profrun() -> &'static str {
-    env!("CARGO_BIN_EXE_profrun")
-}
-
-/// `cargo test` builds the examples next to the binary.
-fn workload() -> PathBuf {
-    let bin = Path::new(profrun());
-    bin.parent()
-        .expect("binary folder")
-        .join("examples/workload")
-}
-
 /// Run `profrun [opts] -- workload ARGS` into a fresh history; return the
 /// process output and the record.
 fn run(opts: &[&str], args: &[&str]) -> (Output, Value) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let history = dir.path().join("h.jsonl");
-    let out = Command::new(profrun())
-        .arg("--history")
-        .arg(&history)
-        .args(opts)
-        .arg("--")
-        .arg(workload())
-        .args(args)
-        .output()
-        .expect("run profrun");
-    let text = std::fs::read_to_string(&history).unwrap_or_else(|e| {
+    let (out, mut records) = run_workload(dir.path(), opts, args);
+    let record = records.pop().unwrap_or_else(|| {
         panic!(
-            "no history ({e}); stderr: {}",
+            "no record; stderr: {}",
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    let record = serde_json::from_str(text.trim_end()).expect("one JSON record");
     (out, record)
 }
 
@@ -302,7 +282,7 @@ fn a_bad_interval_is_a_usage_error() {
     for bad in ["0", "abc", "3601", "-1"] {
         let dir = tempfile::tempdir().expect("tempdir");
         let history = dir.path().join("h.jsonl");
-        let out = Command::new(profrun())
+        let out = profrun()
             .arg("--history")
             .arg(&history)
             .args(["--interval", bad, "--", "true"])
@@ -330,7 +310,7 @@ fn an_unreadable_proc_still_runs_the_job_and_says_why() {
     let history = dir.path().join("h.jsonl");
     let script = format!(
         "mount -t tmpfs none /proc && exec '{}' --history '{}' -- '{}' exit 3",
-        profrun(),
+        env!("CARGO_BIN_EXE_profrun"),
         history.display(),
         workload().display()
     );

@@ -126,8 +126,9 @@ struct Tracked {
     /// The `stat` text of the last tick: when it has not changed, nothing
     /// else has, and the last reading is reused as it is.
     last_stat: Vec<u8>,
-    /// `schedstat`, opened on the second sighting (a process seen once
-    /// costs no extra open) and kept while the process is single-threaded.
+    /// `schedstat`, opened the first time the process could be skipped
+    /// (from its second sighting on: a process seen once costs no extra
+    /// open).
     schedstat: Option<ProcFile>,
     schedstat_tried: bool,
     /// The `schedstat` text read just before the last `stat` read.

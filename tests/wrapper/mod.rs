@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -41,6 +41,22 @@ pub fn read_history(path: &Path) -> Vec<Value> {
 
 pub fn last_record(path: &Path) -> Value {
     read_history(path).pop().expect("a record")
+}
+
+/// Run `profrun --history DIR/h.jsonl [extra] -- workload ARGS`; return its
+/// output and the records of that history.
+pub fn run_workload(dir: &Path, extra: &[&str], args: &[&str]) -> (Output, Vec<Value>) {
+    let history = dir.join("h.jsonl");
+    let out = profrun()
+        .arg("--history")
+        .arg(&history)
+        .args(extra)
+        .arg("--")
+        .arg(workload())
+        .args(args)
+        .output()
+        .expect("run profrun");
+    (out, read_history(&history))
 }
 
 /// Spawn `cmd` (a profrun whose job prints "ready" on stdout when it is

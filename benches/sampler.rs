@@ -18,7 +18,7 @@
 use profrun::probe::host::ProcHostProbe;
 use profrun::probe::process_tree::ProcTreeProbe;
 use profrun::probe::{HostProbe, ProcRoot, TreeProbe};
-use profrun::profile::sample::TreeSample;
+use profrun::sample::TreeSample;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

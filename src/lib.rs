@@ -14,6 +14,7 @@ pub mod probe;
 pub mod profile;
 pub mod record;
 pub mod report;
+pub mod sample;
 pub mod sampler;
 
 use std::process::ExitCode;

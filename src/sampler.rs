@@ -21,9 +21,10 @@ use crate::probe::reaped::ProcReapedProbe;
 use crate::probe::{HostProbe, ProcRoot, ReapedProbe, TreeProbe};
 use crate::profile::cgroup::ContainerStatsBuilder;
 use crate::profile::gpu::{series_point, GpuStatsBuilder};
-use crate::profile::sample::{IoSample, Sample};
+use crate::profile::sample::Sample;
 use crate::profile::{Profiler, ProfilerConfig};
 use crate::record::{ContainerStatsRecord, GpuStatsRecord};
+use crate::sample::IoSample;
 
 /// `smaps_rollup` is read at most this often per process (`--pss`).
 pub const PSS_EVERY_SECONDS: f64 = 5.0;

@@ -2,8 +2,8 @@
 //! failures) and once on the real /proc.
 
 use super::*;
-use crate::profile::sample::{ProcessReading, TreeSample};
 use crate::profile::RunTotals;
+use crate::sample::{ProcessReading, TreeSample};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@
 
 use super::procfile::ProcFile;
 use super::{HostProbe, ProcRoot};
-use crate::profile::sample::{
+use crate::sample::{
     CpuTimes, DeviceBytes, DevicesSample, HostSample, MemorySample, PressureLine, PressureSample,
     PressureSet,
 };

@@ -2,7 +2,7 @@
 //! values edited so that every field differs), and the probe on a fake root.
 
 use super::*;
-use crate::profile::sample::{CpuTimes, DeviceBytes};
+use crate::sample::{CpuTimes, DeviceBytes};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/proc");
 

@@ -5,7 +5,7 @@
 
 use super::process::parse_io;
 use super::ProcRoot;
-use crate::profile::sample::IoSample;
+use crate::sample::IoSample;
 use std::io;
 use std::os::unix::fs::FileExt;
 

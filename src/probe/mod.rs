@@ -15,7 +15,7 @@ pub mod tree;
 
 use std::path::PathBuf;
 
-use crate::profile::sample::{HostSample, TreeSample};
+use crate::sample::{HostSample, TreeSample};
 
 /// Reads the job's process tree.
 pub trait TreeProbe {

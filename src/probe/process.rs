@@ -2,7 +2,7 @@
 //! They take the file's bytes, so tests feed them fixture text; the tree
 //! probe (`process_tree.rs`) owns the open files and calls these.
 
-use crate::profile::sample::IoSample;
+use crate::sample::IoSample;
 
 /// The fields of `/proc/<pid>/stat` the sampler uses (times in clock ticks).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

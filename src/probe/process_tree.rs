@@ -33,7 +33,7 @@ use super::process::{
 };
 use super::procfile::ProcFile;
 use super::{ProcRoot, TreeProbe};
-use crate::profile::sample::{IoSample, ProcessReading, TreeSample};
+use crate::sample::{IoSample, ProcessReading, TreeSample};
 
 /// A multi-threaded process's thread list is re-read at least this often,
 /// in case threads were replaced one for one (same count, new tids).

@@ -14,7 +14,7 @@ use super::process::parse_io;
 use super::procfile::ProcFile;
 use super::rusage::{self, RusageSample};
 use super::{ProcRoot, ReapedProbe};
-use crate::profile::sample::IoSample;
+use crate::sample::IoSample;
 
 /// One reading of the reaped descendants' totals.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -3,8 +3,8 @@
 //! saw) becomes a [`CgroupStatsRecord`]; the enclosing container's samples
 //! become the seed's `docker stats`-style strings and exact numbers.
 
-use crate::probe::cgroup::{CgroupBackend, CgroupRun, ContainerInfo, ContainerSample};
 use crate::record::{CgroupStatsRecord, ContainerStatsRecord, BYTES_PER_MB};
+use crate::sample::cgroup::{CgroupBackend, CgroupRun, ContainerInfo, ContainerSample};
 
 /// The record's cgroup block.
 pub fn cgroup_record(run: &CgroupRun) -> CgroupStatsRecord {

@@ -1,8 +1,7 @@
 //! The cgroup block and `container_stats` from hand-built samples.
 
 use super::*;
-use crate::probe::cgroup::parse::{CpuQuota, IoBytes, MemoryLimit, NetBytes};
-use crate::probe::cgroup::CgroupSample;
+use crate::sample::cgroup::{CgroupSample, CpuQuota, IoBytes, MemoryLimit, NetBytes};
 
 #[test]
 fn v1_leaf_record_names_its_peak_source() {

@@ -10,11 +10,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::probe::gpu::{GpuRunEnd, GpuTick};
 use crate::record::{
     GpuDeviceRecord, GpuProcessRecord, GpuStatsRecord, GpuTimeseriesColumns, NvidiaSummaryRecord,
     BYTES_PER_MB,
 };
+use crate::sample::gpu::{GpuEnergySample, GpuRunEnd, GpuTick};
 
 /// At most this many (pid, device) pairs are followed; a job starting more
 /// GPU processes than this keeps the first ones.
@@ -123,7 +123,7 @@ impl GpuStatsBuilder {
         if let Some(reason) = &end.unavailable {
             return GpuStatsRecord::unavailable(reason);
         }
-        let energy = |list: &[crate::probe::gpu::GpuEnergySample], index: u32| {
+        let energy = |list: &[GpuEnergySample], index: u32| {
             list.iter()
                 .find(|e| e.index == index)
                 .and_then(|e| e.energy_mj)

@@ -3,13 +3,13 @@
 //! from consecutive host samples. The host is shared, so these describe the
 //! machine during the job, not the job itself.
 
-use super::sample::{
-    CpuTimes, DeviceBytes, DevicesSample, HostSample, PressureSample, PressureSet,
-};
 use super::stats::{positive, rate_u64, round_to, Gauge, RateStats};
 use crate::record::{
     DiskBytes, DiskStats, HostCpuStats, HostMemoryStats, InterfaceBytes, LoadAverageStats,
     NetworkStats, PressureResourceStats, PressureStats, BYTES_PER_MB,
+};
+use crate::sample::{
+    CpuTimes, DeviceBytes, DevicesSample, HostSample, PressureSample, PressureSet,
 };
 
 /// Busy share of the CPU time between two readings, in percent; `None` when

@@ -1,7 +1,7 @@
 //! Tests of the host accumulator on hand-built samples.
 
 use super::*;
-use crate::profile::sample::{MemorySample, PressureLine};
+use crate::sample::{MemorySample, PressureLine};
 
 fn cpu(busy: u64, idle: u64, iowait: u64) -> CpuTimes {
     CpuTimes {

@@ -7,9 +7,9 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::sample::ProcessReading;
 use super::stats::round_to;
 use crate::record::{TopProcess, BYTES_PER_MB};
+use crate::sample::ProcessReading;
 
 /// How many processes the record lists.
 pub const TOP_PROCESSES: usize = 20;

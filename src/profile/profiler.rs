@@ -8,13 +8,14 @@ use std::borrow::Cow;
 
 use super::host::HostAccumulator;
 use super::processes::ProcessTable;
-use super::sample::{IoSample, ProcessReading, Sample};
+use super::sample::Sample;
 use super::series::{BoundedSeries, SeriesPoint};
 use super::stats::{positive, rate, rate_u64, round_to, Gauge, RateStats};
 use crate::record::{
     DetailedProfile, IoStats, MemoryPeaks, PercentStats, ProcessCounts, ProcessMemoryStats,
     BYTES_PER_MB,
 };
+use crate::sample::{IoSample, ProcessReading};
 
 /// The shortest time a CPU rate of the tree is taken over: two ticks of
 /// the kernel's 100 Hz `USER_HZ` (`sysconf(_SC_CLK_TCK)`, the unit of the

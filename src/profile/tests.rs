@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use super::profiler::own_and_file_bytes;
-use super::sample::{IoSample, ProcessReading, Sample, TreeSample};
+use super::sample::Sample;
 use super::*;
+use crate::sample::{IoSample, ProcessReading, TreeSample};
 
 const MB: u64 = 1024 * 1024;
 

@@ -7,35 +7,11 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use super::parse::{self, CpuQuota, IoBytes, MemoryLimit, NetBytes};
+use super::parse;
 use super::read::read_all;
 use super::CgroupLayout;
 use crate::probe::ProcRoot;
-
-/// What the enclosing cgroup is and what it allows (read once).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContainerInfo {
-    /// `docker`, `podman`, `kubernetes`, `lxc`, `slurm`, the value of
-    /// `$container`, or `cgroup` for a limited cgroup of unknown origin.
-    pub kind: String,
-    pub cgroup_version: u8,
-    /// profrun's cgroup path (the memory hierarchy's on cgroup1).
-    pub cgroup_path: String,
-    /// The tightest quota of the cgroup and its ancestors.
-    pub cpu_quota: CpuQuota,
-    /// The tightest memory limit of the cgroup and its ancestors.
-    pub memory_limit: MemoryLimit,
-}
-
-/// Cumulative counters and the memory gauge at one instant.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ContainerSample {
-    pub cpu_usage_usec: Option<u64>,
-    /// Usage minus inactive file cache, as `docker stats` computes it.
-    pub memory_usage_bytes: Option<u64>,
-    pub block: Option<IoBytes>,
-    pub net: Option<NetBytes>,
-}
+use crate::sample::cgroup::{ContainerInfo, ContainerSample, CpuQuota, MemoryLimit};
 
 /// Signs of a container runtime outside the cgroup paths.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

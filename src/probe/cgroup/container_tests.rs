@@ -3,6 +3,7 @@
 //! and a plain unlimited cgroup (not reported).
 
 use super::*;
+use crate::sample::cgroup::{IoBytes, NetBytes};
 use std::fs;
 
 fn write(root: &Path, rel: &str, text: &str) {

@@ -13,10 +13,16 @@ pub mod parse;
 pub mod read;
 pub mod setup;
 
-pub use container::{ContainerInfo, ContainerProbe, ContainerSample};
+pub use container::ContainerProbe;
 pub use leaf::{CgroupLeaf, LeafDir, LeafRemoveError};
-pub use read::{CgroupReader, CgroupSample};
-pub use setup::{CgroupRun, CgroupSetup};
+pub use read::CgroupReader;
+pub use setup::CgroupSetup;
+
+// The raw readings live in the leaf `crate::sample::cgroup`; re-exported so
+// the probe's callers name them where they are produced.
+pub use crate::sample::cgroup::{
+    CgroupBackend, CgroupRun, CgroupSample, ContainerInfo, ContainerSample,
+};
 
 use std::collections::BTreeMap;
 use std::io;
@@ -31,41 +37,6 @@ const _: fn() = || {
     send::<CgroupReader>();
     send::<ContainerProbe>();
 };
-
-/// Which mechanism accounted the job's tree, as `measurement.cgroup_backend`
-/// names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CgroupBackend {
-    /// A cgroup2 leaf with the memory controller (and io, where delegated):
-    /// `cpu.stat`, `memory.peak`, `memory.current`, `io.stat`, `memory.events`.
-    V2,
-    /// Leaves in writable cgroup1 memory and cpuacct hierarchies (and blkio
-    /// when mounted): `cpuacct.usage`, `memory.max_usage_in_bytes`, ...
-    V1,
-    /// A cgroup2 leaf without controllers: membership (`cgroup.procs`) and
-    /// `cpu.stat` only.
-    V2Membership,
-    /// No cgroup: subreaper + rusage + /proc.
-    None,
-}
-
-impl CgroupBackend {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CgroupBackend::V2 => "cgroup2",
-            CgroupBackend::V1 => "cgroup1",
-            CgroupBackend::V2Membership => "cgroup2-membership",
-            CgroupBackend::None => "none",
-        }
-    }
-
-    /// The order profrun tries them in.
-    pub const PREFERRED: [CgroupBackend; 3] = [
-        CgroupBackend::V2,
-        CgroupBackend::V1,
-        CgroupBackend::V2Membership,
-    ];
-}
 
 /// profrun's place in the cgroup2 hierarchy.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use crate::sample::cgroup::{CpuQuota, IoBytes, MemoryLimit, NetBytes};
+
 /// One line of `/proc/<pid>/cgroup`: `ID:CONTROLLERS:PATH`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcCgroupLine {
@@ -128,31 +130,6 @@ pub fn single(text: &str) -> Option<u64> {
     text.trim().parse().ok()
 }
 
-/// A memory limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MemoryLimit {
-    Unlimited,
-    Bytes(u64),
-}
-
-impl MemoryLimit {
-    pub fn bytes(self) -> Option<u64> {
-        match self {
-            MemoryLimit::Unlimited => None,
-            MemoryLimit::Bytes(b) => Some(b),
-        }
-    }
-
-    /// The tighter of two limits.
-    pub fn min(self, other: MemoryLimit) -> MemoryLimit {
-        match (self, other) {
-            (MemoryLimit::Bytes(a), MemoryLimit::Bytes(b)) => MemoryLimit::Bytes(a.min(b)),
-            (MemoryLimit::Bytes(a), _) | (_, MemoryLimit::Bytes(a)) => MemoryLimit::Bytes(a),
-            _ => MemoryLimit::Unlimited,
-        }
-    }
-}
-
 /// v1 writes "no limit" as PAGE_COUNTER_MAX × page size
 /// (9223372036854771712 on x86-64); anything at or above 2^62 is no limit.
 const V1_UNLIMITED_FLOOR: u64 = 1 << 62;
@@ -171,37 +148,6 @@ pub fn memory_limit_v1(value: u64) -> MemoryLimit {
         MemoryLimit::Unlimited
     } else {
         MemoryLimit::Bytes(value)
-    }
-}
-
-/// A CPU bandwidth limit: `quota_us` of CPU time per `period_us`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum CpuQuota {
-    Unlimited,
-    Limited { quota_us: u64, period_us: u64 },
-}
-
-impl CpuQuota {
-    /// The limit in cores (`quota / period`), `None` when unlimited.
-    pub fn cores(self) -> Option<f64> {
-        match self {
-            CpuQuota::Unlimited => None,
-            CpuQuota::Limited {
-                quota_us,
-                period_us,
-            } if period_us > 0 => Some(quota_us as f64 / period_us as f64),
-            CpuQuota::Limited { .. } => None,
-        }
-    }
-
-    /// The tighter of two limits (an ancestor's quota also binds).
-    pub fn min(self, other: CpuQuota) -> CpuQuota {
-        match (self.cores(), other.cores()) {
-            (Some(a), Some(b)) if b < a => other,
-            (Some(_), _) => self,
-            (None, Some(_)) => other,
-            (None, None) => CpuQuota::Unlimited,
-        }
     }
 }
 
@@ -230,23 +176,6 @@ pub fn cpu_quota_v1(quota_text: &str, period_text: &str) -> Option<CpuQuota> {
         quota_us: quota as u64,
         period_us: period,
     })
-}
-
-/// Bytes read and written, summed over devices.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct IoBytes {
-    pub read_bytes: u64,
-    pub write_bytes: u64,
-}
-
-impl IoBytes {
-    /// Growth since `earlier`; a counter that went backwards gives 0.
-    pub fn since(self, earlier: IoBytes) -> IoBytes {
-        IoBytes {
-            read_bytes: self.read_bytes.saturating_sub(earlier.read_bytes),
-            write_bytes: self.write_bytes.saturating_sub(earlier.write_bytes),
-        }
-    }
 }
 
 /// v2 `io.stat`: `MAJ:MIN rbytes=N wbytes=N rios=N wios=N dbytes=N dios=N`.
@@ -292,22 +221,6 @@ pub fn pids(text: &str) -> Vec<i32> {
     text.split_whitespace()
         .filter_map(|t| t.parse().ok())
         .collect()
-}
-
-/// Received and transmitted bytes over the interfaces of a network namespace.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NetBytes {
-    pub rx_bytes: u64,
-    pub tx_bytes: u64,
-}
-
-impl NetBytes {
-    pub fn since(self, earlier: NetBytes) -> NetBytes {
-        NetBytes {
-            rx_bytes: self.rx_bytes.saturating_sub(earlier.rx_bytes),
-            tx_bytes: self.tx_bytes.saturating_sub(earlier.tx_bytes),
-        }
-    }
 }
 
 /// `/proc/net/dev`, loopback excluded (as `docker stats` counts it).

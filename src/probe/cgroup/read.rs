@@ -8,26 +8,8 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use super::leaf::LeafDir;
-use super::parse::{self, IoBytes};
-use super::CgroupBackend;
-
-/// Raw cumulative counters and gauges of a leaf at one instant. A figure the
-/// backend or kernel does not provide is `None`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CgroupSample {
-    /// Whole-tree CPU (v2 `cpu.stat usage_usec`, v1 `cpuacct.usage` / 1000).
-    pub cpu_usage_usec: Option<u64>,
-    pub cpu_user_usec: Option<u64>,
-    pub cpu_system_usec: Option<u64>,
-    /// v2 `memory.current`, v1 `memory.usage_in_bytes` (page cache included).
-    pub memory_current_bytes: Option<u64>,
-    /// v2 `memory.peak` (Linux ≥ 5.19), v1 `memory.max_usage_in_bytes`.
-    pub memory_peak_bytes: Option<u64>,
-    /// v2 `io.stat`, v1 `blkio.throttle.io_service_bytes`.
-    pub io: Option<IoBytes>,
-    /// v2 `memory.events oom_kill`, v1 `memory.oom_control oom_kill` (≥ 4.13).
-    pub oom_kills: Option<u64>,
-}
+use super::parse;
+use crate::sample::cgroup::{CgroupBackend, CgroupSample};
 
 /// Open interface files of one leaf. Files a kernel lacks stay `None`.
 #[derive(Debug, Default)]
@@ -183,6 +165,7 @@ pub(super) fn read_all(file: &File) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sample::cgroup::IoBytes;
     use std::fs;
 
     fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {

@@ -8,9 +8,10 @@ use std::os::fd::OwnedFd;
 
 use super::backends::{try_v1, try_v2, try_v2_membership};
 use super::leaf::CgroupLeaf;
-use super::read::{CgroupReader, CgroupSample};
-use super::{CgroupBackend, CgroupLayout};
+use super::read::CgroupReader;
+use super::CgroupLayout;
 use crate::probe::ProcRoot;
+use crate::sample::cgroup::{CgroupBackend, CgroupRun};
 
 /// The outcome of setting up accounting for one job.
 #[derive(Debug)]
@@ -143,24 +144,6 @@ impl CgroupSetup {
         }
         run
     }
-}
-
-/// What is known about the job's leaf at the end of the run, for
-/// `profile::cgroup::cgroup_record`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CgroupRun {
-    pub backend: Option<CgroupBackend>,
-    /// `CgroupLeaf::display_paths`.
-    pub leaf: Option<String>,
-    /// Why richer backends were not used.
-    pub note: Option<String>,
-    /// The leaf read after the tree was reaped.
-    pub end: Option<CgroupSample>,
-    /// The largest `memory_current_bytes` the sampler saw (used when the
-    /// kernel keeps no peak: cgroup2 before Linux 5.19).
-    pub sampled_peak_bytes: Option<u64>,
-    /// `LeafRemoveError` text when the leaf had to stay.
-    pub left_in_place: Option<String>,
 }
 
 fn join_reasons(reasons: Vec<String>) -> Option<String> {

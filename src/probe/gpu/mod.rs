@@ -7,9 +7,10 @@
 
 pub mod fake;
 pub mod nvml;
-mod sample;
 
-pub use sample::*;
+// The raw GPU readings live in the leaf `crate::sample::gpu`; re-exported
+// so the probe's callers name them where they are produced.
+pub use crate::sample::gpu::*;
 
 use std::thread::JoinHandle;
 
@@ -264,6 +265,13 @@ fn end_of(
         error,
         dropped: probe.dropped(),
     }
+}
+
+/// Keep only the processes of the job's tree. NVML lists host pids; inside
+/// a container with its own pid namespace they will not match.
+pub fn in_tree(pid: u32, tree_pids: &[i32]) -> Option<i32> {
+    let pid = i32::try_from(pid).ok()?;
+    tree_pids.contains(&pid).then_some(pid)
 }
 
 #[cfg(test)]

@@ -80,10 +80,3 @@ pub struct GpuRunEnd {
     pub error: Option<String>,
     pub dropped: Vec<DroppedFigure>,
 }
-
-/// Keep only the processes of the job's tree. NVML lists host pids; inside
-/// a container with its own pid namespace they will not match.
-pub fn in_tree(pid: u32, tree_pids: &[i32]) -> Option<i32> {
-    let pid = i32::try_from(pid).ok()?;
-    tree_pids.contains(&pid).then_some(pid)
-}

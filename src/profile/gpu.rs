@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use super::stats::Gauge;
 use crate::record::{
     GpuDeviceRecord, GpuProcessRecord, GpuStatsRecord, GpuTimeseriesColumns, NvidiaSummaryRecord,
     BYTES_PER_MB,
@@ -22,45 +23,22 @@ const MAX_PROCESSES: usize = 1024;
 /// The record lists at most this many processes, largest GPU memory first.
 const MAX_PROCESS_RECORDS: usize = 50;
 
-#[derive(Debug, Clone, Copy, Default)]
-struct MeanMax {
-    sum: f64,
-    n: u64,
-    max: f64,
-}
-
-impl MeanMax {
-    fn add(&mut self, v: Option<f64>) {
-        if let Some(v) = v {
-            self.max = if self.n == 0 { v } else { self.max.max(v) };
-            self.sum += v;
-            self.n += 1;
-        }
-    }
-    fn mean(&self) -> Option<f64> {
-        (self.n > 0).then(|| self.sum / self.n as f64)
-    }
-    fn max(&self) -> Option<f64> {
-        (self.n > 0).then_some(self.max)
-    }
-}
-
 #[derive(Debug, Clone, Default)]
 struct DeviceAcc {
-    util: MeanMax,
-    mem_util: MeanMax,
-    mem_used_mb: MeanMax,
+    util: Gauge,
+    mem_util: Gauge,
+    mem_used_mb: Gauge,
     mem_total_mb: Option<f64>,
-    temp: MeanMax,
-    power_w: MeanMax,
-    clock: MeanMax,
+    temp: Gauge,
+    power_w: Gauge,
+    clock: Gauge,
     used_by_job: bool,
 }
 
 #[derive(Debug, Clone, Default)]
 struct ProcessAcc {
     mem_peak_mb: Option<f64>,
-    sm: MeanMax,
+    sm: Gauge,
     samples: u64,
 }
 
@@ -94,14 +72,14 @@ impl GpuStatsBuilder {
         self.ticks += 1;
         for d in &tick.devices {
             let acc = self.devices.entry(d.index).or_default();
-            acc.util.add(f(d.gpu_utilization_percent));
-            acc.mem_util.add(f(d.memory_utilization_percent));
-            acc.mem_used_mb.add(mb(d.memory_used_bytes));
+            acc.util.add_some(f(d.gpu_utilization_percent));
+            acc.mem_util.add_some(f(d.memory_utilization_percent));
+            acc.mem_used_mb.add_some(mb(d.memory_used_bytes));
             acc.mem_total_mb = mb(d.memory_total_bytes).or(acc.mem_total_mb);
-            acc.temp.add(f(d.temperature_celsius));
+            acc.temp.add_some(f(d.temperature_celsius));
             acc.power_w
-                .add(d.power_milliwatts.map(|mw| f64::from(mw) / 1000.0));
-            acc.clock.add(f(d.sm_clock_mhz));
+                .add_some(d.power_milliwatts.map(|mw| f64::from(mw) / 1000.0));
+            acc.clock.add_some(f(d.sm_clock_mhz));
             acc.used_by_job |= !d.processes.is_empty();
             for p in &d.processes {
                 let key = (p.pid, d.index);
@@ -110,7 +88,7 @@ impl GpuStatsBuilder {
                 }
                 let pa = self.processes.entry(key).or_default();
                 pa.samples += 1;
-                pa.sm.add(f(p.sm_utilization_percent));
+                pa.sm.add_some(f(p.sm_utilization_percent));
                 if let Some(m) = mb(p.memory_used_bytes) {
                     pa.mem_peak_mb = Some(pa.mem_peak_mb.map_or(m, |old| old.max(m)));
                 }

@@ -31,8 +31,10 @@ pub fn rate_u64(previous: u64, current: u64, elapsed_seconds: f64) -> Option<f64
         .map(|delta| delta as f64 / elapsed_seconds)
 }
 
-/// Mean, min and max of a gauge read at each sample (every sample weighs
-/// the same).
+/// The one running mean: mean, min and max of values that each weigh the
+/// same (a gauge read at each sample, a GPU figure per tick, a figure per
+/// run). Non-finite values are left out. The sum is kept in the order the
+/// values came, so the same inputs give the same bits.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Gauge {
     n: u64,
@@ -55,6 +57,13 @@ impl Gauge {
         }
         self.n += 1;
         self.sum += value;
+    }
+
+    /// [`Gauge::add`] for a figure that may be missing.
+    pub fn add_some(&mut self, value: Option<f64>) {
+        if let Some(value) = value {
+            self.add(value);
+        }
     }
 
     pub fn count(&self) -> u64 {
@@ -153,6 +162,17 @@ mod tests {
         assert_eq!(g.mean(), Some(3.0));
         assert_eq!(g.min(), Some(1.0));
         assert_eq!(g.max(), Some(5.0));
+    }
+
+    #[test]
+    fn gauge_skips_missing_figures() {
+        let mut g = Gauge::default();
+        for v in [Some(2.0), None, Some(4.0), Some(f64::INFINITY)] {
+            g.add_some(v);
+        }
+        assert_eq!(g.count(), 2);
+        assert_eq!(g.mean(), Some(3.0));
+        assert_eq!(g.max(), Some(4.0));
     }
 
     #[test]

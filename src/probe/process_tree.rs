@@ -209,6 +209,7 @@ impl ProcTreeProbe {
 
     /// Re-read `status` and `io` every tick even when `stat` did not change:
     /// the cost of a tree whose every process is busy (benchmarks).
+    #[cfg(any(test, feature = "testing"))]
     pub fn with_full_reads(mut self) -> ProcTreeProbe {
         self.full_reads = true;
         self
@@ -216,12 +217,14 @@ impl ProcTreeProbe {
 
     /// Read `stat` every tick even for a process that `schedstat` shows
     /// idle: the cost before that check (benchmarks).
+    #[cfg(any(test, feature = "testing"))]
     pub fn without_idle_skip(mut self) -> ProcTreeProbe {
         self.idle_skip = false;
         self
     }
 
     /// Override the clock-tick rate and page size (fixtures).
+    #[cfg(any(test, feature = "testing"))]
     pub fn with_units(mut self, clk_tck: f64, page_size: u64) -> ProcTreeProbe {
         self.clk_tck = clk_tck;
         self.page_size = page_size;
@@ -229,6 +232,7 @@ impl ProcTreeProbe {
     }
 
     /// Processes followed right now (open-file sets held).
+    #[cfg(any(test, feature = "testing"))]
     pub fn tracked(&self) -> usize {
         self.tracked.len()
     }

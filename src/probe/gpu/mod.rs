@@ -5,6 +5,7 @@
 //! thread of its own, so the job never waits for it, and turns a mid-run
 //! failure into "keep what was gathered, mark it partial".
 
+#[cfg(any(test, feature = "testing"))]
 pub mod fake;
 pub mod nvml;
 
@@ -154,6 +155,7 @@ impl GpuMonitor {
     }
 
     /// Use a given probe (the fake in tests and benchmarks).
+    #[cfg(any(test, feature = "testing"))]
     pub fn from_probe(probe: Box<dyn GpuProbe>) -> GpuMonitor {
         GpuMonitor::with_state(ready_or_absent(probe))
     }

@@ -1,13 +1,16 @@
 //! Real cgroup tests on this machine: create the job's leaf, spawn real
 //! children into it through `launch::spawn`, and compare what the cgroup
-//! accounted with what the kernel's rusage says. Each test skips with a
-//! printed reason where no writable hierarchy exists (not root, read-only
-//! cgroupfs); leaves are removed by the guard even when an assert fails.
+//! accounted with what the kernel's rusage says. A test skips only after
+//! asserting, from the kernel's own files, why this host offers no leaf
+//! (no hierarchy mounted, no memory controller, no write access) and
+//! printing it: a host that offers one and gets none fails. Leaves are
+//! removed by the guard even when an assert fails.
 //!
 //! Needs the `workload` example: `cargo build --examples` (plain
 //! `cargo test` builds it).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
 mod wrapper;
@@ -15,6 +18,7 @@ use std::time::{Duration, Instant};
 use wrapper::workload;
 
 use profrun::launch::spawn::{spawn, SpawnOptions};
+use profrun::probe::cgroup::container::ContainerMarkers;
 use profrun::probe::cgroup::{
     CgroupBackend, CgroupLayout, CgroupSetup, ContainerProbe, LeafRemoveError,
 };
@@ -90,22 +94,135 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// A leaf from the default order, or `None` (after printing why) where this
-/// machine cannot give one.
+/// Why this host cannot give a leaf of any backend of `order`, found from
+/// the kernel's files rather than through profrun's setup; `None` when one
+/// of them is on offer.
+fn why_no_leaf(layout: &CgroupLayout, order: &[CgroupBackend]) -> Option<String> {
+    let mut reasons = Vec::new();
+    for backend in order {
+        match offers(layout, *backend) {
+            Ok(()) => return None,
+            Err(why) => reasons.push(format!("{}: {why}", backend.as_str())),
+        }
+    }
+    Some(reasons.join("; "))
+}
+
+fn read_trim(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+fn lists(text: &str, controller: &str) -> bool {
+    text.split_whitespace().any(|c| c == controller)
+}
+
+/// Whether a cgroup can be made in `dir`: make one and remove it.
+fn can_mkdir(dir: &Path) -> Result<(), String> {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "profrun-capcheck-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let probe = dir.join(name);
+    std::fs::create_dir(&probe)
+        .map_err(|e| format!("cannot create a cgroup in '{}': {e}", dir.display()))?;
+    std::fs::remove_dir(&probe).expect("remove the probe cgroup");
+    Ok(())
+}
+
+/// The conditions each backend needs of the host (see
+/// `probe/cgroup/backends.rs`), checked on the live files.
+fn offers(layout: &CgroupLayout, backend: CgroupBackend) -> Result<(), String> {
+    match backend {
+        CgroupBackend::V2 => {
+            let place = layout.v2.as_ref().ok_or("no cgroup2 hierarchy mounted")?;
+            let controllers = read_trim(&place.dir.join("cgroup.controllers"));
+            if !lists(&controllers, "memory") {
+                return Err(format!(
+                    "no memory controller in '{}' (cgroup.controllers: '{controllers}')",
+                    place.dir.display()
+                ));
+            }
+            let own_subtree = read_trim(&place.dir.join("cgroup.subtree_control"));
+            if lists(&own_subtree, "memory") || place.path == "/" {
+                return can_mkdir(&place.dir);
+            }
+            let parent = place.dir.parent().ok_or("no parent cgroup")?;
+            if !lists(&read_trim(&parent.join("cgroup.subtree_control")), "memory") {
+                return Err(format!(
+                    "memory not delegated to '{}' nor to its parent",
+                    place.dir.display()
+                ));
+            }
+            let limited: Vec<&str> = ["memory.max", "memory.high", "pids.max", "cpu.max"]
+                .into_iter()
+                .filter(|f| {
+                    let t = read_trim(&place.dir.join(f));
+                    !t.is_empty() && !t.starts_with("max")
+                })
+                .collect();
+            if !limited.is_empty() {
+                return Err(format!("a leaf beside would escape {limited:?}"));
+            }
+            can_mkdir(parent)
+        }
+        CgroupBackend::V1 => {
+            let memory = layout
+                .v1
+                .get("memory")
+                .ok_or("no cgroup1 memory hierarchy")?;
+            let cpuacct = layout
+                .v1
+                .get("cpuacct")
+                .ok_or("no cgroup1 cpuacct hierarchy")?;
+            can_mkdir(memory)?;
+            can_mkdir(cpuacct)
+        }
+        CgroupBackend::V2Membership => {
+            let place = layout.v2.as_ref().ok_or("no cgroup2 hierarchy mounted")?;
+            can_mkdir(&place.dir)
+        }
+        CgroupBackend::None => Err("not a leaf".to_string()),
+    }
+}
+
+/// Before a skip: fail where the host offers a leaf of `order` that the
+/// setup (which left `note`) did not make, else print why there is none.
+fn assert_no_leaf_offered(layout: &CgroupLayout, order: &[CgroupBackend], note: Option<&str>) {
+    let why = why_no_leaf(layout, order);
+    assert!(
+        why.is_some(),
+        "this host offers a cgroup leaf of {order:?}, yet none was made: {}",
+        note.unwrap_or("")
+    );
+    eprintln!(
+        "skipped: no cgroup leaf on this host: {} (setup: {})",
+        why.unwrap_or_default(),
+        note.unwrap_or("")
+    );
+}
+
+/// A leaf of the first backend of `order` that works, or `None` (after
+/// asserting and printing why) where this host offers none.
 fn real_setup(order: &[CgroupBackend]) -> Option<(CgroupLayout, CgroupSetup)> {
     let layout = match CgroupLayout::detect(&ProcRoot::default()) {
         Ok(l) => l,
         Err(e) => {
+            assert!(
+                std::fs::read_to_string("/proc/self/cgroup").is_err()
+                    || std::fs::read_to_string("/proc/self/mountinfo").is_err(),
+                "/proc/self/cgroup and mountinfo are readable, yet: {e}"
+            );
             eprintln!("skipped: cannot read /proc/self/cgroup: {e}");
             return None;
         }
     };
     let setup = CgroupSetup::create_with(&layout, order);
     if setup.leaf.is_none() {
-        eprintln!(
-            "skipped: no writable cgroup hierarchy here: {}",
-            setup.note.as_deref().unwrap_or("")
-        );
+        assert_no_leaf_offered(&layout, order, setup.note.as_deref());
         return None;
     }
     Some((layout, setup))
@@ -126,15 +243,12 @@ fn real_leaf_cpu_matches_rusage_and_peak_covers_rss() {
     let _guard = RUSAGE.lock().unwrap_or_else(|e| e.into_inner());
     let proc = ProcRoot::default();
     let mut setup = CgroupSetup::for_run(false, &proc);
+    let layout = CgroupLayout::detect(&proc).expect("layout");
     let Some(leaf) = &setup.leaf else {
-        eprintln!(
-            "skipped: no writable cgroup hierarchy here: {:?}",
-            setup.note
-        );
+        assert_no_leaf_offered(&layout, &CgroupBackend::PREFERRED, setup.note.as_deref());
         return;
     };
     let paths: Vec<PathBuf> = leaf.dirs().iter().map(|d| d.path.clone()).collect();
-    let layout = CgroupLayout::detect(&proc).expect("layout");
     if !v2_offers_memory(&layout)
         && layout.v1.contains_key("memory")
         && layout.v1.contains_key("cpuacct")
@@ -351,6 +465,16 @@ fn container_stats_of_the_enclosing_cgroup_grow_with_the_job() {
     let probe = match ContainerProbe::for_run(&ProcRoot::default()) {
         Ok(p) => p,
         Err(reason) => {
+            // profrun reports no container only outside one: no runtime's
+            // marker file or variable is present.
+            let markers = ContainerMarkers::detect();
+            assert!(
+                !markers.dockerenv
+                    && !markers.containerenv
+                    && !markers.kubernetes_env
+                    && markers.container_env.is_none(),
+                "this host shows container markers {markers:?}, yet: {reason}"
+            );
             eprintln!("skipped: {reason}");
             return;
         }
@@ -370,4 +494,31 @@ fn container_stats_of_the_enclosing_cgroup_grow_with_the_job() {
     );
     assert!(last.memory_usage_bytes.expect("memory") > 0);
     assert!(last.net.is_some(), "/proc/self/net/dev readable");
+}
+
+/// The skips above trust `why_no_leaf`: for each backend alone, it must
+/// say "offered" exactly where profrun's setup makes a leaf.
+#[test]
+fn the_host_capability_check_agrees_with_the_setup_for_each_backend() {
+    let layout = CgroupLayout::detect(&ProcRoot::default()).expect("layout");
+    for backend in CgroupBackend::PREFERRED {
+        let why = why_no_leaf(&layout, &[backend]);
+        let mut setup = CgroupSetup::create_with(&layout, &[backend]);
+        let made = setup.leaf.take();
+        eprintln!(
+            "{}: {}",
+            backend.as_str(),
+            why.as_deref().unwrap_or("offered")
+        );
+        assert_eq!(
+            made.is_some(),
+            why.is_none(),
+            "{}: setup note {:?}, host check {why:?}",
+            backend.as_str(),
+            setup.note
+        );
+        if let Some(mut leaf) = made {
+            leaf.remove().expect("an empty leaf is removed");
+        }
+    }
 }

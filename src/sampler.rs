@@ -8,6 +8,8 @@
 //! reported.
 
 use crossbeam_channel::{bounded, select, tick, Sender};
+use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+use rustix::time::{clock_gettime, ClockId};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -306,12 +308,7 @@ fn own_thread_io(proc: &ProcRoot) -> IoSample {
 
 /// `CLOCK_BOOTTIME`, the clock of `starttime` in `/proc/<pid>/stat`.
 fn boottime_seconds() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: valid timespec pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
+    let ts = clock_gettime(ClockId::Boottime);
     ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
 }
 
@@ -319,16 +316,21 @@ fn boottime_seconds() -> f64 {
 /// limit to the hard one so a 500-process tree does not fall back to
 /// slower path reads. The job already started with the original limit.
 fn raise_open_file_limit() {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
+    let lim = getrlimit(Resource::Nofile);
+    // `None` is RLIM_INFINITY.
+    let (Some(cur), max) = (lim.current, lim.maximum) else {
+        return;
     };
-    // SAFETY: valid rlimit pointer.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 && lim.rlim_cur < lim.rlim_max
-    {
-        lim.rlim_cur = lim.rlim_max.min(65_536).max(lim.rlim_cur);
-        // SAFETY: as above; failure leaves the old limit, which is fine.
-        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) };
+    if max.map_or(true, |max| cur < max) {
+        let raised = max.unwrap_or(u64::MAX).min(65_536).max(cur);
+        // Failure leaves the old limit, which is fine.
+        let _ = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(raised),
+                maximum: max,
+            },
+        );
     }
 }
 

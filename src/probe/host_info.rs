@@ -1,6 +1,8 @@
 //! A static description of the host for the record: name, kernel, CPU model,
 //! CPU counts and memory. Read once per run, off the hot path.
 
+use nix::unistd::{getuid, sysconf, SysconfVar, Uid, User};
+
 use super::ProcRoot;
 use crate::record::{HostRecord, UserRecord, BYTES_PER_MB};
 
@@ -40,12 +42,9 @@ pub fn meminfo_kb(meminfo: &str, key: &str) -> Option<u64> {
 }
 
 pub fn online_cpus() -> usize {
-    // SAFETY: sysconf takes an integer name.
-    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
-    if n > 0 {
-        n as usize
-    } else {
-        1
+    match sysconf(SysconfVar::_NPROCESSORS_ONLN) {
+        Ok(Some(n)) if n > 0 => n as usize,
+        _ => 1,
     }
 }
 
@@ -57,29 +56,35 @@ pub fn available_cpus() -> usize {
 }
 
 pub fn user_record() -> UserRecord {
-    // SAFETY: getuid cannot fail.
-    let uid = unsafe { libc::getuid() };
+    let uid = getuid();
     let name = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .ok()
         .filter(|s| !s.is_empty())
-        .or_else(|| passwd_name(uid));
-    UserRecord { name, uid }
+        .or_else(|| user_name(uid));
+    UserRecord {
+        name,
+        uid: uid.as_raw(),
+    }
 }
 
-fn passwd_name(uid: u32) -> Option<String> {
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|line| {
-        let mut fields = line.split(':');
-        let name = fields.next()?;
-        let id: u32 = fields.nth(1)?.parse().ok()?;
-        (id == uid).then(|| name.to_string())
-    })
+/// The account name of `uid` through NSS (`getpwuid_r`), so that users
+/// from LDAP or SSSD, absent from `/etc/passwd`, are found too.
+fn user_name(uid: Uid) -> Option<String> {
+    User::from_uid(uid).ok().flatten().map(|user| user.name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_user_name_comes_from_nss() {
+        // root is uid 0 on every Linux, in /etc/passwd or not.
+        assert_eq!(user_name(Uid::from_raw(0)).as_deref(), Some("root"));
+        // No account database holds this uid.
+        assert_eq!(user_name(Uid::from_raw(4_000_000_000)), None);
+    }
 
     #[test]
     fn parses_cpu_model_and_meminfo() {

@@ -467,24 +467,19 @@ fn fresh_reading(
     })
 }
 
-/// `sysconf(_SC_CLK_TCK)`: the unit of `stat` times (100 on Linux).
+/// `_SC_CLK_TCK`: the unit of `stat` times (100 on Linux), from the
+/// auxiliary vector as glibc's `sysconf` reads it.
 pub fn clock_ticks_per_second() -> f64 {
-    // SAFETY: sysconf takes an integer name.
-    let n = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if n > 0 {
-        n as f64
-    } else {
-        100.0
+    match rustix::param::clock_ticks_per_second() {
+        0 => 100.0,
+        n => n as f64,
     }
 }
 
 pub fn page_size() -> u64 {
-    // SAFETY: sysconf takes an integer name.
-    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if n > 0 {
-        n as u64
-    } else {
-        4096
+    match rustix::param::page_size() {
+        0 => 4096,
+        n => n as u64,
     }
 }
 

@@ -5,6 +5,7 @@
 //! its pid has been reused. When no descriptor is left (EMFILE), the file is
 //! read by path instead, which is slower but still correct.
 
+use rustix::io::Errno;
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -25,7 +26,12 @@ impl ProcFile {
                 path,
                 file: Some(file),
             }),
-            Err(err) if matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+            Err(err)
+                if matches!(
+                    Errno::from_io_error(&err),
+                    Some(Errno::MFILE | Errno::NFILE)
+                ) =>
+            {
                 // Check that it exists at all before settling for path reads.
                 std::fs::metadata(&path)?;
                 Ok(ProcFile { path, file: None })

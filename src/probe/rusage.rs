@@ -1,5 +1,8 @@
 //! `getrusage`: exact totals for reaped children, and profrun's own cost.
 
+use nix::sys::resource::{getrusage, UsageWho};
+use nix::sys::time::TimeVal;
+
 /// The fields of `struct rusage` profrun records, in SI units.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct RusageSample {
@@ -15,37 +18,34 @@ pub struct RusageSample {
     pub involuntary_switches: u64,
 }
 
-fn tv_seconds(tv: libc::timeval) -> f64 {
-    tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6
+fn tv_seconds(tv: TimeVal) -> f64 {
+    tv.tv_sec() as f64 + tv.tv_usec() as f64 / 1e6
 }
 
-fn read(who: libc::c_int) -> RusageSample {
-    // SAFETY: rusage is plain data filled by getrusage.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointer; `who` is one of the RUSAGE_* constants.
-    let rc = unsafe { libc::getrusage(who, &mut ru) };
-    if rc != 0 {
+fn read(who: UsageWho) -> RusageSample {
+    let Ok(ru) = getrusage(who) else {
         return RusageSample::default();
-    }
+    };
+    let count = |n: std::ffi::c_long| n.max(0) as u64;
     RusageSample {
-        user_seconds: tv_seconds(ru.ru_utime),
-        system_seconds: tv_seconds(ru.ru_stime),
-        max_rss_kb: ru.ru_maxrss.max(0) as u64,
-        minor_faults: ru.ru_minflt.max(0) as u64,
-        major_faults: ru.ru_majflt.max(0) as u64,
-        in_blocks: ru.ru_inblock.max(0) as u64,
-        out_blocks: ru.ru_oublock.max(0) as u64,
-        voluntary_switches: ru.ru_nvcsw.max(0) as u64,
-        involuntary_switches: ru.ru_nivcsw.max(0) as u64,
+        user_seconds: tv_seconds(ru.user_time()),
+        system_seconds: tv_seconds(ru.system_time()),
+        max_rss_kb: count(ru.max_rss()),
+        minor_faults: count(ru.minor_page_faults()),
+        major_faults: count(ru.major_page_faults()),
+        in_blocks: count(ru.block_reads()),
+        out_blocks: count(ru.block_writes()),
+        voluntary_switches: count(ru.voluntary_context_switches()),
+        involuntary_switches: count(ru.involuntary_context_switches()),
     }
 }
 
 /// Totals of every child (and descendant) profrun has reaped so far.
 pub fn children() -> RusageSample {
-    read(libc::RUSAGE_CHILDREN)
+    read(UsageWho::RUSAGE_CHILDREN)
 }
 
 /// profrun's own usage (all its threads).
 pub fn own() -> RusageSample {
-    read(libc::RUSAGE_SELF)
+    read(UsageWho::RUSAGE_SELF)
 }

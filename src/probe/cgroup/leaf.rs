@@ -12,6 +12,9 @@ use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rustix::io::Errno;
+use rustix::process::{test_kill_process, Pid};
+
 use super::parse;
 use super::read::CgroupReader;
 use super::CgroupBackend;
@@ -182,7 +185,7 @@ fn rmdir_patiently(path: &Path) -> Result<(), LeafRemoveError> {
         match fs::remove_dir(path) {
             Ok(()) => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+            Err(e) if Errno::from_io_error(&e) == Some(Errno::BUSY) => {
                 let pids = fs::read_to_string(path.join("cgroup.procs"))
                     .map(|t| parse::pids(&t))
                     .unwrap_or_default();
@@ -235,12 +238,14 @@ pub(super) fn leaf_owner(name: &str) -> Option<u32> {
 }
 
 fn process_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
+    let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
         return false;
     };
-    // SAFETY: signal 0 only checks for existence and permission.
-    let rc = unsafe { libc::kill(pid, 0) };
-    rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    // Signal 0 only checks for existence and permission.
+    match test_kill_process(pid) {
+        Ok(()) => true,
+        Err(e) => e == Errno::PERM,
+    }
 }
 
 /// Whether `pid` is alive and not a zombie (state after the `)` of `stat`).

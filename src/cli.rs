@@ -162,7 +162,8 @@ pub struct RunArgs {
     /// (repeatable; a pattern with groups replaces only the groups). Always
     /// on: the values of --password=..., --token ... style options and the
     /// `user:pass@` of URLs
-    #[arg(long = "redact", value_name = "REGEX", value_parser = parse_redact)]
+    #[arg(long = "redact", value_name = "REGEX", value_parser = parse_redact,
+          allow_hyphen_values = true)]
     pub redact: Vec<regex::Regex>,
 
     /// Also read PSS from smaps_rollup (costly on big processes; at most every 5 s)

@@ -106,6 +106,9 @@ fn redact_option_masks_its_matches_in_the_record_only() {
             r"ghp_[0-9a-z]+",
             "--redact",
             r"key=(\w+)",
+            // A pattern may start with a hyphen.
+            "--redact",
+            r"-p(\S+)",
             "--json",
         ],
         &[
@@ -116,12 +119,13 @@ fn redact_option_masks_its_matches_in_the_record_only() {
             "ghp_abc1",
             "key=k1",
             "plain",
+            "-pw0rd",
         ],
         &[],
     );
     assert_eq!(
         recorded_command(&rec)[3..],
-        ["job", "***", "key=***", "plain"].map(String::from)
+        ["job", "***", "key=***", "plain", "-p***"].map(String::from)
     );
 }
 

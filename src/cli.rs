@@ -40,6 +40,17 @@ pub enum Command {
     JobDetails(JobDetailsArgs),
     /// Aggregate recorded runs by tool, script, command, host, status or tag
     JobStats(JobStatsArgs),
+    /// Print a shell completion script on stdout (bash, zsh, fish, ...)
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout
+    Man,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// A `KEY=VALUE` pair from `--tag` / `--param`.
@@ -59,16 +70,35 @@ fn parse_key_value(s: &str) -> Result<KeyValue, String> {
     }
 }
 
+// The numeric options below set `allow_negative_numbers`: without it clap
+// reads `-1` as an unknown flag ("unexpected argument '-1'") instead of handing
+// it to the parser, which can say that the value is out of range.
+
 fn parse_interval(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .parse()
         .map_err(|_| format!("'{s}' is not a number of seconds"))?;
     if !(0.01..=3600.0).contains(&v) {
         return Err(format!(
-            "interval must be between 0.01 and 3600 seconds, got '{s}'"
+            "'{s}' is out of range: the interval must be between 0.01 and 3600 seconds"
         ));
     }
     Ok(v)
+}
+
+fn parse_limit(s: &str) -> Result<usize, String> {
+    match s.parse::<i128>() {
+        Ok(n) if n < 0 => Err(format!(
+            "'{s}' is out of range: the limit must be 0 or more"
+        )),
+        _ => s
+            .parse()
+            .map_err(|_| format!("'{s}' is not a whole number of runs")),
+    }
+}
+
+fn parse_redact(s: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(s).map_err(|err| format!("'{s}' is not a valid regex: {err}"))
 }
 
 /// The largest `--kill-after` accepted (365 days).
@@ -81,7 +111,7 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     // A year is plenty, and keeps `Duration::from_secs_f64` far from overflow.
     if !v.is_finite() || !(0.0..=MAX_KILL_AFTER_SECONDS).contains(&v) {
         return Err(format!(
-            "expected seconds between 0 and {MAX_KILL_AFTER_SECONDS}, got '{s}'"
+            "'{s}' is out of range: expected seconds between 0 and {MAX_KILL_AFTER_SECONDS}"
         ));
     }
     Ok(v)
@@ -119,12 +149,22 @@ pub struct RunArgs {
     pub wait_all: bool,
 
     /// Seconds after a forwarded signal before the remaining tree is SIGKILLed
-    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds,
+          allow_negative_numbers = true)]
     pub kill_after: f64,
 
     /// Sampling interval in seconds (0.01 to 3600)
-    #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = parse_interval)]
+    #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = parse_interval,
+          allow_negative_numbers = true)]
     pub interval: f64,
+
+    /// Replace what REGEX matches in the recorded command with `***`
+    /// (repeatable; a pattern with groups replaces only the groups). Always
+    /// on: the values of --password=..., --token ... style options and the
+    /// `user:pass@` of URLs
+    #[arg(long = "redact", value_name = "REGEX", value_parser = parse_redact,
+          allow_hyphen_values = true)]
+    pub redact: Vec<regex::Regex>,
 
     /// Also read PSS from smaps_rollup (costly on big processes; at most every 5 s)
     #[arg(long)]
@@ -225,7 +265,8 @@ pub struct JobHistoryArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Show at most N runs
-    #[arg(long, short = 'n', default_value = "20", value_name = "N")]
+    #[arg(long, short = 'n', default_value = "20", value_name = "N", value_parser = parse_limit,
+          allow_negative_numbers = true)]
     pub limit: usize,
     /// Show every matching run
     #[arg(long, conflicts_with = "limit")]
@@ -287,6 +328,19 @@ mod tests {
         assert!(parse_seconds("-1").is_err());
         assert!(parse_seconds("inf").is_err());
         assert_eq!(parse_seconds("10"), Ok(10.0));
+    }
+
+    #[test]
+    fn negative_values_are_out_of_range() {
+        for err in [
+            parse_interval("-1"),
+            parse_seconds("-1"),
+            parse_limit("-1").map(|n| n as f64),
+        ] {
+            assert!(err.expect_err("rejected").contains("out of range"));
+        }
+        assert_eq!(parse_limit("0"), Ok(0));
+        assert!(parse_limit("x").is_err());
     }
 
     #[test]

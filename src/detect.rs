@@ -241,28 +241,111 @@ pub fn detect_script(argv: &[String], files: &dyn Files) -> Option<String> {
         .cloned()
 }
 
-/// Names that are never recorded even under an allowed prefix.
+/// Words that mark a variable as secret wherever they appear in one of its
+/// `_`-separated segments, in any case: `SLURM_Token`, `CI_Api_Key`,
+/// `MY_DBPASSWORD` and `SESSIONID` are all denied.
 const SECRET_WORDS: &[&str] = &[
     "TOKEN",
-    "PASSWORD",
     "SECRET",
+    "PASS",
     "KEY",
     "CREDENTIAL",
     "AUTH",
-    "PASS",
+    "COOKIE",
+    "SESSION",
+    "PRIVATE",
+    "CERT",
 ];
 
-/// Whether an environment variable may go into the record: scheduler ids,
-/// GPU selection, thread counts and CI run ids, never anything secret-looking.
+/// Words that mark a variable as secret only as a whole segment: `GITHUB_PAT`
+/// is denied, while `PATH`, `PATCH` or `SLURM_JOB_PARTITION` merely contain
+/// the letters.
+const SECRET_SEGMENTS: &[&str] = &["PAT"];
+
+/// Run-identity variables that CI systems document (GitHub Actions' default
+/// variables, GitLab CI's predefined variables, Jenkins' `env-vars.html`,
+/// Buildkite's environment variables): which run, job, pipeline and commit
+/// this was. Listed one by one because the same prefixes also carry secrets
+/// (`CI_JOB_TOKEN`, `CI_REPOSITORY_URL` with its token, `GITHUB_TOKEN`,
+/// `BUILDKITE_AGENT_ACCESS_TOKEN`).
+const CI_RUN_IDENTITY: &[&str] = &[
+    // Any CI (GitHub Actions, GitLab CI, Buildkite set it)
+    "CI",
+    // GitHub Actions
+    "GITHUB_ACTIONS",
+    "GITHUB_RUN_ID",
+    "GITHUB_RUN_NUMBER",
+    "GITHUB_RUN_ATTEMPT",
+    "GITHUB_WORKFLOW",
+    "GITHUB_JOB",
+    "GITHUB_REPOSITORY",
+    "GITHUB_SHA",
+    "GITHUB_REF",
+    "GITHUB_REF_NAME",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_SERVER_URL",
+    "RUNNER_NAME",
+    "RUNNER_OS",
+    "RUNNER_ARCH",
+    // GitLab CI
+    "GITLAB_CI",
+    "CI_PIPELINE_ID",
+    "CI_PIPELINE_IID",
+    "CI_PIPELINE_URL",
+    "CI_JOB_ID",
+    "CI_JOB_NAME",
+    "CI_JOB_STAGE",
+    "CI_JOB_URL",
+    "CI_PROJECT_ID",
+    "CI_PROJECT_PATH",
+    "CI_COMMIT_SHA",
+    "CI_COMMIT_REF_NAME",
+    "CI_RUNNER_ID",
+    // Jenkins
+    "JENKINS_URL",
+    "BUILD_ID",
+    "BUILD_NUMBER",
+    "BUILD_TAG",
+    "BUILD_URL",
+    "JOB_NAME",
+    "NODE_NAME",
+    "EXECUTOR_NUMBER",
+    "GIT_COMMIT",
+    "GIT_BRANCH",
+    // Buildkite
+    "BUILDKITE",
+    "BUILDKITE_BUILD_ID",
+    "BUILDKITE_BUILD_NUMBER",
+    "BUILDKITE_BUILD_URL",
+    "BUILDKITE_JOB_ID",
+    "BUILDKITE_PIPELINE_SLUG",
+    "BUILDKITE_ORGANIZATION_SLUG",
+    "BUILDKITE_BRANCH",
+    "BUILDKITE_COMMIT",
+    "BUILDKITE_RETRY_COUNT",
+    "BUILDKITE_AGENT_NAME",
+];
+
+/// Whether a variable's name looks secret (see [`SECRET_WORDS`] and
+/// [`SECRET_SEGMENTS`]).
+pub fn env_name_is_secret(name: &str) -> bool {
+    name.split('_').any(|segment| {
+        let segment = segment.to_ascii_uppercase();
+        SECRET_WORDS.iter().any(|w| segment.contains(w))
+            || SECRET_SEGMENTS.iter().any(|w| segment == *w)
+    })
+}
+
+/// Whether an environment variable may go into the record: scheduler ids
+/// (`SLURM_*`, `PBS_*`), GPU selection, thread counts and the CI run identity,
+/// never anything secret-looking.
 pub fn env_allowed(name: &str) -> bool {
-    let allowed = name == "CI"
-        || name == "CUDA_VISIBLE_DEVICES"
+    let allowed = name == "CUDA_VISIBLE_DEVICES"
         || name == "OMP_NUM_THREADS"
         || name.starts_with("SLURM_")
         || name.starts_with("PBS_")
-        || name.starts_with("CI_")
-        || name.starts_with("GITHUB_");
-    allowed && !SECRET_WORDS.iter().any(|w| name.contains(w))
+        || CI_RUN_IDENTITY.contains(&name);
+    allowed && !env_name_is_secret(name)
 }
 
 pub fn allowed_environment(
@@ -370,5 +453,86 @@ mod tests {
                 "SLURM_JOB_ID"
             ]
         );
+    }
+
+    fn recorded(vars: &[(&str, &str)]) -> Vec<String> {
+        allowed_environment(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+            .into_keys()
+            .collect()
+    }
+
+    // Regression (issue 11, item 2): the deny words were matched
+    // case-sensitively, so `SLURM_Token` was recorded.
+    #[test]
+    fn slurm_token_mixed_case_is_denied() {
+        let kept = recorded(&[
+            ("SLURM_Token", "s"),
+            ("slurm_token", "s"),
+            ("SLURM_JOB_ID", "1"),
+        ]);
+        assert_eq!(kept, ["SLURM_JOB_ID"]);
+        assert!(env_name_is_secret("SLURM_Token"));
+    }
+
+    // Regression (issue 11, item 2): PAT was not a deny word.
+    #[test]
+    fn github_pat_is_denied() {
+        assert!(env_name_is_secret("GITHUB_PAT"));
+        assert!(env_name_is_secret("SLURM_GH_Pat"));
+        assert_eq!(
+            recorded(&[("GITHUB_PAT", "ghp_x"), ("SLURM_PAT", "x")]),
+            Vec::<String>::new()
+        );
+        // PAT only as a whole segment: these merely contain the letters.
+        for name in ["PATH", "SLURM_JOB_PARTITION", "PBS_O_PATH", "SLURM_PATCH"] {
+            assert!(!env_name_is_secret(name), "{name}");
+        }
+    }
+
+    // Regression (issue 11, item 2): every `CI_*` variable was allowed, and
+    // `CI_Api_Key` escaped the case-sensitive deny words.
+    #[test]
+    fn ci_api_key_is_denied() {
+        let kept = recorded(&[
+            ("CI_Api_Key", "k"),
+            ("CI_REPOSITORY_URL", "https://gitlab-ci-token:t@host/r.git"),
+            ("CI_SOME_NEW_VARIABLE", "x"),
+            ("CI_JOB_ID", "5"),
+        ]);
+        assert_eq!(kept, ["CI_JOB_ID"]);
+    }
+
+    #[test]
+    fn deny_words_cover_the_usual_secrets() {
+        for name in [
+            "SLURM_SECRET",
+            "SLURM_DB_PASSWORD",
+            "PBS_PASSWD",
+            "SLURM_APIKEY",
+            "SLURM_CREDENTIALS",
+            "SLURM_OAUTH",
+            "SLURM_COOKIE",
+            "SLURM_SESSION_ID",
+            "SLURM_PRIVATE",
+            "SLURM_CERTFILE",
+        ] {
+            assert!(env_name_is_secret(name), "{name}");
+            assert!(!env_allowed(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_ci_identity_variable_is_allowed() {
+        for name in CI_RUN_IDENTITY {
+            assert!(env_allowed(name), "{name} is listed but denied");
+        }
+        for name in [
+            "GITHUB_TOKEN",
+            "CI_JOB_TOKEN",
+            "BUILDKITE_AGENT_ACCESS_TOKEN",
+            "GITHUB_EVENT_PATH",
+        ] {
+            assert!(!env_allowed(name), "{name}");
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod launch;
 pub mod probe;
 pub mod profile;
 pub mod record;
+pub mod redact;
 pub mod report;
 pub mod sample;
 pub mod sampler;
@@ -27,6 +28,8 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         Some(cli::Command::JobHistory(args)) => commands::job_history::run(args),
         Some(cli::Command::JobDetails(args)) => commands::job_details::run(args),
         Some(cli::Command::JobStats(args)) => commands::job_stats::run(args),
+        Some(cli::Command::Completions(args)) => commands::completions::run(args),
+        Some(cli::Command::Man) => commands::man::run(),
         None => commands::run::run(cli.run),
     }
 }

@@ -25,6 +25,7 @@ use crate::record::{
     JobRecord, Measurement, ProcessRef, ResourceUsage, SelfStats, SignalRecord, Status,
     BYTES_PER_MB, SCHEMA_VERSION,
 };
+use crate::redact;
 use crate::report;
 use crate::sampler;
 
@@ -378,7 +379,7 @@ fn base_record(
             .iter()
             .map(|kv| (kv.key.clone(), kv.value.clone()))
             .collect(),
-        command,
+        command: redact::redact_command(&command, &args.redact),
         cwd: std::env::current_dir()
             .map(|p| p.display().to_string())
             .unwrap_or_default(),

@@ -6,7 +6,7 @@
 //! starts with `\n` so it lands on a line of its own.
 
 use std::fs::{File, OpenOptions};
-use std::io;
+use std::io::{self, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
@@ -15,9 +15,7 @@ use std::path::Path;
 /// the file (mode 0600) and its parent folders as needed.
 pub fn append_line(path: &Path, line: &[u8]) -> io::Result<()> {
     debug_assert!(line.ends_with(b"\n"));
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
+    super::path::create_parent_folders(path)?;
     let file = OpenOptions::new()
         .read(true)
         .append(true)
@@ -103,12 +101,18 @@ fn lock_struct(kind: libc::c_int) -> libc::flock {
     fl
 }
 
-/// Write a record to a file of its own (`--record-out`), replacing it.
+/// Write a record to a file of its own (`--record-out`), replacing it. A new
+/// file is created 0600 like the history, whatever the umask; an existing
+/// file keeps the mode its owner gave it.
 pub fn write_record_file(path: &Path, line: &[u8]) -> io::Result<()> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(path, line)
+    super::path::create_parent_folders(path)?;
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(line)
 }
 
 #[cfg(test)]

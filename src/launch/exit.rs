@@ -5,10 +5,7 @@ use std::io::Write;
 
 /// The code a shell sees for this exit (128+N for a signal).
 pub fn shell_code(exit: ChildExit) -> i32 {
-    match exit {
-        ChildExit::Code(code) => code,
-        ChildExit::Signal(sig) => 128 + sig,
-    }
+    exit.shell_code()
 }
 
 /// Die of `sig` the way the child did, so a shell loop sees the same fate.

@@ -4,20 +4,14 @@
 
 use std::io;
 
-/// How the main child ended (a raw `wait` status decoded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChildExit {
-    Code(i32),
-    Signal(i32),
-}
+pub use crate::assemble::ChildExit;
 
-impl ChildExit {
-    pub fn from_wait_status(status: libc::c_int) -> ChildExit {
-        if libc::WIFSIGNALED(status) {
-            ChildExit::Signal(libc::WTERMSIG(status))
-        } else {
-            ChildExit::Code(libc::WEXITSTATUS(status))
-        }
+/// A raw `wait` status decoded.
+fn child_exit(status: libc::c_int) -> ChildExit {
+    if libc::WIFSIGNALED(status) {
+        ChildExit::Signal(libc::WTERMSIG(status))
+    } else {
+        ChildExit::Code(libc::WEXITSTATUS(status))
     }
 }
 
@@ -38,7 +32,7 @@ pub fn wait_main(main_pid: libc::pid_t) -> io::Result<(ChildExit, u64)> {
             return Err(err);
         }
         if pid == main_pid {
-            return Ok((ChildExit::from_wait_status(status), others));
+            return Ok((child_exit(status), others));
         }
         others += 1;
     }

@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub const SIGKILL: i32 = libc::SIGKILL;
+
 /// The signals profrun intercepts.
 pub const HANDLED: [libc::c_int; 4] = [libc::SIGTERM, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT];
 

@@ -483,3 +483,36 @@ fn run_subcommand_is_the_same_as_bare_form() {
     assert_eq!(out.status.code(), Some(4));
     assert_eq!(read_history(&history).len(), 1);
 }
+
+// Issue 10: the seed's blocks `cpu`, `process_cpu` and `process_memory` were
+// left out of a job too short to have a rate, so a seed consumer reading
+// `detailed_profile["cpu"]["mean_percent"]` failed on `profrun -- true`.
+#[test]
+fn a_job_too_short_for_a_rate_still_has_the_seed_cpu_blocks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("h.jsonl");
+    let st = profrun()
+        .arg("--quiet")
+        .arg("--history")
+        .arg(&history)
+        .args(["--", "true"])
+        .status()
+        .expect("run profrun");
+    assert!(st.success());
+    let rec = &read_history(&history)[0];
+    let detailed = &rec["detailed_profile"];
+    for ptr in [
+        "/cpu/mean_percent",
+        "/process_cpu/mean_percent",
+        "/process_memory/max_mb",
+    ] {
+        let figure = detailed
+            .pointer(ptr)
+            .unwrap_or_else(|| panic!("{ptr} missing in {detailed}"));
+        assert!(figure.is_null() || figure.is_f64(), "{ptr}: {figure}");
+    }
+    assert!(
+        detailed["cpu"]["mean_percent"].is_null(),
+        "`true` is too short for a host CPU rate: {detailed}"
+    );
+}

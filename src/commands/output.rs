@@ -59,10 +59,8 @@ pub fn table_style(width_flag: Option<u16>) -> TableStyle {
 }
 
 fn terminal_width() -> Option<u16> {
-    // SAFETY: TIOCGWINSZ fills a winsize struct for a terminal fd.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) };
-    (rc == 0 && ws.ws_col > 0).then_some(ws.ws_col)
+    let ws = rustix::termios::tcgetwinsize(io::stdout()).ok()?;
+    (ws.ws_col > 0).then_some(ws.ws_col)
 }
 
 /// The history cannot be read: say so with the path, exit 1.

@@ -5,9 +5,10 @@
 //! file's last byte is not `\n` (a torn line left by a crash), the record
 //! starts with `\n` so it lands on a line of its own.
 
+use rustix::fs::{fcntl_lock, FlockOperation};
+use rustix::io::Errno;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
 
@@ -42,16 +43,12 @@ pub fn append_line(path: &Path, line: &[u8]) -> io::Result<()> {
 /// with another appender).
 fn write_once(file: &File, bytes: &[u8]) -> io::Result<()> {
     loop {
-        // SAFETY: valid fd and buffer of the given length.
-        let n = unsafe { libc::write(file.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
-        if n < 0 {
-            let err = io::Error::last_os_error();
-            if err.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(err);
-        }
-        if n as usize != bytes.len() {
+        let n = match rustix::io::write(file, bytes) {
+            Ok(n) => n,
+            Err(Errno::INTR) => continue,
+            Err(err) => return Err(err.into()),
+        };
+        if n != bytes.len() {
             return Err(io::Error::new(
                 io::ErrorKind::WriteZero,
                 format!("short write: {n} of {} bytes", bytes.len()),
@@ -66,20 +63,15 @@ fn write_once(file: &File, bytes: &[u8]) -> io::Result<()> {
 struct FileLock<'a>(&'a File);
 
 impl<'a> FileLock<'a> {
+    /// `F_SETLKW` with `F_WRLCK` over the whole file.
     fn acquire(file: &'a File) -> io::Result<Self> {
-        let fl = lock_struct(libc::F_WRLCK);
         loop {
-            // SAFETY: valid fd and flock struct.
-            let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETLKW, &fl) };
-            if rc == 0 {
-                return Ok(FileLock(file));
-            }
-            let err = io::Error::last_os_error();
-            match err.raw_os_error() {
-                Some(libc::EINTR) => continue,
+            match fcntl_lock(file, FlockOperation::LockExclusive) {
+                Ok(()) => return Ok(FileLock(file)),
+                Err(Errno::INTR) => continue,
                 // File systems without lock support: append unlocked.
-                Some(libc::ENOLCK) | Some(libc::EOPNOTSUPP) => return Ok(FileLock(file)),
-                _ => return Err(err),
+                Err(Errno::NOLCK) | Err(Errno::OPNOTSUPP) => return Ok(FileLock(file)),
+                Err(err) => return Err(err.into()),
             }
         }
     }
@@ -87,18 +79,9 @@ impl<'a> FileLock<'a> {
 
 impl Drop for FileLock<'_> {
     fn drop(&mut self) {
-        let fl = lock_struct(libc::F_UNLCK);
-        // SAFETY: as above.
-        unsafe { libc::fcntl(self.0.as_raw_fd(), libc::F_SETLK, &fl) };
+        // `F_SETLK` with `F_UNLCK`.
+        let _ = fcntl_lock(self.0, FlockOperation::NonBlockingUnlock);
     }
-}
-
-fn lock_struct(kind: libc::c_int) -> libc::flock {
-    // SAFETY: flock is plain data; zero means "whole file from offset 0".
-    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
-    fl.l_type = kind as libc::c_short;
-    fl.l_whence = libc::SEEK_SET as libc::c_short;
-    fl
 }
 
 /// Write a record to a file of its own (`--record-out`), replacing it. A new

@@ -5,10 +5,7 @@ use std::io::Write;
 
 /// The code a shell sees for this exit (128+N for a signal).
 pub fn shell_code(exit: ChildExit) -> i32 {
-    match exit {
-        ChildExit::Code(code) => code,
-        ChildExit::Signal(sig) => 128 + sig,
-    }
+    exit.shell_code()
 }
 
 /// Die of `sig` the way the child did, so a shell loop sees the same fate.
@@ -17,13 +14,16 @@ pub fn shell_code(exit: ChildExit) -> i32 {
 pub fn reraise(sig: libc::c_int) {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    // SAFETY: plain libc calls on stack values.
+    let no_core = rustix::process::Rlimit {
+        current: Some(0),
+        maximum: Some(0),
+    };
+    let _ = rustix::process::setrlimit(rustix::process::Resource::Core, no_core);
+    // SAFETY: `sig` is the signal the child died of; its default
+    // disposition installs no handler, and the set is initialised by
+    // sigemptyset before use. No safe wrapper sets a disposition or
+    // raises a signal given by number.
     unsafe {
-        let no_core = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        libc::setrlimit(libc::RLIMIT_CORE, &no_core);
         libc::signal(sig, libc::SIG_DFL);
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);

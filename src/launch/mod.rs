@@ -1,6 +1,7 @@
 //! Launching the job and mirroring its fate: spawn with a clean signal state,
 //! forward signals, reap the whole tree as subreaper, and exit the way the
-//! child did. Everything here talks to the kernel through `libc`.
+//! child did. Syscalls go through `rustix`; `libc` stays only for the signal
+//! mask and dispositions, which rustix leaves to the C library.
 
 pub mod exit;
 pub mod reap;
@@ -19,11 +20,7 @@ pub const EXIT_NOT_FOUND: u8 = 127;
 /// are reparented to it, so they stay in the tree and their CPU is counted
 /// when it reaps them.
 pub fn become_subreaper() -> std::io::Result<()> {
-    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes an integer argument only.
-    let rc = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    // Any non-zero argument sets the attribute; our own pid is one.
+    rustix::process::set_child_subreaper(Some(rustix::process::getpid()))?;
+    Ok(())
 }

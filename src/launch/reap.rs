@@ -1,46 +1,35 @@
 //! The reap loop. As subreaper, profrun is the parent of every orphaned
-//! descendant, so `wait4(-1)` reaps them too and folds their CPU, max RSS and
+//! descendant, so `wait(-1)` reaps them too and folds their CPU, max RSS and
 //! I/O into profrun's RUSAGE_CHILDREN and `/proc/self/io`.
 
+use rustix::io::Errno;
+use rustix::process::{wait, WaitOptions, WaitStatus};
 use std::io;
 
-/// How the main child ended (a raw `wait` status decoded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChildExit {
-    Code(i32),
-    Signal(i32),
-}
+pub use crate::assemble::ChildExit;
 
-impl ChildExit {
-    pub fn from_wait_status(status: libc::c_int) -> ChildExit {
-        if libc::WIFSIGNALED(status) {
-            ChildExit::Signal(libc::WTERMSIG(status))
-        } else {
-            ChildExit::Code(libc::WEXITSTATUS(status))
-        }
+/// A `wait` status decoded.
+fn child_exit(status: WaitStatus) -> ChildExit {
+    match status.terminating_signal() {
+        Some(sig) => ChildExit::Signal(sig),
+        None => ChildExit::Code(status.exit_status().unwrap_or(0)),
     }
 }
 
 /// Reap every exiting child until `main_pid` exits; orphans that exit first
 /// are reaped along the way. Returns the main child's exit and how many
 /// other processes were reaped.
-pub fn wait_main(main_pid: libc::pid_t) -> io::Result<(ChildExit, u64)> {
+pub fn wait_main(main_pid: i32) -> io::Result<(ChildExit, u64)> {
     let mut others = 0;
     loop {
-        let mut status: libc::c_int = 0;
-        // SAFETY: valid status pointer; null rusage (totals come later).
-        let pid = unsafe { libc::wait4(-1, &mut status, 0, std::ptr::null_mut()) };
-        if pid < 0 {
-            let err = io::Error::last_os_error();
-            if err.raw_os_error() == Some(libc::EINTR) {
-                continue;
+        match wait(WaitOptions::empty()) {
+            Err(Errno::INTR) => continue,
+            Err(err) => return Err(err.into()),
+            Ok(Some((pid, status))) if pid.as_raw_nonzero().get() == main_pid => {
+                return Ok((child_exit(status), others));
             }
-            return Err(err);
+            Ok(_) => others += 1,
         }
-        if pid == main_pid {
-            return Ok((ChildExit::from_wait_status(status), others));
-        }
-        others += 1;
     }
 }
 
@@ -48,19 +37,18 @@ pub fn wait_main(main_pid: libc::pid_t) -> io::Result<(ChildExit, u64)> {
 /// wait for every remaining descendant (`block == true`, `--wait-all`).
 /// Returns how many were reaped.
 pub fn reap_rest(block: bool) -> u64 {
-    let flags = if block { 0 } else { libc::WNOHANG };
+    let flags = if block {
+        WaitOptions::empty()
+    } else {
+        WaitOptions::NOHANG
+    };
     let mut reaped = 0;
     loop {
-        let mut status: libc::c_int = 0;
-        // SAFETY: as above.
-        let pid = unsafe { libc::wait4(-1, &mut status, flags, std::ptr::null_mut()) };
-        if pid > 0 {
-            reaped += 1;
-            continue;
+        match wait(flags) {
+            Ok(Some(_)) => reaped += 1,
+            Err(Errno::INTR) => continue,
+            // None: none exited yet; ECHILD: none left.
+            Ok(None) | Err(_) => return reaped,
         }
-        if pid < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-            continue;
-        }
-        return reaped; // 0: none exited yet; ECHILD: none left
     }
 }

@@ -10,16 +10,22 @@
 //! to the rest of the tree, which no terminal may reach.
 
 use crossbeam_channel::{after, select, Receiver, Sender};
+use rustix::process::{kill_process, pidfd_open, pidfd_send_signal, Pid, PidfdFlags, Signal};
 use std::io;
+use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+pub const SIGKILL: i32 = libc::SIGKILL;
 
 /// The signals profrun intercepts.
 pub const HANDLED: [libc::c_int; 4] = [libc::SIGTERM, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT];
 
 fn handled_set() -> libc::sigset_t {
-    // SAFETY: sigset_t is plain data, initialised by sigemptyset.
+    // SAFETY: sigset_t is plain data that sigemptyset initialises before
+    // sigaddset adds valid signal numbers; both only write to `set`. rustix
+    // leaves signal sets to the C library, so there is no safe wrapper.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
@@ -35,12 +41,15 @@ fn handled_set() -> libc::sigset_t {
 /// forwarding thread takes them.
 pub fn block_handled() -> io::Result<()> {
     // An inherited ignored SIGCHLD makes the kernel reap children itself:
-    // `wait4` would then fail with ECHILD and the job's status be lost.
-    // SAFETY: setting a standard signal to its default disposition.
-    unsafe { libc::signal(libc::SIGCHLD, libc::SIG_DFL) };
+    // `wait` would then fail with ECHILD and the job's status be lost.
     let set = handled_set();
-    // SAFETY: valid set pointer; null for the old mask.
-    let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+    // SAFETY: SIG_DFL for SIGCHLD installs no handler; pthread_sigmask
+    // reads an initialised set and is given null for the old mask. No safe
+    // wrapper exists for either (rustix leaves them to the C library).
+    let rc = unsafe {
+        libc::signal(libc::SIGCHLD, libc::SIG_DFL);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut())
+    };
     if rc == 0 {
         Ok(())
     } else {
@@ -51,7 +60,7 @@ pub fn block_handled() -> io::Result<()> {
 /// Whether a signal with this `si_code` should be passed on to the child.
 /// `si_code <= 0` means it came from a process (kill, sigqueue, tgkill);
 /// SI_KERNEL means the terminal sent it to the whole foreground group.
-pub fn should_forward(signo: libc::c_int, si_code: libc::c_int) -> bool {
+pub fn should_forward(signo: i32, si_code: i32) -> bool {
     match signo {
         libc::SIGTERM | libc::SIGHUP => true,
         libc::SIGINT | libc::SIGQUIT => si_code <= 0,
@@ -60,7 +69,7 @@ pub fn should_forward(signo: libc::c_int, si_code: libc::c_int) -> bool {
 }
 
 /// Whether forwarding `signo` also starts the kill-after timer.
-pub fn arms_kill_after(signo: libc::c_int) -> bool {
+pub fn arms_kill_after(signo: i32) -> bool {
     signo != libc::SIGHUP
 }
 
@@ -84,7 +93,7 @@ pub struct Forwarder {
 
 /// Start the forwarding thread for `child_pid`. The whole tree is SIGKILLed
 /// if the job outlives a forwarded signal by `kill_after`.
-pub fn start_forwarder(child_pid: libc::pid_t, kill_after: Duration) -> io::Result<Forwarder> {
+pub fn start_forwarder(child_pid: i32, kill_after: Duration) -> io::Result<Forwarder> {
     let state = Arc::new(SignalState::default());
     let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(0);
     let thread_state = Arc::clone(&state);
@@ -110,8 +119,9 @@ pub fn start_forwarder(child_pid: libc::pid_t, kill_after: Duration) -> io::Resu
 
 /// Who the forwarding thread signals.
 struct Target {
-    pid: libc::pid_t,
-    pidfd: Option<libc::c_int>,
+    pid: i32,
+    /// Closed when the forwarding thread ends with it.
+    pidfd: Option<OwnedFd>,
     kill_after: Duration,
 }
 
@@ -119,10 +129,13 @@ fn forward_loop(target: &Target, state: &SignalState, done: Receiver<()>) {
     let set = handled_set();
     let mut killer_started = false;
     loop {
-        // SAFETY: siginfo_t is plain data filled in by sigwaitinfo.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: valid pointers to a set and an info struct.
-        let signo = unsafe { libc::sigwaitinfo(&set, &mut info) };
+        // SAFETY: siginfo_t is plain data (all zeroes is a valid value) that
+        // sigwaitinfo fills in; `set` is initialised. rustix offers
+        // sigwaitinfo only in its `runtime` module, with no safe form.
+        let (signo, info) = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            (libc::sigwaitinfo(&set, &mut info), info)
+        };
         if signo < 0 {
             continue; // EINTR
         }
@@ -134,7 +147,7 @@ fn forward_loop(target: &Target, state: &SignalState, done: Receiver<()>) {
             // Descendants in other sessions get nothing from the terminal.
             signal_descendants(signo);
         } else if should_forward(signo, info.si_code) {
-            send(target.pidfd, target.pid, signo);
+            send(target, signo);
         } else {
             continue;
         }
@@ -153,7 +166,7 @@ fn forward_loop(target: &Target, state: &SignalState, done: Receiver<()>) {
                 .spawn(move || {
                     select! {
                         recv(done) -> _ => {}
-                        recv(after(kill_after)) -> _ => signal_descendants(libc::SIGKILL),
+                        recv(after(kill_after)) -> _ => signal_descendants(SIGKILL),
                     }
                 });
         }
@@ -162,38 +175,33 @@ fn forward_loop(target: &Target, state: &SignalState, done: Receiver<()>) {
 
 /// A pidfd for the child (Linux ≥ 5.3): signals sent through it cannot reach
 /// an unrelated process that reused the pid after the child was reaped.
-fn open_pidfd(pid: libc::pid_t) -> Option<libc::c_int> {
-    // SAFETY: pidfd_open takes a pid and flags.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    (fd >= 0).then_some(fd as libc::c_int)
+fn open_pidfd(pid: i32) -> Option<OwnedFd> {
+    pidfd_open(Pid::from_raw(pid)?, PidfdFlags::empty()).ok()
 }
 
 /// Send `signo` to every live descendant of profrun.
-pub fn signal_descendants(signo: libc::c_int) {
+pub fn signal_descendants(signo: i32) {
+    let Some(sig) = Signal::from_named_raw(signo) else {
+        return;
+    };
     let proc = crate::probe::ProcRoot::default();
     for pid in crate::probe::tree::descendants(&proc, std::process::id() as i32) {
-        // SAFETY: kill on a pid in profrun's own tree; ESRCH if gone.
-        unsafe { libc::kill(pid, signo) };
+        if let Some(pid) = Pid::from_raw(pid) {
+            // ESRCH when it is gone already: nothing to do.
+            let _ = kill_process(pid, sig);
+        }
     }
 }
 
-fn send(pidfd: Option<libc::c_int>, pid: libc::pid_t, signo: libc::c_int) {
-    match pidfd {
-        // SAFETY: a valid pidfd; null siginfo means "as kill(2) would".
-        Some(fd) => unsafe {
-            libc::syscall(
-                libc::SYS_pidfd_send_signal,
-                fd,
-                signo,
-                std::ptr::null::<libc::siginfo_t>(),
-                0,
-            );
-        },
-        // SAFETY: kill on the pid we spawned (older kernels only).
-        None => unsafe {
-            libc::kill(pid, signo);
-        },
-    }
+/// Signal the child through its pidfd, or by pid on kernels without one.
+fn send(target: &Target, signo: i32) {
+    let Some(sig) = Signal::from_named_raw(signo) else {
+        return;
+    };
+    let _ = match &target.pidfd {
+        Some(fd) => pidfd_send_signal(fd, sig),
+        None => Pid::from_raw(target.pid).map_or(Ok(()), |pid| kill_process(pid, sig)),
+    };
 }
 
 #[cfg(test)]

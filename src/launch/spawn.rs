@@ -2,9 +2,10 @@
 //! and process group inherited, and a clean signal state (empty mask, default
 //! dispositions), which `std::process::Command` does not give on its own.
 
+use rustix::io::Errno;
 use std::ffi::OsStr;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
@@ -37,19 +38,18 @@ pub fn spawn<S: AsRef<OsStr>>(argv: &[S], options: SpawnOptions) -> Result<i32, 
     let program = program.as_ref();
     let mut cmd = Command::new(program);
     cmd.args(args);
-    let cgroup_fds: Vec<i32> = options
-        .cgroup_procs
-        .iter()
-        .map(|fd| fd.as_raw_fd())
-        .collect();
-    // SAFETY: the closure runs in the forked child before exec and calls only
-    // async-signal-safe functions (sigprocmask, sigaction, write).
+    // The descriptors live as long as `cmd` (closed in the parent after the
+    // spawn, in the child by exec: they are O_CLOEXEC).
+    let cgroup_procs = options.cgroup_procs;
+    // SAFETY: the closure runs in the forked child before exec; it allocates
+    // nothing and makes only async-signal-safe calls (write, sigprocmask,
+    // rt_sigaction). `pre_exec` has no safe form.
     unsafe {
         cmd.pre_exec(move || {
-            for &fd in &cgroup_fds {
+            for fd in &cgroup_procs {
                 // Failing to join the leaf must not stop the job; the
                 // parent notices (`CgroupLeaf::verify_member`) and records it.
-                let _ = libc::write(fd, b"0".as_ptr().cast(), 1);
+                let _ = rustix::io::write(fd, b"0");
             }
             reset_signal_state()
         });
@@ -84,7 +84,11 @@ fn reset_signal_state() -> io::Result<()> {
         restorer: 0,
         mask: 0,
     };
-    // SAFETY: plain syscalls on stack values; async-signal-safe.
+    // SAFETY: sigprocmask reads an initialised empty set; rt_sigaction reads
+    // a `KernelSigaction` laid out as the kernel's struct, for valid signal
+    // numbers, with a null old action and the kernel's 8-byte mask size.
+    // Both are async-signal-safe. No wrapper: glibc's sigaction refuses
+    // signals 32 and 33, and rustix has it only in `runtime`, with no safe form.
     unsafe {
         let mut empty: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut empty);
@@ -109,9 +113,9 @@ fn reset_signal_state() -> io::Result<()> {
 
 fn classify_spawn_error(program: &OsStr, err: &io::Error) -> SpawnError {
     let program = program.to_string_lossy();
-    let (exit_code, what) = match err.raw_os_error() {
-        Some(libc::ENOENT) => (EXIT_NOT_FOUND, "command not found"),
-        Some(libc::EACCES) | Some(libc::ENOEXEC) | Some(libc::EISDIR) | Some(libc::EPERM) => {
+    let (exit_code, what) = match err.raw_os_error().map(Errno::from_raw_os_error) {
+        Some(Errno::NOENT) => (EXIT_NOT_FOUND, "command not found"),
+        Some(Errno::ACCESS | Errno::NOEXEC | Errno::ISDIR | Errno::PERM) => {
             (EXIT_NOT_EXECUTABLE, "command not executable")
         }
         _ => (EXIT_INTERNAL, "could not start command"),

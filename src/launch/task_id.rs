@@ -27,9 +27,8 @@ pub fn new_task_id() -> String {
 
 fn random_bits() -> u32 {
     let mut buf = [0u8; 4];
-    // SAFETY: getrandom writes at most buf.len() bytes into buf.
-    let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), libc::GRND_NONBLOCK) };
-    if n == buf.len() as isize {
+    let n = rustix::rand::getrandom(&mut buf, rustix::rand::GetRandomFlags::NONBLOCK);
+    if n.is_ok_and(|n| n == buf.len()) {
         u32::from_ne_bytes(buf)
     } else {
         // No entropy yet (early boot): pid and clock still separate runs.

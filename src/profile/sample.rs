@@ -1,11 +1,8 @@
 //! The profiler's input: one tick of the sampler, the raw readings of
 //! [`crate::sample`] put together with a monotonic timestamp.
 
-use crate::sample::{HostSample, TreeSample};
+use crate::sample::{HostSample, IoSample, TreeSample};
 
-/// Re-exported for `commands::run`, which names it here; new code imports
-/// it from `crate::sample`.
-pub use crate::sample::IoSample;
 /// One tick of the sampler.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sample {

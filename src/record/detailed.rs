@@ -2,7 +2,8 @@
 //! Kept in its own file because the sampler, GPU and cgroup work extend it.
 //! The seed's block names (`cpu`, `memory`, `process_cpu`, `process_memory`,
 //! `io_stats`) and their fields are kept as they were; every other field
-//! names its unit. Blocks that could not be measured are left out, and every
+//! names its unit. Blocks that could not be measured are left out (but for
+//! `cpu`, `process_cpu` and `process_memory`: see [`always`]), and every
 //! field added after the first release defaults when absent, so older
 //! records still parse. `docs/sampling.md` documents each field.
 
@@ -23,17 +24,21 @@ pub struct DetailedProfile {
     /// bounded series was halved.
     #[serde(default)]
     pub effective_interval_seconds: f64,
-    /// Host CPU busy %, 100 = every CPU of the host.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// Host CPU busy %, 100 = every CPU of the host. Written always: every
+    /// figure `null` when the run was too short for a rate.
+    #[serde(with = "always", default)]
+    #[schemars(with = "Option<HostCpuStats>")]
     pub cpu: Option<HostCpuStats>,
     /// Host memory in use (`MemTotal - MemAvailable`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub memory: Option<HostMemoryStats>,
-    /// The job's tree CPU, 100 = one core.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// The job's tree CPU, 100 = one core. Written always, as `cpu`.
+    #[serde(with = "always", default)]
+    #[schemars(with = "Option<PercentStats>")]
     pub process_cpu: Option<PercentStats>,
-    /// Sum of RSS over the job's tree.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// Sum of RSS over the job's tree. Written always, as `cpu`.
+    #[serde(with = "always", default)]
+    #[schemars(with = "Option<ProcessMemoryStats>")]
     pub process_memory: Option<ProcessMemoryStats>,
     /// The three peak-memory sources; `resource_usage.memory_peak_mb` is the
     /// largest and `measurement.memory_peak_source` names it.
@@ -78,6 +83,66 @@ pub struct DetailedProfile {
     /// peak, I/O, OOM kills); `backend: none` with the reason otherwise.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cgroup: Option<super::CgroupStatsRecord>,
+}
+
+/// The seed's blocks `cpu`, `process_cpu` and `process_memory`, written
+/// always: a seed consumer reads `detailed_profile["cpu"]["mean_percent"]`
+/// without checking for the key, so a run too short for a rate (`profrun --
+/// true`) gets the block with every figure `null` rather than no block. Such
+/// a block reads back as `None`.
+pub mod always {
+    use serde::de::{DeserializeOwned, Error as _};
+    use serde::ser::SerializeMap;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// The figures a block without a rate writes as `null`.
+    pub trait Figures {
+        const NAMES: &'static [&'static str];
+    }
+
+    pub fn serialize<T: Serialize + Figures, S: Serializer>(
+        block: &Option<T>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match block {
+            Some(block) => block.serialize(s),
+            None => {
+                let mut map = s.serialize_map(Some(T::NAMES.len()))?;
+                for name in T::NAMES {
+                    map.serialize_entry(name, &None::<f64>)?;
+                }
+                map.end()
+            }
+        }
+    }
+
+    pub fn deserialize<'de, T: DeserializeOwned + Figures, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        match Option::<serde_json::Value>::deserialize(d)? {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(v) if v.get(T::NAMES[0]).map_or(true, serde_json::Value::is_null) => Ok(None),
+            Some(v) => T::deserialize(v).map(Some).map_err(D::Error::custom),
+        }
+    }
+}
+
+impl always::Figures for HostCpuStats {
+    const NAMES: &'static [&'static str] = &[
+        "mean_percent",
+        "max_percent",
+        "min_percent",
+        "iowait_mean_percent",
+        "per_core_mean_percent",
+    ];
+}
+
+impl always::Figures for PercentStats {
+    const NAMES: &'static [&'static str] = &["mean_percent", "max_percent", "min_percent"];
+}
+
+impl always::Figures for ProcessMemoryStats {
+    const NAMES: &'static [&'static str] = &["mean_mb", "max_mb", "min_mb", "max_swap_mb"];
 }
 
 /// The seed's `{mean,max,min}_percent` triple.

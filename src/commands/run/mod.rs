@@ -1,0 +1,106 @@
+//! `profrun [run] -- COMMAND`: spawn, sample, wait, reap, assemble, save,
+//! report, mirror.
+//!
+//! Order matters for cost and correctness: only what the spawn needs happens
+//! before it (signal mask, subreaper, the I/O baseline, the cgroup leaf the
+//! child joins before exec); NVML, host description, tool detection and the
+//! rest happen while the job runs. The OS side sits behind [`JobOs`] (the
+//! real one in `os.rs`), so the path below is also tested with a fake; the
+//! record itself is assembled by the pure [`crate::assemble`].
+
+mod identity;
+mod os;
+mod save;
+#[cfg(test)]
+mod tests;
+
+use std::process::ExitCode;
+
+use crate::assemble::{self, ChildExit, JobEnd, RanJob};
+use crate::cli::RunArgs;
+use crate::commands::output::say;
+use crate::launch::{self, exit, spawn::SpawnError};
+use crate::record::JobRecord;
+
+pub use os::{JobOs, Measured, RealOs};
+
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let mut os = RealOs::prepare(&args)?;
+    let record = execute(&mut os, &args);
+    save::save(&args, &record);
+    save::report(&args, &record);
+    // Cancels a pending kill-after; the leaf was removed by `measure`.
+    drop(os);
+    if args.self_stats {
+        // Again, now that the record was serialised, written and reported:
+        // the figure benchmarks use, read as late as profrun can.
+        let me = identity::own_cost();
+        say(&format!(
+            "profrun: self-stats at exit: cpu_seconds={:.6} peak_rss_kb={}",
+            me.cpu_seconds, me.peak_rss_kb
+        ));
+    }
+    Ok(mirror(&record))
+}
+
+/// Run the job through `os` and return its record. Once the job runs
+/// nothing returns early: it gets a record and profrun exits the way it did.
+pub fn execute(os: &mut impl JobOs, args: &RunArgs) -> JobRecord {
+    let spawned = os.spawn(&args.command);
+    let id = os.identity(args);
+    let end = match spawned {
+        Err(err) => failed_to_start(os, err),
+        Ok(()) => JobEnd::Ran(Box::new(ran(os, args))),
+    };
+    let clock = os.clock();
+    let own = args.self_stats.then(|| os.own_cost());
+    assemble::assemble(id, clock, end, own)
+}
+
+fn failed_to_start(os: &mut impl JobOs, err: SpawnError) -> JobEnd {
+    let (cgroup_backend, cgroup_note) = os.cgroup_names();
+    JobEnd::FailedToStart {
+        exit_code: err.exit_code,
+        error: err.message,
+        cgroup_backend,
+        cgroup_note,
+    }
+}
+
+fn ran(os: &mut impl JobOs, args: &RunArgs) -> RanJob {
+    let (exit, wait_error) = match os.wait() {
+        Ok(exit) => (exit, None),
+        Err(err) => {
+            let why = format!("cannot wait for the job: {err}");
+            say(&format!("profrun: error: {why}"));
+            (ChildExit::Code(i32::from(launch::EXIT_INTERNAL)), Some(why))
+        }
+    };
+    let left_running = os.reap(args.wait_all);
+    os.stop_clock();
+    let measured = os.measure();
+    RanJob {
+        exit,
+        signal_name: match exit {
+            ChildExit::Signal(sig) => Some(exit::signal_name(sig)),
+            ChildExit::Code(_) => None,
+        },
+        wait_error,
+        // Read last, so a signal that arrived while reaping still counts.
+        interrupted: os.received_signal(),
+        children: measured.children,
+        io: measured.io,
+        left_running,
+        sampled: measured.sampled,
+        cgroup: measured.cgroup,
+        interval_seconds: args.interval,
+    }
+}
+
+/// Exit the way the child did: die of its signal, or return its code.
+fn mirror(record: &JobRecord) -> ExitCode {
+    if let Some(signal) = &record.signal {
+        exit::reraise(signal.number);
+    }
+    ExitCode::from((record.exit_code & 0xff) as u8)
+}

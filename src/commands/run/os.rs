@@ -1,0 +1,317 @@
+//! The OS side of a run behind one trait (as hyperfine's `Executor`): the
+//! real [`RealOs`] spawns through `launch/`, samples through `sampler` and
+//! reads the kernel's totals through `probe/`; the tests drive
+//! [`super::execute`] with a fake.
+
+use anyhow::Context;
+use chrono::{SecondsFormat, Utc};
+use std::ffi::OsString;
+use std::io;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use super::identity;
+use crate::assemble::{
+    CgroupOutcome, ChildExit, ChildrenUsage, IoReadings, JobIdentity, RunClock, SampledRun,
+};
+use crate::cli::RunArgs;
+use crate::commands::output::say;
+use crate::launch::{self, reap, signals, spawn};
+use crate::probe::cgroup::{CgroupRun, CgroupSetup};
+use crate::probe::gpu::GpuMonitor;
+use crate::probe::{self, ProcRoot};
+use crate::profile;
+use crate::sample::IoSample;
+use crate::record::{ProcessRef, SelfStats};
+use crate::sampler;
+
+/// What is read once the tree is reaped.
+#[derive(Debug)]
+pub struct Measured {
+    pub children: ChildrenUsage,
+    pub io: IoReadings,
+    /// `None` when the sampler never started.
+    pub sampled: Option<SampledRun>,
+    pub cgroup: CgroupOutcome,
+}
+
+/// The steps of a run that touch the OS, in the order they are called.
+pub trait JobOs {
+    /// Start the job (and the sampler and the signal forwarder with it).
+    fn spawn(&mut self, argv: &[OsString]) -> Result<(), spawn::SpawnError>;
+    /// Everything known about the job that does not depend on how it ends.
+    fn identity(&mut self, args: &RunArgs) -> JobIdentity;
+    /// Wait for the main child, reaping orphans on the way.
+    fn wait(&mut self) -> io::Result<ChildExit>;
+    /// Reap the rest of the tree (all of it with `wait_all`, after stopping
+    /// it when a signal was forwarded); returns who is still running.
+    fn reap(&mut self, wait_all: bool) -> Vec<ProcessRef>;
+    /// The end of the run, for `end_time` and `duration_seconds`: called
+    /// once reaping is done; [`JobOs::clock`] returns it from then on.
+    fn stop_clock(&mut self);
+    /// The clock stopped by [`JobOs::stop_clock`], or now.
+    fn clock(&mut self) -> RunClock;
+    /// Stop the sampler and read the kernel's totals and the cgroup leaf.
+    fn measure(&mut self) -> Measured;
+    /// Whether profrun received a terminating signal during the run.
+    fn received_signal(&self) -> bool;
+    /// `measurement.cgroup_backend` and `cgroup_note` of the set-up.
+    fn cgroup_names(&self) -> (String, Option<String>);
+    /// profrun's own cost so far (`--self-stats`).
+    fn own_cost(&self) -> SelfStats;
+}
+
+/// The real OS: Linux through `launch/`, `probe/` and the sampler.
+pub struct RealOs {
+    proc: ProcRoot,
+    no_gpu: bool,
+    pss: bool,
+    interval: Duration,
+    kill_after: Duration,
+    started: Instant,
+    start_time: chrono::DateTime<Utc>,
+    thread_before: IoSample,
+    first_read: IoSample,
+    tree_before: IoSample,
+    cgroup: CgroupSetup,
+    joining_writes: u64,
+    child: Option<i32>,
+    sampler: Option<sampler::Sampler>,
+    forwarder: Option<signals::Forwarder>,
+    ended: Option<RunClock>,
+}
+
+impl RealOs {
+    /// What must happen before the spawn: the signal mask (before any
+    /// thread exists), the subreaper bit, the I/O baseline and the leaf.
+    pub fn prepare(args: &RunArgs) -> anyhow::Result<RealOs> {
+        signals::block_handled().context("blocking signals")?;
+        launch::become_subreaper().context("becoming child subreaper")?;
+        let proc = ProcRoot::default();
+        // One pread each, so the cost of these reads is known exactly.
+        let (thread_before, first_read) =
+            probe::io::read_io_once(&proc, "thread-self").unwrap_or_default();
+        let tree_before = probe::io::read_io(&proc, "self").unwrap_or_default();
+        let start_time = Utc::now();
+        let started = Instant::now();
+        // A leaf of its own for the job (~100 µs); every failure falls back
+        // to the next backend or to none, with the reason kept for the record.
+        let cgroup = CgroupSetup::for_run(args.no_cgroup, &proc);
+        Ok(RealOs {
+            proc,
+            no_gpu: args.no_gpu,
+            pss: args.pss,
+            interval: Duration::from_secs_f64(args.interval),
+            kill_after: Duration::from_secs_f64(args.kill_after),
+            started,
+            start_time,
+            thread_before,
+            first_read,
+            tree_before,
+            cgroup,
+            joining_writes: 0,
+            child: None,
+            sampler: None,
+            forwarder: None,
+            ended: None,
+        })
+    }
+
+    fn start_sampler(&mut self, pid: i32) {
+        self.cgroup.confirm_member(&self.proc, pid);
+        let gpu = if self.no_gpu {
+            GpuMonitor::disabled()
+        } else {
+            GpuMonitor::start_nvml() // NVML loads on its own thread
+        };
+        let extras = sampler::Extras {
+            gpu: Some(gpu),
+            cgroup: self.cgroup.reader(),
+            container: true,
+        };
+        self.sampler = Some(sampler::start(
+            sampler::SamplerConfig {
+                interval: self.interval,
+                series_cap: profile::series::DEFAULT_CAP,
+                pss: self.pss,
+                proc: self.proc.clone(),
+                root_pid: std::process::id() as i32,
+                io_baseline: self.tree_before,
+                job_started: self.started,
+            },
+            extras,
+        ));
+    }
+
+    fn signal_state(&self) -> Option<&signals::SignalState> {
+        self.forwarder.as_ref().map(|f| &*f.state)
+    }
+
+    fn descendants(&self) -> Vec<i32> {
+        probe::tree::descendants(&self.proc, std::process::id() as i32)
+    }
+
+    /// After a forwarded terminating signal: send it to the descendants
+    /// still alive, reap them as they go, and SIGKILL whatever is left
+    /// after the grace.
+    fn stop_the_rest(&self, signo: i32) {
+        if self.descendants().is_empty() {
+            return;
+        }
+        signals::signal_descendants(signo);
+        let deadline = Instant::now() + self.kill_after;
+        loop {
+            reap::reap_rest(false);
+            if self.descendants().is_empty() {
+                return;
+            }
+            if Instant::now() >= deadline {
+                signals::signal_descendants(signals::SIGKILL);
+                reap::reap_rest(true);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl JobOs for RealOs {
+    fn spawn(&mut self, argv: &[OsString]) -> Result<(), spawn::SpawnError> {
+        let cgroup_procs = self.cgroup.spawn_fds();
+        // The child writes "0" to each before exec: profrun's doing, not the job's.
+        self.joining_writes = cgroup_procs.len() as u64;
+        let pid = spawn::spawn(argv, spawn::SpawnOptions { cgroup_procs })?;
+        // First thing after the spawn, so the first sample sees the job start.
+        self.start_sampler(pid);
+        self.child = Some(pid);
+        self.forwarder = signals::start_forwarder(pid, self.kill_after)
+            .map_err(|err| {
+                say(&format!(
+                    "profrun: warning: cannot start the signal thread ({err}); signals will not be forwarded"
+                ))
+            })
+            .ok();
+        Ok(())
+    }
+
+    fn identity(&mut self, args: &RunArgs) -> JobIdentity {
+        identity::identity(args, &self.proc, self.start_time)
+    }
+
+    fn wait(&mut self) -> io::Result<ChildExit> {
+        let pid = self.child.expect("wait is called only after a spawn");
+        reap::wait_main(pid).map(|(exit, _)| exit)
+    }
+
+    fn reap(&mut self, wait_all: bool) -> Vec<ProcessRef> {
+        let forwarded = self.signal_state().map_or(0, |state| {
+            state.main_exited.store(true, Ordering::SeqCst);
+            state.forwarded.load(Ordering::SeqCst)
+        });
+        if forwarded != 0 {
+            // The job was told to stop: so is the rest of its tree, with the
+            // same grace before SIGKILL (also under --wait-all).
+            self.stop_the_rest(forwarded);
+        }
+        if wait_all {
+            reap::reap_rest(true);
+        }
+        reap::reap_rest(false);
+        self.descendants()
+            .into_iter()
+            .map(|pid| ProcessRef {
+                pid,
+                name: probe::tree::comm(&self.proc, pid).unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    fn stop_clock(&mut self) {
+        self.ended = Some(self.clock());
+    }
+
+    fn clock(&mut self) -> RunClock {
+        self.ended.clone().unwrap_or_else(|| RunClock {
+            duration_seconds: self.started.elapsed().as_secs_f64(),
+            end_time: Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true),
+        })
+    }
+
+    fn measure(&mut self) -> Measured {
+        // The final sample, taken now that everything that exited is reaped.
+        let sampled = self.sampler.take().map(sampler::Sampler::stop);
+        let ru = probe::rusage::children();
+        let (tree_after, last_read) =
+            probe::io::read_io_once(&self.proc, "self").unwrap_or_default();
+        let thread_after = probe::io::read_io(&self.proc, "thread-self").unwrap_or_default();
+        // Read the leaf a last time and remove it now: the re-raise at the
+        // end would skip its Drop. A leaf still holding processes stays,
+        // and is named.
+        let run = self
+            .cgroup
+            .finish(sampled.as_ref().and_then(|s| s.cgroup_peak_bytes));
+        if let Some(why) = &run.left_in_place {
+            say(&format!("profrun: warning: {why}"));
+        }
+        let (backend, note) = self.cgroup_names();
+        Measured {
+            children: ChildrenUsage {
+                user_seconds: ru.user_seconds,
+                system_seconds: ru.system_seconds,
+                max_rss_kb: ru.max_rss_kb,
+                minor_faults: ru.minor_faults,
+                major_faults: ru.major_faults,
+                in_blocks: ru.in_blocks,
+                out_blocks: ru.out_blocks,
+                voluntary_switches: ru.voluntary_switches,
+                involuntary_switches: ru.involuntary_switches,
+            },
+            io: IoReadings {
+                thread_before: self.thread_before,
+                first_read: self.first_read,
+                tree_before: self.tree_before,
+                tree_after,
+                last_read,
+                thread_after,
+                sampler_own: sampled.as_ref().map(|s| s.own_io).unwrap_or_default(),
+                joining_writes: self.joining_writes,
+            },
+            cgroup: CgroupOutcome {
+                backend,
+                note,
+                stats: profile::cgroup::cgroup_record(&run),
+                peak_bytes: leaf_peak_bytes(&run),
+            },
+            sampled: sampled.map(|s| SampledRun {
+                profile: s.profile,
+                max_tick_delay_seconds: s.max_tick_delay_seconds,
+                gpu_stats: s.gpu_stats,
+                container_stats: s.container_stats,
+            }),
+        }
+    }
+
+    fn received_signal(&self) -> bool {
+        self.signal_state()
+            .is_some_and(|s| s.received.load(Ordering::SeqCst) != 0)
+    }
+
+    fn cgroup_names(&self) -> (String, Option<String>) {
+        (
+            self.cgroup.backend.as_str().to_string(),
+            self.cgroup.note.clone(),
+        )
+    }
+
+    fn own_cost(&self) -> SelfStats {
+        identity::own_cost()
+    }
+}
+
+/// The leaf's memory peak: the kernel's, else the largest sampled
+/// `memory.current` (the figure `cgroup_record` writes as `memory_peak_mb`).
+fn leaf_peak_bytes(run: &CgroupRun) -> Option<u64> {
+    run.end
+        .and_then(|end| end.memory_peak_bytes)
+        .or(run.sampled_peak_bytes)
+}

@@ -6,12 +6,12 @@
 //! inputs, and golden records (`testdata/`) pin the bytes.
 
 use crate::profile::{self, Profiler};
-use crate::sample::IoSample;
 use crate::record::{
     CgroupStatsRecord, ContainerStatsRecord, DetailedProfile, GpuStatsRecord, HostRecord,
     JobRecord, Measurement, ProcessRef, ResourceUsage, SelfStats, SignalRecord, Status, UserRecord,
     BYTES_PER_MB, SCHEMA_VERSION,
 };
+use crate::sample::IoSample;
 use std::collections::BTreeMap;
 
 /// How the main child ended (a raw `wait` status decoded).

@@ -5,8 +5,8 @@
 
 use super::*;
 use crate::profile::sample::Sample;
-use crate::sample::{ProcessReading, TreeSample};
 use crate::profile::ProfilerConfig;
+use crate::sample::{ProcessReading, TreeSample};
 use std::sync::Arc;
 
 const MB: u64 = 1024 * 1024;

@@ -21,8 +21,8 @@ use crate::probe::cgroup::{CgroupRun, CgroupSetup};
 use crate::probe::gpu::GpuMonitor;
 use crate::probe::{self, ProcRoot};
 use crate::profile;
-use crate::sample::IoSample;
 use crate::record::{ProcessRef, SelfStats};
+use crate::sample::IoSample;
 use crate::sampler;
 
 /// What is read once the tree is reaped.

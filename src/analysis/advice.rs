@@ -124,7 +124,15 @@ fn cores_advice(bottleneck: Bottleneck, e: &Evidence) -> Option<AdviceRecord> {
     let cores = e.cpu_mean_cores?;
     let efficiency = e.cpu_efficiency_percent?;
     let available = e.cpus_available_count;
-    let (text, cores_count) = if bottleneck == Bottleneck::Serial {
+    let (text, cores_count) = if e.cpu_contended {
+        (
+            format!(
+                "the host's CPUs were contended (cpu pressure {:.0} %): the job got {cores:.2} cores of {available}; run where CPUs are not oversubscribed before sizing cores",
+                e.cpu_pressure_some_percent.unwrap_or(0.0)
+            ),
+            None,
+        )
+    } else if bottleneck == Bottleneck::Serial {
         (
             format!(
                 "serial code: about one core busy of {available}; ask for 1 core, or parallelise (OpenMP/MPI) to use more"

@@ -1,5 +1,6 @@
 //! The classifier: the run's figures against `THRESHOLDS`, in a fixed order
-//! of precedence (memory, gpu, io, gpu_idle, cpu, serial, idle), and the
+//! of precedence (memory, gpu, io, gpu_idle, contended cpu, cpu, serial,
+//! idle), and the
 //! same rules on one point of the series for the phases.
 
 use super::input::{finite, finite_opt, AnalysisInput, TickInput};
@@ -25,6 +26,20 @@ pub(crate) fn evidence_of(input: &AnalysisInput, samples_count: usize) -> Eviden
         cpus_available_count: input.cpus_available_count,
         cpu_mean_cores,
         cpu_efficiency_percent: cpu_mean_cores.map(|c| c / cpus * 100.0),
+        cpu_pressure_some_percent: finite_opt(input.cpu_pressure_some_percent),
+        involuntary_switches_share_percent: match (
+            input.voluntary_switches_count,
+            input.involuntary_switches_count,
+        ) {
+            (Some(v), Some(i)) if v.saturating_add(i) > 0 => {
+                Some(i as f64 / (v as f64 + i as f64) * 100.0)
+            }
+            _ => None,
+        },
+        involuntary_switches_mean_per_second: input
+            .involuntary_switches_count
+            .and_then(|n| per_second(n as f64)),
+        cpu_contended: false,
         iowait_mean_percent: finite_opt(input.iowait_mean_percent),
         io_pressure_some_percent: finite_opt(input.io_pressure_some_percent),
         memory_pressure_some_percent: finite_opt(input.memory_pressure_some_percent),
@@ -180,6 +195,32 @@ pub(crate) fn classify_run(evidence: &mut Evidence) -> Bottleneck {
         Above,
     );
     let io = waiting && moved && !cpu_busy;
+    let contended = !cpu_busy
+        && [
+            c.check(
+                "cpu_pressure_some_percent",
+                e.cpu_pressure_some_percent,
+                "cpu_contended_pressure_some_above_percent",
+                t.cpu_contended_pressure_some_above_percent,
+                Above,
+            ),
+            c.check(
+                "involuntary_switches_share_percent",
+                e.involuntary_switches_share_percent,
+                "involuntary_switches_share_above_percent",
+                t.involuntary_switches_share_above_percent,
+                Above,
+            ),
+            c.check(
+                "involuntary_switches_mean_per_second",
+                e.involuntary_switches_mean_per_second,
+                "involuntary_switches_above_per_second",
+                t.involuntary_switches_above_per_second,
+                Above,
+            ),
+        ]
+        .iter()
+        .all(|crossed| *crossed);
     let class = if memory {
         Bottleneck::Memory
     } else if gpu_busy {
@@ -188,10 +229,13 @@ pub(crate) fn classify_run(evidence: &mut Evidence) -> Bottleneck {
         Bottleneck::Io
     } else if gpu_idle {
         Bottleneck::GpuIdle
+    } else if contended {
+        Bottleneck::Cpu
     } else {
         cpu_class(e.cpu_mean_cores, e.cpus_available_count, &mut c)
     };
     evidence.thresholds_crossed = c.0;
+    evidence.cpu_contended = contended;
     class
 }
 
@@ -235,7 +279,12 @@ fn cpu_class(cores: Option<f64>, cpus_available: usize, c: &mut Crossings) -> Bo
 }
 
 /// The class of one point of the series; None when it has no CPU reading.
-pub(crate) fn classify_tick(tick: &TickInput, cpus_available: usize) -> Option<Bottleneck> {
+/// With `contended`, a point that looks idle is taken as starved of CPU.
+pub(crate) fn classify_tick(
+    tick: &TickInput,
+    cpus_available: usize,
+    contended: bool,
+) -> Option<Bottleneck> {
     let t = &THRESHOLDS;
     let cores = finite_opt(tick.cpu_cores)?;
     let gpu = finite_opt(tick.gpu_utilization_percent);
@@ -250,6 +299,9 @@ pub(crate) fn classify_tick(tick: &TickInput, cpus_available: usize) -> Option<B
     let class = cpu_class(Some(cores), cpus_available, &mut Crossings(Vec::new()));
     if class == Bottleneck::Idle && gpu.is_some_and(|g| g < t.gpu_idle_below_percent) {
         return Some(Bottleneck::GpuIdle);
+    }
+    if class == Bottleneck::Idle && contended {
+        return Some(Bottleneck::Cpu);
     }
     Some(class)
 }

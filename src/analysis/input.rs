@@ -21,6 +21,12 @@ pub struct AnalysisInput {
     pub storage_bytes: Option<u64>,
     pub iowait_mean_percent: Option<f64>,
     pub io_pressure_some_percent: Option<f64>,
+    /// Host (or cgroup) CPU pressure: tasks runnable but waiting for a CPU.
+    pub cpu_pressure_some_percent: Option<f64>,
+    /// The tree's context switches: voluntary (it slept) and involuntary
+    /// (it was preempted while runnable).
+    pub voluntary_switches_count: Option<u64>,
+    pub involuntary_switches_count: Option<u64>,
     pub memory_pressure_some_percent: Option<f64>,
     pub memory_pressure_full_percent: Option<f64>,
     pub oom_kills_count: Option<u64>,
@@ -100,6 +106,11 @@ impl AnalysisInput {
             io_pressure_some_percent: pressure
                 .and_then(|p| p.io.as_ref())
                 .and_then(|r| finite(r.some_percent)),
+            cpu_pressure_some_percent: pressure
+                .and_then(|p| p.cpu.as_ref())
+                .and_then(|r| finite(r.some_percent)),
+            voluntary_switches_count: Some(usage.voluntary_context_switches),
+            involuntary_switches_count: Some(usage.involuntary_context_switches),
             memory_pressure_some_percent: pressure
                 .and_then(|p| p.memory.as_ref())
                 .and_then(|r| finite(r.some_percent)),

@@ -51,7 +51,7 @@ pub fn analyze_input(input: &AnalysisInput) -> AnalysisRecord {
         };
     }
     let bottleneck = classify::classify_run(&mut evidence);
-    let phases = phases::phases_of(input);
+    let phases = phases::phases_of(input, evidence.cpu_contended);
     let advice = advice::advice_for(bottleneck, &evidence, &phases);
     AnalysisRecord {
         bottleneck: Some(bottleneck),

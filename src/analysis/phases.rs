@@ -23,7 +23,7 @@ impl Segment {
     }
 }
 
-pub(crate) fn phases_of(input: &AnalysisInput) -> Vec<PhaseRecord> {
+pub(crate) fn phases_of(input: &AnalysisInput, contended: bool) -> Vec<PhaseRecord> {
     // Each point covers the interval since the point before it.
     let mut classed: Vec<(f64, f64, Bottleneck, TickInput)> = Vec::new();
     let mut previous_t = 0.0_f64;
@@ -34,7 +34,7 @@ pub(crate) fn phases_of(input: &AnalysisInput) -> Vec<PhaseRecord> {
         if t <= previous_t && !classed.is_empty() {
             continue; // out of order: not a trustworthy interval
         }
-        if let Some(class) = classify_tick(tick, input.cpus_available_count) {
+        if let Some(class) = classify_tick(tick, input.cpus_available_count, contended) {
             classed.push((previous_t.min(t), t, class, *tick));
         }
         previous_t = previous_t.max(t);

@@ -259,3 +259,93 @@ fn serialized_block_uses_snake_case_classes() {
     let back: AnalysisRecord = serde_json::from_value(json).expect("parses back");
     assert_eq!(back.bottleneck, Some(Bottleneck::GpuIdle));
 }
+
+/// 10 s on a host whose CPUs were contended: the job got `cores` of 2 and
+/// was preempted `involuntary` times against `voluntary` sleeps.
+fn contended(cores: f64, pressure: f64, voluntary: u64, involuntary: u64) -> AnalysisInput {
+    AnalysisInput {
+        cpu_pressure_some_percent: Some(pressure),
+        voluntary_switches_count: Some(voluntary),
+        involuntary_switches_count: Some(involuntary),
+        ..steady(2, cores)
+    }
+}
+
+#[test]
+fn a_job_starved_of_cpu_is_cpu_not_idle() {
+    // Measured here: a shell loop on a 2-CPU host at load 13 got 0.09
+    // cores, cpu pressure 99.6 %, 146 involuntary and 2 voluntary switches.
+    let a = analyze_input(&contended(0.09, 99.6, 2, 146));
+    assert_eq!(a.bottleneck, Some(Bottleneck::Cpu));
+    assert!(a.evidence.cpu_contended);
+    assert!(a.phases.iter().all(|p| p.bottleneck == Bottleneck::Cpu));
+    let cores = a
+        .advice
+        .iter()
+        .find(|x| x.kind == AdviceKind::Cores)
+        .expect("cores advice");
+    assert!(cores.text.contains("contended"), "{}", cores.text);
+    assert_eq!(cores.cores_count, None);
+}
+
+#[test]
+fn a_sleeping_job_on_a_contended_host_is_still_idle() {
+    // Measured here: `sleep 3` at cpu pressure 98.8 %: 3 voluntary, 1 involuntary.
+    let a = analyze_input(&contended(0.001, 98.8, 3, 1));
+    assert_eq!(a.bottleneck, Some(Bottleneck::Idle));
+    assert!(!a.evidence.cpu_contended);
+}
+
+#[test]
+fn contention_edges() {
+    let class_of = |input: &AnalysisInput| analyze_input(input).bottleneck;
+    // cpu pressure 49.9 / 50.1 %.
+    assert_eq!(
+        class_of(&contended(0.1, 49.9, 0, 100)),
+        Some(Bottleneck::Idle)
+    );
+    assert_eq!(
+        class_of(&contended(0.1, 50.1, 0, 100)),
+        Some(Bottleneck::Cpu)
+    );
+    // Involuntary share 29.9 / 30.1 % (over 5/s either way).
+    assert_eq!(
+        class_of(&contended(0.1, 99.0, 701, 299)),
+        Some(Bottleneck::Idle)
+    );
+    assert_eq!(
+        class_of(&contended(0.1, 99.0, 699, 301)),
+        Some(Bottleneck::Cpu)
+    );
+    // 10 s run: 49 and 51 involuntary switches = 4.9 and 5.1 per second.
+    assert_eq!(
+        class_of(&contended(0.1, 99.0, 0, 49)),
+        Some(Bottleneck::Idle)
+    );
+    assert_eq!(
+        class_of(&contended(0.1, 99.0, 0, 51)),
+        Some(Bottleneck::Cpu)
+    );
+}
+
+#[test]
+fn writes_then_a_starved_loop_is_cpu_with_an_io_phase_first() {
+    // Measured here: dd of 300 MiB (direct) then a shell loop, at load 13:
+    // 262 voluntary, 189 involuntary switches in 6.9 s, cpu pressure 98.7 %.
+    let mut input = contended(0.09, 98.7, 262, 189);
+    input.duration_seconds = 6.9;
+    for t in &mut input.ticks[..4] {
+        t.io_bytes_per_second = Some(300.0 * MIB as f64);
+    }
+    let a = analyze_input(&input);
+    assert_eq!(a.bottleneck, Some(Bottleneck::Cpu));
+    let classes: Vec<_> = a.phases.iter().map(|p| p.bottleneck).collect();
+    assert_eq!(classes, [Bottleneck::Io, Bottleneck::Cpu]);
+}
+
+#[test]
+fn a_busy_job_is_not_called_contended() {
+    let a = analyze_input(&contended(1.9, 99.0, 0, 1000));
+    assert_eq!(a.bottleneck, Some(Bottleneck::Cpu));
+    assert!(!a.evidence.cpu_contended);
+}

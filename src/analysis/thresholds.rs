@@ -20,6 +20,15 @@ pub struct Thresholds {
     /// `serial`: at most this many cores busy (one core, with slack for a
     /// helper thread) while two or more are available.
     pub serial_max_cores: f64,
+    /// Contended CPUs: CPU pressure (some) at or above, with the job
+    /// preempted more than it slept; then a job that got little CPU is
+    /// `cpu` (starved), not `idle`.
+    pub cpu_contended_pressure_some_above_percent: f64,
+    /// Contended CPUs: involuntary share of the job's context switches at
+    /// or above.
+    pub involuntary_switches_share_above_percent: f64,
+    /// Contended CPUs: involuntary context switches per second at or above.
+    pub involuntary_switches_above_per_second: f64,
     /// `io`: io pressure (some) at or above.
     pub io_pressure_some_above_percent: f64,
     /// `io`: host iowait at or above.
@@ -69,6 +78,9 @@ pub const THRESHOLDS: Thresholds = Thresholds {
     cpu_advice_efficiency_below_percent: 80.0,
     cpu_min_busy_cores: 0.65,
     serial_max_cores: 1.25,
+    cpu_contended_pressure_some_above_percent: 50.0,
+    involuntary_switches_share_above_percent: 30.0,
+    involuntary_switches_above_per_second: 5.0,
     io_pressure_some_above_percent: 10.0,
     iowait_above_percent: 10.0,
     io_min_storage_bytes: 1 << 20,

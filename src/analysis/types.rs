@@ -69,6 +69,14 @@ pub struct Evidence {
     pub cpu_mean_cores: Option<f64>,
     /// `cpu_mean_cores` / CPUs available, 100 = all of them.
     pub cpu_efficiency_percent: Option<f64>,
+    pub cpu_pressure_some_percent: Option<f64>,
+    /// Involuntary / all context switches of the tree.
+    pub involuntary_switches_share_percent: Option<f64>,
+    pub involuntary_switches_mean_per_second: Option<f64>,
+    /// The job wanted more CPU than the host gave it (see
+    /// `docs/analysis.md`); its CPU figures understate what it would use.
+    #[serde(default)]
+    pub cpu_contended: bool,
     pub iowait_mean_percent: Option<f64>,
     pub io_pressure_some_percent: Option<f64>,
     pub memory_pressure_some_percent: Option<f64>,

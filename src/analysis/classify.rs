@@ -39,6 +39,10 @@ pub(crate) fn evidence_of(input: &AnalysisInput, samples_count: usize) -> Eviden
         involuntary_switches_mean_per_second: input
             .involuntary_switches_count
             .and_then(|n| per_second(n as f64)),
+        cpu_active_samples_percent: (samples_count > 0).then(|| {
+            let active = input.ticks.iter().filter(|t| tick_is_active(t)).count();
+            active as f64 / samples_count as f64 * 100.0
+        }),
         cpu_contended: false,
         iowait_mean_percent: finite_opt(input.iowait_mean_percent),
         io_pressure_some_percent: finite_opt(input.io_pressure_some_percent),
@@ -57,6 +61,12 @@ pub(crate) fn evidence_of(input: &AnalysisInput, samples_count: usize) -> Eviden
         gpu_utilization_mean_percent: finite_opt(input.gpu_utilization_mean_percent),
         thresholds_crossed: Vec::new(),
     }
+}
+
+/// The point had a CPU reading with the job running in its interval.
+fn tick_is_active(tick: &TickInput) -> bool {
+    tick.t_seconds.is_finite()
+        && finite_opt(tick.cpu_cores).is_some_and(|c| c >= THRESHOLDS.cpu_active_above_cores)
 }
 
 pub(crate) fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
@@ -218,6 +228,13 @@ pub(crate) fn classify_run(evidence: &mut Evidence) -> Bottleneck {
                 t.involuntary_switches_above_per_second,
                 Above,
             ),
+            c.check(
+                "cpu_active_samples_percent",
+                e.cpu_active_samples_percent,
+                "cpu_active_samples_above_percent",
+                t.cpu_active_samples_above_percent,
+                Above,
+            ),
         ]
         .iter()
         .all(|crossed| *crossed);
@@ -279,7 +296,8 @@ fn cpu_class(cores: Option<f64>, cpus_available: usize, c: &mut Crossings) -> Bo
 }
 
 /// The class of one point of the series; None when it has no CPU reading.
-/// With `contended`, a point that looks idle is taken as starved of CPU.
+/// With `contended`, a point that looks idle but ran at all is taken as
+/// starved of CPU.
 pub(crate) fn classify_tick(
     tick: &TickInput,
     cpus_available: usize,
@@ -300,7 +318,7 @@ pub(crate) fn classify_tick(
     if class == Bottleneck::Idle && gpu.is_some_and(|g| g < t.gpu_idle_below_percent) {
         return Some(Bottleneck::GpuIdle);
     }
-    if class == Bottleneck::Idle && contended {
+    if class == Bottleneck::Idle && contended && tick_is_active(tick) {
         return Some(Bottleneck::Cpu);
     }
     Some(class)

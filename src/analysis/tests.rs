@@ -349,3 +349,32 @@ fn a_busy_job_is_not_called_contended() {
     assert_eq!(a.bottleneck, Some(Bottleneck::Cpu));
     assert!(!a.evidence.cpu_contended);
 }
+
+#[test]
+fn a_job_starved_only_while_it_started_then_slept_is_idle() {
+    // Measured here: `workload alloc 500 3000` (touch 500 MiB, sleep 4 s)
+    // at cpu pressure 98 %: 6 voluntary, 131 involuntary switches, all of
+    // them while touching.
+    let mut input = contended(0.055, 98.3, 6, 131);
+    for (i, t) in input.ticks.iter_mut().enumerate() {
+        t.cpu_cores = Some(if i < 3 { 0.3 } else { 0.0 });
+    }
+    let a = analyze_input(&input);
+    assert_eq!(a.bottleneck, Some(Bottleneck::Idle), "{:?}", a.evidence);
+    assert!(!a.evidence.cpu_contended);
+    assert_eq!(a.evidence.cpu_active_samples_percent, Some(15.0));
+}
+
+#[test]
+fn active_samples_edge() {
+    // 9 of 20 points active = 45 %, 11 of 20 = 55 %.
+    let active = |n: usize| {
+        let mut input = contended(0.05, 99.0, 0, 100);
+        for (i, t) in input.ticks.iter_mut().enumerate() {
+            t.cpu_cores = Some(if i < n { 0.1 } else { 0.01 });
+        }
+        analyze_input(&input).bottleneck
+    };
+    assert_eq!(active(9), Some(Bottleneck::Idle));
+    assert_eq!(active(11), Some(Bottleneck::Cpu));
+}

@@ -29,6 +29,12 @@ pub struct Thresholds {
     pub involuntary_switches_share_above_percent: f64,
     /// Contended CPUs: involuntary context switches per second at or above.
     pub involuntary_switches_above_per_second: f64,
+    /// Contended CPUs: a point with at least this many cores busy was
+    /// runnable in its interval (a sleeping job's points are below it).
+    pub cpu_active_above_cores: f64,
+    /// Contended CPUs: at least this share of the points active, so that a
+    /// job starved only while it started, then slept, stays `idle`.
+    pub cpu_active_samples_above_percent: f64,
     /// `io`: io pressure (some) at or above.
     pub io_pressure_some_above_percent: f64,
     /// `io`: host iowait at or above.
@@ -81,6 +87,8 @@ pub const THRESHOLDS: Thresholds = Thresholds {
     cpu_contended_pressure_some_above_percent: 50.0,
     involuntary_switches_share_above_percent: 30.0,
     involuntary_switches_above_per_second: 5.0,
+    cpu_active_above_cores: 0.02,
+    cpu_active_samples_above_percent: 50.0,
     io_pressure_some_above_percent: 10.0,
     iowait_above_percent: 10.0,
     io_min_storage_bytes: 1 << 20,

@@ -73,6 +73,8 @@ pub struct Evidence {
     /// Involuntary / all context switches of the tree.
     pub involuntary_switches_share_percent: Option<f64>,
     pub involuntary_switches_mean_per_second: Option<f64>,
+    /// Points of the series with at least `cpu_active_above_cores` busy.
+    pub cpu_active_samples_percent: Option<f64>,
     /// The job wanted more CPU than the host gave it (see
     /// `docs/analysis.md`); its CPU figures understate what it would use.
     #[serde(default)]

@@ -255,6 +255,8 @@ fn evidence_names_its_figures() {
 fn serialized_block_uses_snake_case_classes() {
     let json = serde_json::to_value(analyze_input(&with_gpu(0.05, 1.0))).expect("serializes");
     assert_eq!(json["bottleneck"], "gpu_idle");
+    assert_eq!(json["bottleneck"], Bottleneck::GpuIdle.as_str());
+    assert_eq!(json["advice"][0]["kind"], AdviceKind::Gpu.as_str());
     assert!(json.get("reason").is_none());
     let back: AnalysisRecord = serde_json::from_value(json).expect("parses back");
     assert_eq!(back.bottleneck, Some(Bottleneck::GpuIdle));

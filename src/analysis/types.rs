@@ -143,6 +143,17 @@ pub enum AdviceKind {
     Io,
 }
 
+impl AdviceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdviceKind::Memory => "memory",
+            AdviceKind::Cores => "cores",
+            AdviceKind::Gpu => "gpu",
+            AdviceKind::Io => "io",
+        }
+    }
+}
+
 /// One thing to change next time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AdviceRecord {

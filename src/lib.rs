@@ -6,6 +6,7 @@
 //! `cli → commands → {launch, sampler, history, report} → {probe, profile, record}`.
 
 pub mod assemble;
+pub mod analysis;
 pub mod cli;
 pub mod commands;
 pub mod detect;

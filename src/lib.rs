@@ -8,8 +8,10 @@
 pub mod cli;
 pub mod commands;
 pub mod detect;
+pub mod export;
 pub mod history;
 pub mod launch;
+pub mod metrics;
 pub mod probe;
 pub mod profile;
 pub mod record;

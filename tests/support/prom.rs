@@ -1,8 +1,9 @@
 //! Start Debian's `prometheus-pushgateway` and `prometheus` as plain child
 //! processes on free loopback ports (no systemd), wait until they answer
 //! `/-/ready`, and stop them by pid when dropped. `.ci/run` installs both;
-//! where a binary is missing the test says so and skips, except under CI
-//! (`CI` set), where a missing component fails the test.
+//! where a binary is missing the test says so and skips, except where
+//! `PROFRUN_REQUIRE_COMPONENTS` is set (`.ci/run` sets it), where a missing
+//! component fails the test.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -10,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The binary's path, or `None` after printing why the test skips. Under
-/// CI a missing component is a failure, not a skip.
+/// The binary's path, or `None` after printing why the test skips. With
+/// `PROFRUN_REQUIRE_COMPONENTS` set a missing component is a failure.
 pub fn component(binary: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
@@ -20,7 +21,7 @@ pub fn component(binary: &str) -> Option<PathBuf> {
     });
     if found.is_none() {
         assert!(
-            std::env::var_os("CI").is_none(),
+            std::env::var_os("PROFRUN_REQUIRE_COMPONENTS").is_none(),
             "{binary} is not installed; .ci/run installs it (apt-get install prometheus prometheus-pushgateway)"
         );
         eprintln!("skipped: {binary} is not installed (run .ci/run, or apt-get install it)");

@@ -291,3 +291,47 @@ fn promtool_rejects_a_torn_textfile() {
     };
     assert!(!ok, "{said}");
 }
+
+/// docs/monitoring.md names every family profrun can emit.
+#[test]
+fn every_metric_is_documented() {
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/monitoring.md"))
+            .expect("docs/monitoring.md");
+    let mut record = fixture(7);
+    record
+        .detailed_profile
+        .get_or_insert_with(Default::default)
+        .gpu_stats = Some(profrun::record::GpuStatsRecord {
+        available: true,
+        nvidia: Some(profrun::record::NvidiaSummaryRecord {
+            gpu_utilization_percent: Some(1.0),
+            gpu_utilization_max_percent: Some(1.0),
+            memory_used_max_mb: Some(1.0),
+            ..Default::default()
+        }),
+        energy_joules: Some(1.0),
+        ..Default::default()
+    });
+    let mut state = live_state(1.0);
+    state.gpu = Some(profrun::metrics::LiveGpu {
+        utilization_percent: Some(1.0),
+        memory_used_bytes: Some(1),
+        power_watts: Some(1.0),
+        energy_joules_total: Some(1.0),
+    });
+    let families = job_metrics(&record, &labels())
+        .into_iter()
+        .chain(live_metrics(&state, &labels()));
+    let mut count = 0;
+    for family in families {
+        assert!(
+            docs.contains(&format!("`{}", family.name)),
+            "{} is not in docs/monitoring.md",
+            family.name
+        );
+        count += 1;
+    }
+    // 13 end-of-run families (9 + 4 GPU), 15 live ones (10 + 4 GPU + alerts).
+    assert_eq!(count, 13 + 15);
+}

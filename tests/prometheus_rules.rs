@@ -72,3 +72,36 @@ fn a_wrong_expectation_fails_the_rule_tests() {
         .expect("run promtool");
     assert!(!out.status.success());
 }
+
+/// Every series the Grafana dashboard queries is one the rules record or
+/// profrun exports, so a rename cannot leave a panel silently empty.
+#[test]
+fn the_dashboard_queries_only_known_series() {
+    let text = std::fs::read_to_string(rules_dir().join("grafana-dashboard.json"))
+        .expect("read the dashboard");
+    let dashboard: serde_json::Value = serde_json::from_str(&text).expect("dashboard is JSON");
+    let rules = std::fs::read_to_string(rules_dir().join("profrun.rules.yml")).expect("rules");
+    let exported =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/monitoring.md"))
+            .expect("docs/monitoring.md");
+    let panels = dashboard["panels"].as_array().expect("panels");
+    assert!(!panels.is_empty());
+    for panel in panels {
+        for target in panel["targets"].as_array().expect("targets") {
+            let expr = target["expr"].as_str().expect("expr");
+            for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                let series = word.ends_with("_percent")
+                    || word.ends_with("_seconds")
+                    || word.ends_with("_bytes")
+                    || word.starts_with("profrun_");
+                if series {
+                    assert!(
+                        rules.contains(&format!("record: {word}")) || exported.contains(word),
+                        "panel {:?} queries unknown series {word}",
+                        panel["title"]
+                    );
+                }
+            }
+        }
+    }
+}

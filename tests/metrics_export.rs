@@ -335,3 +335,95 @@ fn every_metric_is_documented() {
     // 13 end-of-run families (9 + 4 GPU), 15 live ones (10 + 4 GPU + alerts).
     assert_eq!(count, 13 + 15);
 }
+
+/// A name with `/` and a space travels in the gateway's `@base64` form and
+/// comes back as itself.
+#[test]
+fn an_odd_name_reaches_the_gateway_intact() {
+    let Some(gateway) = prom::pushgateway() else {
+        return;
+    };
+    let client = Pushgateway::parse(&gateway.url()).expect("url");
+    let record = fixture(7);
+    let labels = Labels::for_record(&record, Some("md/run 2"));
+    client
+        .push(&labels, &job_metrics(&record, &labels))
+        .unwrap_or_else(|e| panic!("push: {e}\n{}", gateway.log()));
+    let (_, body) = prom::get(gateway.addr, "/metrics").expect("scrape gateway");
+    assert!(
+        body.lines()
+            .any(|l| l.starts_with("profrun_job_exit_code{") && l.contains(r#"name="md/run 2""#)),
+        "{body}"
+    );
+}
+
+/// Set in the children of the test below: write this text repeatedly.
+const TEXTFILE_CHILD: &str = "PROFRUN_TEST_TEXTFILE_CHILD";
+
+/// Four processes (this test binary, re-run as children) rewrite the same
+/// name while the parent reads: every read is one child's whole text.
+#[test]
+fn concurrent_processes_never_leave_a_torn_textfile() {
+    if let Some(dir) = std::env::var_os(TEXTFILE_CHILD) {
+        let me = std::process::id();
+        let text = format!(
+            "# writer {me}\n{}",
+            format!("x{{w=\"{me}\"}} 1\n").repeat(5000)
+        );
+        for _ in 0..50 {
+            write_textfile(Path::new(&dir), "same", &text).expect("child write");
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_textfile(dir.path(), "same", "# seed\n").expect("seed");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(std::env::current_exe().expect("test binary"))
+                .args([
+                    "--exact",
+                    "concurrent_processes_never_leave_a_torn_textfile",
+                ])
+                .env(TEXTFILE_CHILD, dir.path())
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("spawn a writer")
+        })
+        .collect();
+    let path = dir.path().join("profrun-same.prom");
+    let mut reads = 0;
+    let mut children = children;
+    while children
+        .iter_mut()
+        .any(|c| c.try_wait().expect("wait").is_none())
+    {
+        let text = std::fs::read_to_string(&path).expect("the file always exists");
+        if text != "# seed\n" {
+            let writer = text
+                .lines()
+                .next()
+                .expect("header")
+                .trim_start_matches("# writer ");
+            let whole = format!(
+                "# writer {writer}\n{}",
+                format!("x{{w=\"{writer}\"}} 1\n").repeat(5000)
+            );
+            assert!(text == whole, "torn file of {} bytes", text.len());
+        }
+        reads += 1;
+    }
+    for mut child in children {
+        assert!(child.wait().expect("wait").success());
+    }
+    assert!(reads > 0);
+    let last = std::fs::read_to_string(&path).expect("read");
+    assert!(
+        last.starts_with("# writer ") && last.len() > 5000,
+        "no child wrote"
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, [std::ffi::OsString::from("profrun-same.prom")]);
+}

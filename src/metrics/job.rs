@@ -66,7 +66,7 @@ pub fn job_metrics(record: &JobRecord, labels: &Labels) -> MetricFamilies {
         ),
         one(
             "profrun_job_cpus_available",
-            "CPUs the last run could use (affinity mask).",
+            "CPUs the job may use (affinity mask).",
             record.host.cpus_available as f64,
         ),
     ];
@@ -208,7 +208,7 @@ profrun_job_write_bytes{name="lammps",tool="lammps",host="node2"} 2097152
 # HELP profrun_job_exit_code Exit code profrun left with for the last run (128+N for signal N).
 # TYPE profrun_job_exit_code gauge
 profrun_job_exit_code{name="lammps",tool="lammps",host="node2"} 1
-# HELP profrun_job_cpus_available CPUs the last run could use (affinity mask).
+# HELP profrun_job_cpus_available CPUs the job may use (affinity mask).
 # TYPE profrun_job_cpus_available gauge
 profrun_job_cpus_available{name="lammps",tool="lammps",host="node2"} 8
 # HELP profrun_job_last_completion_timestamp_seconds Unix time the last run ended, whatever its outcome.

@@ -147,6 +147,10 @@ fn a_silent_gateway_times_out() {
         )
         .expect_err("no answer");
     assert!(matches!(error, PushError::Timeout { .. }), "{error}");
+    assert!(
+        error.to_string().ends_with("timed out after 0.5 s"),
+        "{error}"
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
     drop(listener);
 }

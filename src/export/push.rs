@@ -41,7 +41,7 @@ pub enum PushError {
         source: std::io::Error,
     },
     #[error("pushgateway at {addr} timed out after {seconds} s")]
-    Timeout { addr: String, seconds: u64 },
+    Timeout { addr: String, seconds: f64 },
     #[error("pushgateway at {addr}: {source}")]
     Io {
         addr: String,
@@ -122,10 +122,11 @@ impl Pushgateway {
             .cloned()
             .partition(|f| f.name == LAST_SUCCESS_METRIC);
         let group = self.group_path(labels);
-        self.request("PUT", &group, &encode(&run), deadline)?;
+        let limit = (deadline, timeout);
+        self.request("PUT", &group, &encode(&run), limit)?;
         if !success.is_empty() {
             let path = format!("{group}/kind/last_success");
-            self.request("POST", &path, &encode(&success), deadline)?;
+            self.request("POST", &path, &encode(&success), limit)?;
         }
         Ok(())
     }
@@ -135,12 +136,12 @@ impl Pushgateway {
         method: &'static str,
         path: &str,
         body: &str,
-        deadline: Instant,
+        (deadline, timeout): (Instant, Duration),
     ) -> Result<(), PushError> {
         let addr = self.authority.clone();
         let timeout_error = || PushError::Timeout {
             addr: addr.clone(),
-            seconds: PUSH_TIMEOUT.as_secs(),
+            seconds: timeout.as_secs_f64(),
         };
         let io_error = |source: std::io::Error| {
             if matches!(

@@ -83,6 +83,7 @@ impl Labels {
 pub fn encode(families: &[MetricFamily]) -> String {
     let mut out = String::new();
     for family in families {
+        debug_assert!(is_valid_name(&family.name), "{:?}", family.name);
         let _ = writeln!(out, "# HELP {} {}", family.name, escape_help(&family.help));
         let _ = writeln!(out, "# TYPE {} {}", family.name, family.kind.as_str());
         for sample in &family.samples {

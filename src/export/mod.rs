@@ -1,0 +1,7 @@
+//! Where the exposition text of `metrics/` goes: a Pushgateway at the end
+//! of a run (`push`), a node_exporter textfile (`textfile`), or a live
+//! `/metrics` endpoint while the job runs (`listen`).
+
+pub mod listen;
+pub mod push;
+pub mod textfile;

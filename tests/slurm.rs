@@ -5,6 +5,7 @@
 //! comes from `tests/support/slurm.rs`; on a host that cannot run it each
 //! test says why and passes (see `cluster_or_skip`).
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -13,7 +14,7 @@ use serde_json::Value;
 
 mod support;
 mod wrapper;
-use support::slurm::{cluster_or_skip, SlurmCluster};
+use support::slurm::{cluster_or_skip, cluster_or_skip_with, SlurmCluster, SlurmOptions};
 use wrapper::{read_history, workload};
 
 fn profrun_path() -> &'static str {
@@ -335,6 +336,111 @@ fn step_memory_limit_still_applies_under_profrun() {
     let records = read_history(&history);
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0]["signal"]["name"], "SIGKILL", "{}", records[0]);
+}
+
+/// Run `srun profrun -- cat /proc/self/cgroup` as user `nobody` in a batch
+/// job of a cluster gathering with `jobacct`; return the record and the
+/// job's cgroups, or `None` where the host cannot run Slurm.
+fn user_job(jobacct: &'static str) -> Option<(Value, String)> {
+    let mut cluster = cluster_or_skip_with(SlurmOptions {
+        jobacct_gather: jobacct,
+    })?;
+    let dir = cluster.path("user");
+    std::fs::create_dir(&dir).expect("mkdir");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let history = dir.join("h.jsonl");
+    let wrap = format!(
+        "srun '{}' --history '{}' -- cat /proc/self/cgroup",
+        profrun_path(),
+        history.display()
+    );
+    // Polling squeue, not `sbatch --wait` (which polls every few seconds).
+    let out = cluster.run_ok(
+        cluster
+            .command("sbatch")
+            .args(["--parsable", "--uid=nobody", "--gid=nogroup", "--job-name"])
+            .arg(job_name("user"))
+            .arg(format!("--chdir={}", dir.display()))
+            .arg(format!("--output={}/out.txt", dir.display()))
+            .args(["--wrap", &wrap]),
+    );
+    let job = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    cluster.wait_until("the job done", Duration::from_secs(30), |c| {
+        c.stdout(c.command("squeue").args(["-h", "-j", &job]))
+            .is_empty()
+    });
+    let records = read_history(&history);
+    assert_eq!(records.len(), 1, "{records:?}\n{}", cluster.logs());
+    let cgroups = std::fs::read_to_string(dir.join("out.txt")).expect("job output");
+    let record = records.into_iter().next().expect("one record");
+    assert_eq!(record["user"]["name"], "nobody", "{record}");
+    assert_eq!(record["status"], "success", "{record}");
+    Some((record, cgroups))
+}
+
+fn cgroup_line<'a>(cgroups: &'a str, controller: &str) -> &'a str {
+    cgroups
+        .lines()
+        .find(|l| l.contains(&format!(":{controller}:")))
+        .unwrap_or_else(|| panic!("no {controller} line in {cgroups}"))
+}
+
+/// Issue 16 item 6 for a user's job: with jobacct_gather/cgroup Slurm gives
+/// the task memory and cpuacct cgroups the user owns, and profrun's leaf
+/// nests in both (blkio, root's, is skipped).
+#[test]
+fn user_job_leaf_nests_in_the_task_cgroups() {
+    let Some((record, cgroups)) = user_job("jobacct_gather/cgroup") else {
+        return;
+    };
+    eprintln!("{cgroups}{}", record["measurement"]);
+    assert_eq!(
+        record["measurement"]["cgroup_backend"], "cgroup1",
+        "{record}"
+    );
+    for controller in ["memory", "cpuacct"] {
+        let line = cgroup_line(&cgroups, controller);
+        assert!(
+            line.contains("/step_0/task_0/profrun-"),
+            "{controller} leaf not below the task: {line}"
+        );
+    }
+    assert!(
+        cgroup_line(&cgroups, "freezer").ends_with("/step_0"),
+        "{cgroups}"
+    );
+}
+
+/// Issue 16 item 6, where nesting is impossible: with jobacct_gather/linux
+/// the task has no cpuacct cgroup of its own and a user may not create one
+/// at the root. The job stays in the step's cgroups either way; without a
+/// leaf the record says why.
+#[test]
+fn user_job_without_task_cpuacct_stays_in_the_step_and_says_why() {
+    let Some((record, cgroups)) = user_job("jobacct_gather/linux") else {
+        return;
+    };
+    eprintln!("{cgroups}{}", record["measurement"]);
+    for controller in ["memory", "freezer"] {
+        let line = cgroup_line(&cgroups, controller);
+        assert!(
+            line.contains("/step_0"),
+            "{controller} left the step: {line}"
+        );
+    }
+    let m = &record["measurement"];
+    if m["cgroup_backend"] == "none" {
+        let note = m["cgroup_note"].as_str().unwrap_or_default();
+        assert!(
+            note.contains("cgroup1: "),
+            "no reason for the missing leaf: {m}"
+        );
+    } else {
+        assert!(
+            cgroup_line(&cgroups, "memory").contains("/step_0/task_0/profrun-"),
+            "{cgroups}"
+        );
+    }
 }
 
 /// Issue 16 item 7, measured with Slurm 22.05 and proctrack/cgroup: the

@@ -54,11 +54,32 @@ struct Daemon {
     log: PathBuf,
 }
 
+/// What a test may change in the cluster's config.
+#[derive(Debug, Clone, Copy)]
+pub struct SlurmOptions {
+    /// `JobAcctGatherType`: `jobacct_gather/cgroup` (the default here) puts
+    /// each task in a cpuacct cgroup of its own; `jobacct_gather/linux`
+    /// leaves cpuacct alone.
+    pub jobacct_gather: &'static str,
+}
+
+impl Default for SlurmOptions {
+    fn default() -> Self {
+        SlurmOptions {
+            jobacct_gather: "jobacct_gather/cgroup",
+        }
+    }
+}
+
 /// The cluster, or `None` with the reason printed when this host cannot run
 /// one. Panics when it should run here but does not come up.
 pub fn cluster_or_skip() -> Option<SlurmCluster> {
+    cluster_or_skip_with(SlurmOptions::default())
+}
+
+pub fn cluster_or_skip_with(options: SlurmOptions) -> Option<SlurmCluster> {
     match missing_prerequisite() {
-        None => Some(SlurmCluster::start()),
+        None => Some(SlurmCluster::start(options)),
         Some(why) if std::env::var_os("PROFRUN_REQUIRE_SLURM").is_some() => {
             panic!("PROFRUN_REQUIRE_SLURM is set but this host cannot run Slurm: {why}")
         }
@@ -161,8 +182,15 @@ fn node_name(node_line: &str) -> String {
         .to_string()
 }
 
-fn slurm_conf(dir: &Path, node_line: &str, ctld_port: u16, slurmd_port: u16) -> String {
+fn slurm_conf(
+    dir: &Path,
+    node_line: &str,
+    ctld_port: u16,
+    slurmd_port: u16,
+    options: SlurmOptions,
+) -> String {
     let d = dir.display();
+    let jobacct = options.jobacct_gather;
     format!(
         "# Written by tests/support/slurm.rs
 ClusterName=profrun-test
@@ -190,7 +218,7 @@ SelectTypeParameters=CR_Core_Memory
 DefMemPerCPU=256
 MpiDefault=none
 AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/cgroup
+JobAcctGatherType={jobacct}
 JobCompType=jobcomp/none
 ReturnToService=2
 KillWait=5
@@ -226,7 +254,7 @@ fn host_lock() -> File {
 impl SlurmCluster {
     /// Write the config, start the daemons, wait until the node is idle.
     /// Panics (with the logs) when it does not come up.
-    pub fn start() -> SlurmCluster {
+    pub fn start(options: SlurmOptions) -> SlurmCluster {
         let lock = host_lock();
         let dir = tempfile::Builder::new()
             .prefix("profrun-slurm-")
@@ -255,7 +283,7 @@ impl SlurmCluster {
         let conf = root.join("slurm.conf");
         fs::write(
             &conf,
-            slurm_conf(root, &node_line, free_port(), free_port()),
+            slurm_conf(root, &node_line, free_port(), free_port(), options),
         )
         .expect("write slurm.conf");
         fs::write(root.join("cgroup.conf"), CGROUP_CONF).expect("write cgroup.conf");

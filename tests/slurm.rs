@@ -14,7 +14,9 @@ use serde_json::Value;
 
 mod support;
 mod wrapper;
-use support::slurm::{cluster_or_skip, cluster_or_skip_with, SlurmCluster, SlurmOptions};
+use support::slurm::{
+    cluster_or_skip, cluster_or_skip_with, leftover_leaves, SlurmCluster, SlurmOptions,
+};
 use wrapper::{read_history, workload};
 
 fn profrun_path() -> &'static str {
@@ -479,6 +481,11 @@ fn scancel_of_plain_sbatch_profrun_keeps_a_record() {
     let records = read_history(&history);
     assert_eq!(records.len(), 1, "no record after scancel");
     assert_eq!(records[0]["status"], "interrupted", "{}", records[0]);
+    let leaves = leftover_leaves(cluster.node());
+    assert!(
+        leaves.is_empty(),
+        "leaves left in Slurm's cgroups: {leaves:?}"
+    );
 }
 
 /// Submit `sbatch --time=1 --wrap SCRIPT` (SCRIPT runs profrun on a job

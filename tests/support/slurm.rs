@@ -476,9 +476,45 @@ impl SlurmCluster {
     }
 }
 
+/// profrun leaves (`profrun-*`) left below this node's Slurm cgroups, in
+/// every cgroup1 hierarchy: a profrun SIGKILLed by slurmstepd (issue 16
+/// item 7) cannot remove its leaf, and Slurm then cannot remove the task's
+/// cgroup above it.
+pub fn leftover_leaves(node: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if !path.is_dir() {
+                continue;
+            }
+            if e.file_name().to_string_lossy().starts_with("profrun-") {
+                found.push(path);
+            } else if depth > 0 {
+                walk(&path, depth - 1, found);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    let Ok(mounts) = fs::read_dir("/sys/fs/cgroup") else {
+        return found;
+    };
+    for m in mounts.flatten() {
+        // slurm_<node>/uid_U/job_J/step_S/task_T/profrun-*
+        walk(&m.path().join(format!("slurm_{node}")), 5, &mut found);
+    }
+    found
+}
+
 impl Drop for SlurmCluster {
     fn drop(&mut self) {
         self.cancel_all();
+        // Empty leaves only: rmdir fails while a process is in one.
+        for leaf in leftover_leaves(&self.node) {
+            let _ = fs::remove_dir(leaf);
+        }
         while let Some(mut d) = self.daemons.pop() {
             // SAFETY: signalling a daemon we spawned and have not reaped.
             unsafe { libc::kill(d.child.id() as i32, libc::SIGTERM) };

@@ -7,10 +7,12 @@
 mod cgroup;
 mod detailed;
 mod gpu;
+mod slurm;
 
 pub use cgroup::*;
 pub use detailed::*;
 pub use gpu::*;
+pub use slurm::*;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

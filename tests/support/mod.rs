@@ -3,3 +3,4 @@
 #![allow(dead_code)] // each test file uses its own subset
 
 pub mod prom;
+pub mod slurm;

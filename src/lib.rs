@@ -13,6 +13,7 @@ pub mod launch;
 pub mod probe;
 pub mod profile;
 pub mod record;
+pub mod regress;
 pub mod report;
 pub mod sampler;
 

@@ -337,8 +337,8 @@ fn check_metric(
         return check;
     };
     let diff = new - bounds.mean;
-    let large = diff.abs() >= metric.noise_floor()
-        && change_percent.map_or(true, |c| c.abs() > threshold);
+    let large =
+        diff.abs() >= metric.noise_floor() && change_percent.map_or(true, |c| c.abs() > threshold);
     (check.verdict, check.bound) = if large && diff > 0.0 && new > bounds.upper {
         (Verdict::Regression, Some(bounds.upper))
     } else if large && diff < 0.0 && new < bounds.lower {

@@ -4,6 +4,8 @@
 //! commands pick the runs from the history and decide where output goes.
 //! docs/ci.md documents the decision rule and every output format.
 
+pub mod diff;
+pub mod diff_view;
 pub mod junit;
 pub mod render;
 pub mod stats;

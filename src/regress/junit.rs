@@ -81,10 +81,13 @@ fn message(c: &MetricCheck) -> String {
     match (c.verdict, c.baseline_mean) {
         (Verdict::FailedRun, _) => format!("{label}: run {run} did not succeed ({new})"),
         (_, None) => format!("{label}: no earlier successful run to compare with, run {run}"),
-        (Verdict::NoBaseline, Some(_)) => format!(
-            "{label}: only {} earlier successful runs to compare with, run {run}",
-            c.baseline_n
-        ),
+        (Verdict::NoBaseline, Some(_)) => {
+            let runs = if c.baseline_n == 1 { "run" } else { "runs" };
+            format!(
+                "{label}: only {} earlier successful {runs} to compare with, run {run}",
+                c.baseline_n
+            )
+        }
         (v, Some(mean)) => {
             let bound = c
                 .bound

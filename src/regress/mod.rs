@@ -8,9 +8,11 @@ pub mod diff;
 pub mod diff_view;
 pub mod junit;
 pub mod render;
+pub mod select;
 pub mod stats;
 pub mod verdict;
 
+pub use select::{baseline_at, check_groups, GroupRuns, RunChoice, DEFAULT_BASELINE_RUNS};
 pub use verdict::{
     check_group, CheckOptions, CheckReport, Metric, MetricCheck, RunFigures, Unit, Verdict,
 };

@@ -12,6 +12,38 @@ use serde::Serialize;
 /// meaning or is removed.
 pub const JSON_SCHEMA: &str = "profrun-check/1";
 
+/// `--format` of `profrun check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Junit,
+    Markdown,
+}
+
+impl CheckFormat {
+    /// `text`, `json`, `junit`, `markdown` (or `md`); `None` otherwise.
+    pub fn parse(name: &str) -> Option<CheckFormat> {
+        match name {
+            "text" | "table" => Some(CheckFormat::Text),
+            "json" => Some(CheckFormat::Json),
+            "junit" | "xml" => Some(CheckFormat::Junit),
+            "markdown" | "md" => Some(CheckFormat::Markdown),
+            _ => None,
+        }
+    }
+}
+
+/// The report in `format` (`style` matters to the table only).
+pub fn render(report: &CheckReport, format: CheckFormat, style: &TableStyle) -> String {
+    match format {
+        CheckFormat::Text => text(report, style),
+        CheckFormat::Json => json(report),
+        CheckFormat::Junit => super::junit::junit(report),
+        CheckFormat::Markdown => markdown(report),
+    }
+}
+
 /// The table, then a note on groups without a baseline.
 pub fn text(report: &CheckReport, style: &TableStyle) -> String {
     if report.checks.is_empty() {

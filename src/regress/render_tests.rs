@@ -160,3 +160,21 @@ fn spreads_share_the_mean_unit() {
     );
     assert_eq!(mean_sd(Unit::Bytes, 512.0, None), "512 B");
 }
+
+#[test]
+fn every_format_by_name() {
+    let report = issue_report();
+    for (name, start) in [
+        ("text", " GROUP"),
+        ("json", "{"),
+        ("junit", "<?xml"),
+        ("md", "### profrun check"),
+    ] {
+        let format = CheckFormat::parse(name).expect("a format");
+        assert!(
+            render(&report, format, &plain()).starts_with(start),
+            "{name}"
+        );
+    }
+    assert_eq!(CheckFormat::parse("csv"), None);
+}

@@ -18,6 +18,7 @@ pub mod probe;
 pub mod profile;
 pub mod record;
 pub mod redact;
+pub mod regress;
 pub mod report;
 pub mod sample;
 pub mod sampler;

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod detect;
 pub mod history;
 pub mod launch;
+pub mod plot;
 pub mod probe;
 pub mod profile;
 pub mod record;

@@ -62,11 +62,11 @@ impl Anchor {
 impl Svg {
     pub fn new(width: f64, height: f64) -> Svg {
         let mut buf = String::new();
-        let _ = write!(
+        let _ = writeln!(
             buf,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
              viewBox=\"0 0 {w} {h}\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" \
-             font-size=\"12\">\n",
+             font-size=\"12\">",
             w = n(width),
             h = n(height)
         );
@@ -187,7 +187,7 @@ mod tests {
     #[test]
     fn numbers_are_short_and_finite() {
         assert_eq!(n(3.0), "3");
-        assert_eq!(n(3.14159), "3.1");
+        assert_eq!(n(2.71828), "2.7");
         assert_eq!(n(f64::NAN), "0");
     }
 }

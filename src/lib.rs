@@ -14,6 +14,7 @@ pub mod export;
 pub mod history;
 pub mod launch;
 pub mod metrics;
+pub mod plot;
 pub mod probe;
 pub mod profile;
 pub mod record;

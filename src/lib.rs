@@ -5,8 +5,8 @@
 //! Dependencies point one way:
 //! `cli → commands → {launch, sampler, history, report} → {probe, profile, record}`.
 
-pub mod assemble;
 pub mod analysis;
+pub mod assemble;
 pub mod cli;
 pub mod commands;
 pub mod detect;

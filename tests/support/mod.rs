@@ -1,4 +1,6 @@
-//! Real monitoring components for the tests: see `prom`.
+//! Real components for the tests, started on loopback without systemd and
+//! stopped by pid: `prom` (Prometheus, Pushgateway), `slurm` (munge,
+//! slurmctld, slurmd).
 
 #![allow(dead_code)] // each test file uses its own subset
 

@@ -6,7 +6,7 @@
 //!
 //! Policy: [`cluster_or_skip`] returns `None` (and says why on stderr) only
 //! when the host lacks a prerequisite (Slurm not installed, not root, no
-//! cgroup1 freezer/memory/cpuset); with `PROFRUN_REQUIRE_SLURM=1` that is a
+//! cgroup1 freezer/memory/cpuset); with `PROFRUN_REQUIRE_COMPONENTS=1` that is a
 //! failure too. Once the prerequisites hold, a cluster that does not come
 //! up is a test failure, with the daemons' logs in the message.
 
@@ -80,8 +80,8 @@ pub fn cluster_or_skip() -> Option<SlurmCluster> {
 pub fn cluster_or_skip_with(options: SlurmOptions) -> Option<SlurmCluster> {
     match missing_prerequisite() {
         None => Some(SlurmCluster::start(options)),
-        Some(why) if std::env::var_os("PROFRUN_REQUIRE_SLURM").is_some() => {
-            panic!("PROFRUN_REQUIRE_SLURM is set but this host cannot run Slurm: {why}")
+        Some(why) if std::env::var_os("PROFRUN_REQUIRE_COMPONENTS").is_some() => {
+            panic!("PROFRUN_REQUIRE_COMPONENTS is set but this host cannot run Slurm: {why}")
         }
         Some(why) => {
             eprintln!("skipping the Slurm test: {why}");

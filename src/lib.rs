@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod criteria;
 pub mod detect;
 pub mod history;
 pub mod launch;

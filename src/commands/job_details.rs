@@ -3,8 +3,9 @@
 
 use super::output;
 use crate::cli::JobDetailsArgs;
+use crate::criteria::IdSpec;
 use crate::history::line::parse_value;
-use crate::history::lookup::{self, IdSpec, Lookup};
+use crate::history::lookup::{self, Lookup};
 use crate::history::History;
 use crate::report::{details, history_view, table};
 use anyhow::Context;

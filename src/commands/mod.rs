@@ -1,6 +1,7 @@
 //! Glue for each subcommand: load → compute → render → print. The only
 //! modules that write to stdout/stderr.
 
+pub mod filter_args;
 pub mod job_details;
 pub mod job_history;
 pub mod job_stats;

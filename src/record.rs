@@ -8,6 +8,7 @@ mod cgroup;
 mod detailed;
 mod gpu;
 pub mod lenient;
+mod skim;
 mod status_read;
 pub mod view;
 

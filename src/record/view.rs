@@ -9,10 +9,12 @@
 //! Core fields are strict: a wrong type makes the line bad.
 
 use super::lenient::{MeanFigure, Num, Obj, Text};
+use super::skim::{skim, Wanted};
 use super::{StoredStatus, BYTES_PER_MB, SCHEMA_VERSION};
 use chrono::{DateTime, NaiveDateTime};
 use serde::de::{self, value::MapAccessDeserializer, Visitor};
 use serde::Deserialize;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -230,21 +232,76 @@ pub enum ViewError {
     EmptyId,
 }
 
+/// The keys [`RawView`] reads; the rest of a line is skimmed over.
+const WANTED: Wanted = Wanted {
+    top: &[
+        "schema_version",
+        "task_id",
+        "tool",
+        "script",
+        "status",
+        "returncode",
+        "exit_code",
+        "signal",
+        "start_time",
+        "end_time",
+        "duration_seconds",
+        "command",
+        "tags",
+        "host",
+        "resource_usage",
+        "detailed_profile",
+    ],
+    within: &[
+        (
+            "detailed_profile",
+            &["io_stats", "process_memory", "gpu_stats"],
+        ),
+        ("host", &["hostname"]),
+    ],
+};
+
+thread_local! {
+    /// The skimmed line, reused: one buffer per reading thread.
+    static SKIMMED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 impl RecordView {
-    /// Read one history line (without its `\n`).
+    /// Read one history line (without its `\n`). The wanted keys are cut
+    /// out first ([`skim`]); a line the skim cannot cut, or whose cut serde
+    /// rejects, is parsed whole, so the error is that of the whole line.
     pub fn from_line(line: &[u8]) -> Result<RecordView, ViewError> {
-        let raw: RawView = serde_json::from_slice(line).map_err(ViewError::Json)?;
-        if let Some(v) = raw
+        let skimmed = SKIMMED.with_borrow_mut(|buf| {
+            skim(line, &WANTED, buf)?;
+            serde_json::from_slice::<RawView>(buf).ok()
+        });
+        let raw = match skimmed {
+            Some(raw) => raw,
+            None => serde_json::from_slice(line).map_err(ViewError::Json)?,
+        };
+        raw.checked()
+    }
+
+    /// [`from_line`](Self::from_line) without the skim.
+    #[cfg(test)]
+    fn from_whole_line(line: &[u8]) -> Result<RecordView, ViewError> {
+        serde_json::from_slice::<RawView>(line)
+            .map_err(ViewError::Json)?
+            .checked()
+    }
+}
+
+impl RawView {
+    fn checked(self) -> Result<RecordView, ViewError> {
+        if let Some(v) = self
             .schema_version
             .filter(|v| *v > u64::from(SCHEMA_VERSION))
         {
             return Err(ViewError::NewerSchema(v));
         }
-        raw.into_view()
+        self.into_view()
     }
-}
 
-impl RawView {
     fn into_view(self) -> Result<RecordView, ViewError> {
         if self.task_id.is_empty() {
             return Err(ViewError::EmptyId);
@@ -288,5 +345,34 @@ impl RawView {
             write_bytes: usage.write_bytes.or_else(|| mb(io.write_mb)),
             gpu_utilization_percent: detailed.gpu_stats.0.and_then(|g| g.nvidia.0),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The skim keeps every key the view reads: each fixture line reads the
+    /// same with and without it.
+    #[test]
+    fn skimmed_and_whole_lines_read_the_same() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut read = 0;
+        for name in ["history.jsonl", "real20.jsonl"] {
+            let text = std::fs::read_to_string(dir.join(name)).expect("fixture");
+            for line in text.lines() {
+                let whole = RecordView::from_whole_line(line.as_bytes());
+                let skimmed = RecordView::from_line(line.as_bytes());
+                match (whole, skimmed) {
+                    (Ok(w), Ok(s)) => {
+                        assert_eq!(w, s, "{line}");
+                        read += 1;
+                    }
+                    (Err(_), Err(_)) => {}
+                    (w, s) => panic!("{line}: whole {w:?}, skimmed {s:?}"),
+                }
+            }
+        }
+        assert!(read >= 9, "{read} lines read");
     }
 }

@@ -5,8 +5,9 @@
 //! ([`StoredStatus`]), the seed's records without `schema_version` read, and
 //! the sampled blocks other issues are still shaping turn into "absent" when
 //! their type is unexpected. The time series, per-process lists and every
-//! block nobody asked for are skipped by serde as `IgnoredAny`, never built.
-//! Core fields are strict: a wrong type makes the line bad.
+//! block nobody asked for are stepped over by [`skim`] before serde reads
+//! the rest, never tokenised nor built. Core fields are strict: a wrong type
+//! makes the line bad.
 
 use super::lenient::{MeanFigure, Num, Obj, Text};
 use super::skim::{skim, Wanted};
@@ -258,6 +259,17 @@ const WANTED: Wanted = Wanted {
             &["io_stats", "process_memory", "gpu_stats"],
         ),
         ("host", &["hostname"]),
+        (
+            "resource_usage",
+            &[
+                "cpu_total_seconds",
+                "cpu_user_seconds",
+                "cpu_system_seconds",
+                "memory_peak_mb",
+                "read_bytes",
+                "write_bytes",
+            ],
+        ),
     ],
 };
 

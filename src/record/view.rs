@@ -285,7 +285,9 @@ impl RecordView {
     pub fn from_line(line: &[u8]) -> Result<RecordView, ViewError> {
         let skimmed = SKIMMED.with_borrow_mut(|buf| {
             skim(line, &WANTED, buf)?;
-            serde_json::from_slice::<RawView>(buf).ok()
+            // One UTF-8 check of the cut line, not one per string in it.
+            let text = std::str::from_utf8(buf).ok()?;
+            serde_json::from_str::<RawView>(text).ok()
         });
         let raw = match skimmed {
             Some(raw) => raw,

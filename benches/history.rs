@@ -2,8 +2,9 @@
 //! history of 100 000 records, then time the RELEASE binary on
 //! `job-history --limit 10`, `job-details last`, `job-details <prefix>` and
 //! `job-stats`, printing the median wall time over several runs and each
-//! command's peak RSS (from the child's `wait4` rusage). Not a test: it
-//! prints figures.
+//! command's peak RSS (from the child's `wait4` rusage); then `job-stats`
+//! and `wc -l` on the same file, runs interleaved, with the ratio of their
+//! medians (issue 10's target: at most 3). Not a test: it prints figures.
 //!
 //! `cargo bench --bench history` (set `PROFRUN_BENCH_RECORDS` to change the
 //! size, `PROFRUN_BENCH_HISTORY=PATH` to keep the generated file).
@@ -27,7 +28,7 @@ fn measure(bin: &str, args: &[&str]) -> (Duration, i64) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("spawn profrun");
+        .expect("spawn");
     let mut status = 0;
     // SAFETY: zeroed rusage is valid; wait4 fills it for our own child.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
@@ -131,4 +132,26 @@ fn main() {
             rss as f64 / 1024.0
         );
     }
+    stats_against_wc(bin, h);
+}
+
+/// `job-stats` and `wc -l` on the same file, one run of each in turn so that
+/// both see the same machine, page cache and load.
+fn stats_against_wc(bin: &str, h: &str) {
+    let stats_args = ["job-stats", "--history", h];
+    let _ = measure(bin, &stats_args);
+    let _ = measure("wc", &["-l", h]);
+    let (mut stats, mut wc) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        stats.push(measure(bin, &stats_args).0);
+        wc.push(measure("wc", &["-l", h]).0);
+    }
+    let (stats, wc) = (median(stats), median(wc));
+    let ratio = stats.as_secs_f64() / wc.as_secs_f64();
+    println!(
+        "job-stats {:.1}ms, wc -l {:.1}ms (medians of {RUNS}, interleaved): {ratio:.2}x wc -l, target <= 3x: {}",
+        stats.as_secs_f64() * 1e3,
+        wc.as_secs_f64() * 1e3,
+        if ratio <= 3.0 { "met" } else { "MISSED" }
+    );
 }

@@ -2,9 +2,8 @@
 //! (value parsers, ranges) lives here too, so bad input exits 2 before any
 //! work starts.
 
-use crate::history::filter::When;
-use crate::history::lookup::IdSpec;
-use crate::report::stats::GroupKey;
+use crate::criteria::{GroupKey, IdSpec, When};
+use crate::record::Status;
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -209,15 +208,6 @@ pub enum StatsFormat {
     Csv,
 }
 
-/// The statuses a record can have (`record::Status`).
-const STATUSES: [&str; 5] = [
-    "success",
-    "failed",
-    "signaled",
-    "interrupted",
-    "failed_to_start",
-];
-
 /// Filters shared by `job-history` and `job-stats`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct FilterArgs {
@@ -228,13 +218,13 @@ pub struct FilterArgs {
     #[arg(long)]
     pub script: Option<String>,
     /// Only runs with this status
-    #[arg(long, value_parser = STATUSES)]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Status::ALL.map(Status::as_str)))]
     pub status: Option<String>,
     /// Only runs started at or after this time (7d, 12h, 30m, RFC 3339 or YYYY-MM-DD)
-    #[arg(long, value_name = "WHEN", value_parser = crate::history::filter::parse_when)]
+    #[arg(long, value_name = "WHEN", value_parser = crate::criteria::parse_when)]
     pub since: Option<When>,
     /// Only runs started before this time (same forms as --since; a date includes its whole day)
-    #[arg(long, value_name = "WHEN", value_parser = crate::history::filter::parse_when)]
+    #[arg(long, value_name = "WHEN", value_parser = crate::criteria::parse_when)]
     pub until: Option<When>,
     /// Only runs carrying this tag (repeatable; all must match)
     #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_key_value)]
@@ -281,7 +271,7 @@ pub struct JobDetailsArgs {
     #[command(flatten)]
     pub source: HistorySource,
     /// A task id, a unique prefix of one, `last`, or `-N` for the N-th newest
-    #[arg(allow_hyphen_values = true, value_name = "ID", value_parser = crate::history::lookup::parse_id)]
+    #[arg(allow_hyphen_values = true, value_name = "ID", value_parser = crate::criteria::parse_id)]
     pub id: IdSpec,
     /// Print the record exactly as stored
     #[arg(long)]
@@ -295,7 +285,7 @@ pub struct JobStatsArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// Group by tool, script, command, host, status or tag:KEY (repeatable) [default: tool, script]
-    #[arg(long = "group-by", value_name = "KEY", value_parser = crate::report::stats::parse_group_key)]
+    #[arg(long = "group-by", value_name = "KEY", value_parser = crate::criteria::parse_group_key)]
     pub group_by: Vec<GroupKey>,
     /// Output format (table, json or csv)
     #[arg(long, value_enum, default_value = "table")]

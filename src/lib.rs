@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod assemble;
 pub mod cli;
 pub mod commands;
+pub mod criteria;
 pub mod detect;
 pub mod export;
 pub mod history;

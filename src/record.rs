@@ -7,12 +7,18 @@
 mod cgroup;
 mod detailed;
 mod gpu;
+pub mod lenient;
+mod skim;
 mod slurm;
+mod status_read;
+pub mod view;
 
 pub use cgroup::*;
 pub use detailed::*;
 pub use gpu::*;
 pub use slurm::*;
+pub use status_read::StoredStatus;
+pub use view::RecordView;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -41,6 +47,22 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status this profrun writes, in the order help texts list them.
+    pub const ALL: [Status; 5] = [
+        Status::Success,
+        Status::Failed,
+        Status::Signaled,
+        Status::Interrupted,
+        Status::FailedToStart,
+    ];
+
+    /// The status a stored name stands for, if this profrun knows it.
+    pub fn from_name(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// The stored name (`success`, `failed_to_start`, ...): the one place it
+    /// is spelled.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Success => "success",

@@ -203,3 +203,26 @@ fn last_and_minus_n_of_concatenated_histories_out_of_end_order_are_the_newest_ru
         assert_eq!(found_id(&h, "-7"), "b-1050");
     }
 }
+
+/// Regression: `job-details -3` on a shorter history said "the 3th newest
+/// run" (issue 10).
+#[test]
+fn minus_3_asks_for_the_3rd_newest_run_not_the_3th() {
+    let two: String = std::fs::read_to_string(fixture())
+        .expect("fixture")
+        .lines()
+        .take(2)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let (_dir, h) = history_file("h.jsonl", &two);
+    for (arg, nth) in [("-3", "3rd"), ("-21", "21st"), ("-12", "12th")] {
+        let r = run(&["job-details", arg, "--history", path_str(&h)]);
+        assert_eq!(r.code, Some(1));
+        assert_eq!(
+            r.stderr,
+            format!(
+                "profrun: error: '{arg}' asks for the {nth} newest run, but the history has 2 runs\n"
+            )
+        );
+    }
+}

@@ -515,3 +515,32 @@ fn all_streams_exactly_what_collecting_every_run_gives() {
         }
     }
 }
+
+/// A status written by a newer profrun (issue 10: `running`, `lost`,
+/// `limit_exceeded` are coming) is listed as stored, not dropped.
+#[test]
+fn a_status_from_a_newer_profrun_is_shown_as_stored() {
+    let line = r#"{"schema_version":1,"task_id":"6a1f0000aaaa","tool":"t","status":"limit_exceeded","start_time":"2025-11-21T10:00:00Z","duration_seconds":2}"#;
+    let (_dir, h) = history_file("h.jsonl", &format!("{line}\n"));
+    let h = path_str(&h);
+    let jsonl = ok(&["job-history", "--history", h, "--format", "jsonl"]);
+    assert!(jsonl.contains(r#""status":"limit_exceeded""#), "{jsonl}");
+    let table = ok(&["job-history", "--history", h, "--width", "120"]);
+    assert!(table.contains("limit_exceeded"), "{table}");
+    let stats = ok(&[
+        "job-stats",
+        "--history",
+        h,
+        "--group-by",
+        "status",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        stats
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("limit_exceeded,1,0,")),
+        "{stats}"
+    );
+}

@@ -3,8 +3,9 @@
 
 use super::output;
 use crate::cli::JobDetailsArgs;
+use crate::criteria::IdSpec;
 use crate::history::line::parse_value;
-use crate::history::lookup::{self, IdSpec, Lookup};
+use crate::history::lookup::{self, Lookup};
 use crate::history::History;
 use crate::report::{details, history_view, table};
 use anyhow::Context;
@@ -33,7 +34,8 @@ pub fn run(args: JobDetailsArgs) -> anyhow::Result<ExitCode> {
         Ok(Lookup::TooFew { wanted, runs }) => {
             let s = if runs == 1 { "" } else { "s" };
             return Ok(output::fail(&format!(
-                "'-{wanted}' asks for the {wanted}th newest run, but the history has {runs} run{s}"
+                "'-{wanted}' asks for the {} newest run, but the history has {runs} run{s}",
+                ordinal(wanted)
             )));
         }
         Ok(Lookup::Unknown { nearest }) => {
@@ -84,6 +86,18 @@ pub fn run(args: JobDetailsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `1st`, `2nd`, `3rd`, `4th`, ..., `11th`-`13th`, `21st`, ...
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 fn spec_text(spec: &IdSpec) -> String {
     match spec {
         IdSpec::Newest(n) => format!("-{n}"),
@@ -97,4 +111,21 @@ fn history_is_empty(history: &mut History) -> bool {
         .newest(1, &Default::default())
         .map(|v| v.is_empty())
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ordinal;
+
+    #[test]
+    fn ordinals_in_english() {
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111, 112]
+            .map(ordinal)
+            .to_vec();
+        let want = [
+            "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st",
+            "111th", "112th",
+        ];
+        assert_eq!(got, want);
+    }
 }

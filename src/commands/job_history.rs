@@ -1,10 +1,12 @@
 //! `job-history`: the newest matching runs, newest first, as a table or as
 //! JSON/JSONL/CSV. Without `--all` only the end of the history is read.
 
+use super::filter_args::filter_from_args;
 use super::output;
 use crate::cli::{Format, JobHistoryArgs};
 use crate::history::filter::Filter;
-use crate::history::{History, JobSummary};
+use crate::history::History;
+use crate::record::RecordView;
 use crate::report::history_view;
 use anyhow::Context;
 use std::io::{self, Write};
@@ -28,9 +30,9 @@ pub fn run(args: JobHistoryArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(output::history_failed(&e)),
     };
     output::warn_missing(&history.sources);
-    let filter = Filter::from_args(&args.filter, output::now_us());
+    let filter = filter_from_args(&args.filter, output::now_us());
     if args.all || args.limit > STREAM_LIMIT {
-        let row: Option<fn(&mut String, &JobSummary, bool)> = match args.format {
+        let row: Option<fn(&mut String, &RecordView, bool)> = match args.format {
             Format::Table => None,
             Format::Json => Some(history_view::json_item),
             Format::Jsonl => Some(|out, j, _| history_view::jsonl_line(out, j)),
@@ -40,7 +42,7 @@ pub fn run(args: JobHistoryArgs) -> anyhow::Result<ExitCode> {
             return stream_all(&mut history, &args, &filter, row);
         }
     }
-    let jobs: Result<Vec<JobSummary>, _> = if args.all {
+    let jobs: Result<Vec<RecordView>, _> = if args.all {
         history.all(&filter)
     } else {
         history
@@ -75,7 +77,7 @@ fn stream_all(
     history: &mut History,
     args: &JobHistoryArgs,
     filter: &Filter,
-    row: fn(&mut String, &JobSummary, bool),
+    row: fn(&mut String, &RecordView, bool),
 ) -> anyhow::Result<ExitCode> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(PARTS));
     let keys = if args.all {
@@ -99,7 +101,7 @@ fn stream_all(
     let mut out = stdout.lock();
     let mut failed = None;
     // Rows are rendered on the parsing threads, a batch at a time.
-    let render = |batch: usize, jobs: Vec<JobSummary>| {
+    let render = |batch: usize, jobs: Vec<RecordView>| {
         let mut text = String::new();
         for (k, job) in jobs.iter().enumerate() {
             row(&mut text, job, batch == 0 && k == 0);

@@ -1,9 +1,9 @@
 //! `job-stats`: stream the whole (merged) history once, group the matching
 //! runs, and print per-group aggregates as a table, JSON or CSV.
 
+use super::filter_args::filter_from_args;
 use super::output;
 use crate::cli::{JobStatsArgs, StatsFormat};
-use crate::history::filter::Filter;
 use crate::history::History;
 use crate::report::{stats, stats_view};
 use anyhow::Context;
@@ -25,7 +25,7 @@ pub fn run(args: JobStatsArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(output::history_failed(&e)),
     };
     output::warn_missing(&history.sources);
-    let filter = Filter::from_args(&args.filter, output::now_us());
+    let filter = filter_from_args(&args.filter, output::now_us());
     let keys = if args.group_by.is_empty() {
         stats::default_keys()
     } else {

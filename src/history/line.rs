@@ -3,8 +3,8 @@
 //! never fatal: readers skip them and count them in [`BadLines`], which
 //! commands report once on stderr.
 
-use super::summary::{JobSummary, RawSummary, Unusable};
-use crate::record::SCHEMA_VERSION;
+use crate::record::view::ViewError;
+use crate::record::{RecordView, SCHEMA_VERSION};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::error::Category;
@@ -90,24 +90,19 @@ fn newer_schema(line: &[u8]) -> Option<BadKind> {
     (v > u64::from(SCHEMA_VERSION)).then_some(BadKind::NewerSchema(v))
 }
 
-/// Parse the fields the list and aggregate views need.
-pub fn parse_summary(line: &[u8]) -> Result<JobSummary, BadKind> {
+/// Read a line as the typed read model, or say why it is bad.
+pub fn parse_summary(line: &[u8]) -> Result<RecordView, BadKind> {
     let line = precheck(line)?;
-    let raw: RawSummary = serde_json::from_slice(line).map_err(|e| classify(line, &e))?;
-    if let Some(v) = raw
-        .schema_version
-        .filter(|v| *v > u64::from(SCHEMA_VERSION))
-    {
-        return Err(BadKind::NewerSchema(v));
-    }
-    raw.into_summary().map_err(|e| match e {
-        Unusable::BadStartTime | Unusable::EmptyId => BadKind::WrongTypes,
+    RecordView::from_line(line).map_err(|e| match e {
+        ViewError::Json(e) => classify(line, &e),
+        ViewError::NewerSchema(v) => BadKind::NewerSchema(v),
+        ViewError::BadStartTime | ViewError::EmptyId => BadKind::WrongTypes,
     })
 }
 
 /// Parse a whole record (for `job-details`), after checking that the line is
 /// one that [`parse_summary`] accepts, so every view agrees on what is bad.
-pub fn parse_value(line: &[u8]) -> Result<(JobSummary, serde_json::Value), BadKind> {
+pub fn parse_value(line: &[u8]) -> Result<(RecordView, serde_json::Value), BadKind> {
     let summary = parse_summary(line)?;
     let value = serde_json::from_slice(line.trim_ascii()).map_err(|_| BadKind::NotJson)?;
     Ok((summary, value))

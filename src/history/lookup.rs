@@ -6,7 +6,8 @@
 use super::filter::Filter;
 use super::query::{Entry, History};
 use super::source::HistoryError;
-use super::summary::JobSummary;
+use crate::criteria::IdSpec;
+use crate::record::RecordView;
 
 /// How many nearest ids an "unknown id" error names.
 const NEAREST: usize = 5;
@@ -15,7 +16,7 @@ const NEAREST: usize = 5;
 pub enum Lookup {
     Found(Box<Entry>),
     /// Several ids start with the prefix (newest first).
-    Ambiguous(Vec<JobSummary>),
+    Ambiguous(Vec<RecordView>),
     /// No id matches; the nearest ones, best first.
     Unknown {
         nearest: Vec<String>,
@@ -25,31 +26,6 @@ pub enum Lookup {
         wanted: usize,
         runs: usize,
     },
-}
-
-/// What the user typed, understood.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdSpec {
-    /// 1-based: `last` is 1, `-3` is 3.
-    Newest(usize),
-    Prefix(String),
-}
-
-pub fn parse_id(s: &str) -> Result<IdSpec, String> {
-    let t = s.trim();
-    if t.eq_ignore_ascii_case("last") {
-        return Ok(IdSpec::Newest(1));
-    }
-    if let Some(n) = t.strip_prefix('-') {
-        return match n.parse::<usize>() {
-            Ok(n) if n > 0 => Ok(IdSpec::Newest(n)),
-            _ => Err(format!("'{s}' is not an id, `last` or -N with N ≥ 1")),
-        };
-    }
-    if t.is_empty() {
-        return Err("an empty id matches every run".to_string());
-    }
-    Ok(IdSpec::Prefix(t.to_ascii_lowercase()))
 }
 
 pub fn find(history: &mut History, spec: &IdSpec) -> Result<Lookup, HistoryError> {
@@ -111,7 +87,7 @@ fn find_prefix(history: &mut History, prefix: &str) -> Result<Lookup, HistoryErr
             })
         }
         _ => {
-            let mut jobs: Vec<JobSummary> = found.into_iter().map(|e| e.job).collect();
+            let mut jobs: Vec<RecordView> = found.into_iter().map(|e| e.job).collect();
             jobs.sort_by(|a, b| (b.start_us, &b.task_id).cmp(&(a.start_us, &a.task_id)));
             Ok(Lookup::Ambiguous(jobs))
         }
@@ -156,16 +132,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn id_forms() {
-        assert_eq!(parse_id("last"), Ok(IdSpec::Newest(1)));
-        assert_eq!(parse_id("-3"), Ok(IdSpec::Newest(3)));
-        assert_eq!(parse_id("3FA9"), Ok(IdSpec::Prefix("3fa9".into())));
-        assert!(parse_id("-0").is_err());
-        assert!(parse_id("-x").is_err());
-        assert!(parse_id("").is_err());
-    }
 
     #[test]
     fn nearest_prefers_common_prefix_then_edits() {

@@ -7,7 +7,6 @@
 pub mod append;
 pub mod filter;
 pub mod forward;
-mod lenient;
 pub mod line;
 pub mod lookup;
 pub mod order;
@@ -16,9 +15,7 @@ pub mod query;
 pub mod reverse;
 pub mod source;
 pub mod stream;
-pub mod summary;
 
 pub use line::{BadKind, BadLines};
 pub use query::{Entry, History};
 pub use source::HistoryError;
-pub use summary::JobSummary;

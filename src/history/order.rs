@@ -20,7 +20,7 @@
 //! They look at a few lines, not all: a short batch of newer runs above a
 //! much longer one of older runs can fall between them (docs/query.md).
 
-use super::summary::{end_us, parse_time_us};
+use crate::record::view::{end_us, parse_time_us};
 use memchr::memchr;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;

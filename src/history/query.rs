@@ -10,7 +10,7 @@ use super::line::{parse_summary, BadLines, LinePos};
 use super::order::{EndOrder, END_ORDER_SLACK_US};
 use super::reverse::ReverseLines;
 use super::source::{HistoryError, Sources};
-use super::summary::JobSummary;
+use crate::record::RecordView;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::fs::File;
@@ -24,14 +24,14 @@ const PART_MIN_BYTES: u64 = 1 << 20;
 /// A run and where its line is, so the line can be read again byte-for-byte.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub job: JobSummary,
+    pub job: RecordView,
     pub file: usize,
     pub offset: u64,
     pub len: usize,
 }
 
 /// Newest first: later start, then larger id.
-pub(super) fn newest_first(a: &JobSummary, b: &JobSummary) -> Ordering {
+pub(super) fn newest_first(a: &RecordView, b: &RecordView) -> Ordering {
     (b.start_us, &b.task_id).cmp(&(a.start_us, &a.task_id))
 }
 
@@ -106,7 +106,7 @@ impl History {
         &mut self,
         n: usize,
         filter: &Filter,
-        keep: impl Fn(JobSummary, usize, u64, usize) -> K,
+        keep: impl Fn(RecordView, usize, u64, usize) -> K,
     ) -> Result<Vec<K>, HistoryError> {
         let mut heap: BinaryHeap<Reverse<ByAge<K>>> = BinaryHeap::with_capacity(n + 1);
         if n == 0 {
@@ -158,7 +158,7 @@ impl History {
     }
 
     /// Every matching run, newest first.
-    pub fn all(&mut self, filter: &Filter) -> Result<Vec<JobSummary>, HistoryError> {
+    pub fn all(&mut self, filter: &Filter) -> Result<Vec<RecordView>, HistoryError> {
         let mut out = Vec::new();
         self.scan(|job, _| {
             if filter.matches(&job) {
@@ -170,7 +170,7 @@ impl History {
     }
 
     /// Stream every good line of every file, oldest file position first.
-    pub fn scan(&mut self, mut each: impl FnMut(JobSummary, &Located)) -> Result<(), HistoryError> {
+    pub fn scan(&mut self, mut each: impl FnMut(RecordView, &Located)) -> Result<(), HistoryError> {
         self.scan_lines(|_| true, |job, at| each(job, at))
     }
 
@@ -179,7 +179,7 @@ impl History {
     pub fn scan_lines(
         &mut self,
         mut wanted: impl FnMut(&[u8]) -> bool,
-        mut each: impl FnMut(JobSummary, &Located),
+        mut each: impl FnMut(RecordView, &Located),
     ) -> Result<(), HistoryError> {
         for i in 0..self.sources.files.len() {
             let Some(file) = self.sources.open(i)? else {
@@ -220,7 +220,7 @@ impl History {
         &mut self,
         parts: usize,
         init: impl Fn(usize) -> S + Sync,
-        each: impl Fn(&mut S, JobSummary) + Sync,
+        each: impl Fn(&mut S, RecordView) + Sync,
     ) -> Result<Vec<S>, HistoryError> {
         self.scan_parts_of(parts, PART_MIN_BYTES, init, |s, job, _| each(s, job))
     }
@@ -230,7 +230,7 @@ impl History {
         &mut self,
         parts: usize,
         init: impl Fn(usize) -> S + Sync,
-        each: impl Fn(&mut S, JobSummary, &Located) + Sync,
+        each: impl Fn(&mut S, RecordView, &Located) + Sync,
     ) -> Result<Vec<S>, HistoryError> {
         self.scan_parts_of(parts, PART_MIN_BYTES, init, each)
     }
@@ -240,7 +240,7 @@ impl History {
         parts: usize,
         min_bytes: u64,
         init: impl Fn(usize) -> S + Sync,
-        each: impl Fn(&mut S, JobSummary, &Located) + Sync,
+        each: impl Fn(&mut S, RecordView, &Located) + Sync,
     ) -> Result<Vec<S>, HistoryError> {
         let mut out = Vec::new();
         for i in 0..self.sources.files.len() {
@@ -299,7 +299,7 @@ fn scan_range<S>(
     i: usize,
     path: &Path,
     mut state: S,
-    each: &impl Fn(&mut S, JobSummary, &Located),
+    each: &impl Fn(&mut S, RecordView, &Located),
 ) -> io::Result<(S, BadLines, u64)> {
     let mut bad = BadLines::default();
     while let Some(line) = lines.next_line()? {

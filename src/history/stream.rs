@@ -14,7 +14,7 @@ use super::filter::Filter;
 use super::line::parse_summary;
 use super::query::{newest_first, History, Kept};
 use super::source::HistoryError;
-use super::summary::JobSummary;
+use crate::record::RecordView;
 use std::fs::File;
 use std::io;
 use std::ops::ControlFlow;
@@ -137,7 +137,7 @@ impl History {
         &self,
         keys: &[RunKey],
         threads: usize,
-        mut each: impl FnMut(JobSummary) -> ControlFlow<()>,
+        mut each: impl FnMut(RecordView) -> ControlFlow<()>,
     ) -> Result<(), HistoryError> {
         self.stream_batches(
             keys,
@@ -159,7 +159,7 @@ impl History {
         &self,
         keys: &[RunKey],
         threads: usize,
-        map: impl Fn(usize, Vec<JobSummary>) -> T + Sync,
+        map: impl Fn(usize, Vec<RecordView>) -> T + Sync,
         mut each: impl FnMut(T) -> ControlFlow<()>,
     ) -> Result<(), HistoryError> {
         let mut files = Vec::with_capacity(self.sources.files.len());
@@ -225,7 +225,7 @@ impl History {
         &self,
         files: &[Option<File>],
         keys: &[RunKey],
-    ) -> Result<Vec<JobSummary>, HistoryError> {
+    ) -> Result<Vec<RecordView>, HistoryError> {
         let mut out = Vec::with_capacity(keys.len());
         let mut buf = Vec::new();
         for key in keys {
@@ -341,7 +341,7 @@ mod tests {
                 assert_eq!(seen, 700);
                 // The newest n as keys give what `newest` gives.
                 for n in [1, 50, 2000, 10_000] {
-                    let want: Vec<JobSummary> = s
+                    let want: Vec<RecordView> = s
                         .newest(n, filter)
                         .expect("newest")
                         .into_iter()

@@ -7,7 +7,7 @@ use super::fields::{flatten, format_compact, format_value};
 use super::sparkline::sparkline;
 use super::table::{self, TableStyle};
 use super::units::text;
-use crate::history::summary::parse_time_us;
+use crate::record::view::parse_time_us;
 use serde_json::{Map, Value};
 
 /// Top-level keys shown in their own sections; the rest go to "Other".

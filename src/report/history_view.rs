@@ -5,7 +5,7 @@
 use super::export::{self, Row};
 use super::table::{self, TableStyle};
 use super::units::{self, text};
-use crate::history::JobSummary;
+use crate::record::{RecordView, Status};
 use serde_json::Value;
 use std::path::Path;
 
@@ -33,20 +33,21 @@ pub const COLUMNS: [&str; 19] = [
 ];
 
 /// What the STATUS column says: `ok`, `exit 3`, `SIGKILL`, ...
-pub fn status_label(job: &JobSummary) -> String {
-    match job.status.as_str() {
-        "success" => "ok".to_string(),
-        "failed" => match job.returncode {
+pub fn status_label(job: &RecordView) -> String {
+    let status = job.status.known();
+    match status {
+        Some(Status::Success) => "ok".to_string(),
+        Some(Status::Failed) => match job.returncode {
             Some(code) => format!("exit {code}"),
-            None => "failed".to_string(),
+            None => job.status.to_string(),
         },
-        "signaled" => match (&job.signal, job.returncode) {
+        Some(Status::Signaled) => match (&job.signal, job.returncode) {
             (Some(name), _) => name.clone(),
             (None, Some(code)) if code < 0 => format!("signal {}", -code),
-            _ => "signaled".to_string(),
+            _ => job.status.to_string(),
         },
-        "failed_to_start" => "not started".to_string(),
-        other => other.to_string(),
+        Some(Status::FailedToStart) => "not started".to_string(),
+        Some(Status::Interrupted) | None => job.status.to_string(),
     }
 }
 
@@ -58,7 +59,7 @@ fn file_name(script: &str) -> &str {
 }
 
 /// The table; a GPU column only when some run has GPU figures.
-pub fn table(jobs: &[JobSummary], style: &TableStyle) -> String {
+pub fn table(jobs: &[RecordView], style: &TableStyle) -> String {
     let gpu = jobs.iter().any(|j| j.gpu_utilization_percent.is_some());
     let mut header = vec![
         "ID",
@@ -99,7 +100,7 @@ pub fn table(jobs: &[JobSummary], style: &TableStyle) -> String {
 }
 
 /// One run as a row of the machine formats.
-pub fn row(j: &JobSummary) -> Row {
+pub fn row(j: &RecordView) -> Row {
     let opt_str = |s: &Option<String>| s.clone().map_or(Value::Null, Value::String);
     let tags: serde_json::Map<String, Value> = j
         .tags
@@ -112,7 +113,7 @@ pub fn row(j: &JobSummary) -> Row {
         ("end_time", opt_str(&j.end_time)),
         ("tool", Value::String(j.tool.clone())),
         ("script", opt_str(&j.script)),
-        ("status", Value::String(j.status.clone())),
+        ("status", Value::String(j.status.to_string())),
         ("returncode", j.returncode.map_or(Value::Null, Value::from)),
         ("exit_code", j.exit_code.map_or(Value::Null, Value::from)),
         ("signal", opt_str(&j.signal)),
@@ -133,7 +134,7 @@ pub fn row(j: &JobSummary) -> Row {
 }
 
 /// `--format json`: one array.
-pub fn json(jobs: &[JobSummary]) -> String {
+pub fn json(jobs: &[RecordView]) -> String {
     let mut out = String::new();
     for (i, j) in jobs.iter().enumerate() {
         json_item(&mut out, j, i == 0);
@@ -144,7 +145,7 @@ pub fn json(jobs: &[JobSummary]) -> String {
 
 /// One element of the `--format json` array, for streaming: the opening
 /// `[` before the first, a `,` before the others; [`json_end`] closes it.
-pub fn json_item(out: &mut String, j: &JobSummary, first: bool) {
+pub fn json_item(out: &mut String, j: &RecordView, first: bool) {
     out.push_str(if first { "[\n" } else { ",\n" });
     let obj = serde_json::to_string_pretty(&export::object(row(j))).unwrap_or_default();
     for (k, line) in obj.lines().enumerate() {
@@ -162,7 +163,7 @@ pub fn json_end(out: &mut String, any: bool) {
 }
 
 /// `--format jsonl`: one object per line.
-pub fn jsonl(jobs: &[JobSummary]) -> String {
+pub fn jsonl(jobs: &[RecordView]) -> String {
     let mut out = String::new();
     for j in jobs {
         jsonl_line(&mut out, j);
@@ -171,13 +172,13 @@ pub fn jsonl(jobs: &[JobSummary]) -> String {
 }
 
 /// One line of `--format jsonl`.
-pub fn jsonl_line(out: &mut String, j: &JobSummary) {
+pub fn jsonl_line(out: &mut String, j: &RecordView) {
     out.push_str(&export::object(row(j)).to_string());
     out.push('\n');
 }
 
 /// `--format csv`: tags as `k=v;k=v`, the command shell-quoted.
-pub fn csv(jobs: &[JobSummary]) -> String {
+pub fn csv(jobs: &[RecordView]) -> String {
     let mut out = csv_header();
     for j in jobs {
         csv_line(&mut out, j);
@@ -191,7 +192,7 @@ pub fn csv_header() -> String {
 }
 
 /// One row of `--format csv`.
-pub fn csv_line(out: &mut String, j: &JobSummary) {
+pub fn csv_line(out: &mut String, j: &RecordView) {
     let values: Vec<Value> = row(j)
         .into_iter()
         .map(|(k, v)| match k {
@@ -214,7 +215,7 @@ mod tests {
     use super::*;
     use crate::history::line::parse_summary;
 
-    fn job(status: &str) -> JobSummary {
+    fn job(status: &str) -> RecordView {
         let line = format!(
             r#"{{"task_id":"a1","status":"{status}","returncode":2,"start_time":"2025-01-01T00:00:00Z","duration_seconds":1}}"#
         );

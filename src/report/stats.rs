@@ -8,63 +8,22 @@
 //! order: every sum is taken in file order, so the figures are exactly
 //! those of one pass.
 
-use crate::history::JobSummary;
+use crate::criteria::GroupKey;
+use crate::record::{RecordView, Status};
 use std::collections::BTreeMap;
 
-/// One part of a group key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GroupKey {
-    Tool,
-    Script,
-    Command,
-    Host,
-    Status,
-    Tag(String),
-}
-
-/// Parse a `--group-by` value (a clap value parser).
-pub fn parse_group_key(s: &str) -> Result<GroupKey, String> {
-    match s {
-        "tool" => Ok(GroupKey::Tool),
-        "script" => Ok(GroupKey::Script),
-        "command" => Ok(GroupKey::Command),
-        "host" => Ok(GroupKey::Host),
-        "status" => Ok(GroupKey::Status),
-        _ => match s.strip_prefix("tag:") {
-            Some(k) if !k.is_empty() => Ok(GroupKey::Tag(k.to_string())),
-            _ => Err(format!(
-                "'{s}' is not a group: use tool, script, command, host, status or tag:KEY"
-            )),
-        },
-    }
-}
-
-impl GroupKey {
-    /// The column name: `tool`, ..., `tag:KEY`.
-    pub fn name(&self) -> String {
-        match self {
-            GroupKey::Tool => "tool".into(),
-            GroupKey::Script => "script".into(),
-            GroupKey::Command => "command".into(),
-            GroupKey::Host => "host".into(),
-            GroupKey::Status => "status".into(),
-            GroupKey::Tag(k) => format!("tag:{k}"),
-        }
-    }
-
-    /// This run's value for the key; `-` when the run has none.
-    pub fn value(&self, job: &JobSummary) -> String {
-        let v = match self {
-            GroupKey::Tool => Some(job.tool.clone()).filter(|t| !t.is_empty()),
-            GroupKey::Script => job.script.clone(),
-            GroupKey::Command => Some(super::units::text::shell_join(&job.command)),
-            GroupKey::Host => job.host.clone(),
-            GroupKey::Status => Some(job.status.clone()),
-            GroupKey::Tag(k) => job.tags.get(k).cloned(),
-        };
-        v.filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "-".to_string())
-    }
+/// A run's value for a key; `-` when the run has none.
+pub fn key_value(key: &GroupKey, job: &RecordView) -> String {
+    let v = match key {
+        GroupKey::Tool => Some(job.tool.clone()).filter(|t| !t.is_empty()),
+        GroupKey::Script => job.script.clone(),
+        GroupKey::Command => Some(super::units::text::shell_join(&job.command)),
+        GroupKey::Host => job.host.clone(),
+        GroupKey::Status => Some(job.status.to_string()),
+        GroupKey::Tag(k) => job.tags.get(k).cloned(),
+    };
+    v.filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "-".to_string())
 }
 
 /// The default grouping: tool, then script.
@@ -105,9 +64,9 @@ struct Row {
 }
 
 impl Row {
-    fn of(job: &JobSummary) -> Row {
+    fn of(job: &RecordView) -> Row {
         Row {
-            success: job.status == "success",
+            success: job.status.is(Status::Success),
             wall: job.duration_seconds,
             cpu: job.cpu_total_seconds,
             cores: job.cores(),
@@ -224,8 +183,8 @@ impl StatsBuilder {
         &self.keys
     }
 
-    pub fn add(&mut self, job: &JobSummary) {
-        let key: Vec<String> = self.keys.iter().map(|k| k.value(job)).collect();
+    pub fn add(&mut self, job: &RecordView) {
+        let key: Vec<String> = self.keys.iter().map(|k| key_value(k, job)).collect();
         let row = Row::of(job);
         match &mut self.rows {
             Some(rows) => rows.entry(key).or_default().push(row),
@@ -301,15 +260,5 @@ mod tests {
         assert_eq!(percentile(&v, 95.0), 19.0);
         assert_eq!(percentile(&v, 100.0), 20.0);
         assert_eq!(percentile(&[7.0], 95.0), 7.0);
-    }
-
-    #[test]
-    fn group_keys_parse() {
-        assert_eq!(
-            parse_group_key("tag:mesh"),
-            Ok(GroupKey::Tag("mesh".into()))
-        );
-        assert!(parse_group_key("tag:").is_err());
-        assert!(parse_group_key("colour").is_err());
     }
 }

@@ -3,9 +3,10 @@
 //! `tag:mesh`, ...) followed by [`METRICS`].
 
 use super::export;
-use super::stats::{GroupKey, GroupStats};
+use super::stats::GroupStats;
 use super::table::{self, TableStyle};
 use super::units::{self, text};
+use crate::criteria::GroupKey;
 use serde_json::Value;
 
 /// Metric columns of `--format json|csv`, after the key columns.

@@ -3,6 +3,7 @@
 //! caller decides width and colour (terminal, `$COLUMNS`, `NO_COLOR`), so
 //! rendering stays a pure function of its inputs.
 
+use crate::record::{Status, StoredStatus};
 use comfy_table::{presets, Cell, CellAlignment, Color, ContentArrangement, Table};
 
 /// Width and colour of human output.
@@ -52,12 +53,11 @@ pub fn coloured(text: impl ToString, colour: Option<Color>, style: &TableStyle) 
 }
 
 /// The colour of a status: green ok, red failures, yellow interrupted.
-pub fn status_colour(status: &str) -> Option<Color> {
-    match status {
-        "success" => Some(Color::Green),
-        "failed" | "signaled" | "failed_to_start" => Some(Color::Red),
-        "interrupted" => Some(Color::Yellow),
-        _ => None,
+pub fn status_colour(status: &StoredStatus) -> Option<Color> {
+    match status.known()? {
+        Status::Success => Some(Color::Green),
+        Status::Failed | Status::Signaled | Status::FailedToStart => Some(Color::Red),
+        Status::Interrupted => Some(Color::Yellow),
     }
 }
 

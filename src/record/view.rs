@@ -1,24 +1,31 @@
-//! The few fields of a record that `job-history` and `job-stats` need,
-//! deserialized without building the rest: the time series, per-process
-//! lists and every block nobody asked for are skipped by serde as
-//! `IgnoredAny`. Core fields are strict (a wrong type makes the line bad);
-//! the sampled blocks that other issues are still shaping are lenient.
+//! The typed read model: a stored history line as every reader sees it
+//! (`job-history`, `job-stats`, `job-details`' lookups, and the check, plot
+//! and metrics code to come). Lenient where records differ: fields written by
+//! a newer profrun are ignored, statuses it adds are kept as stored
+//! ([`StoredStatus`]), the seed's records without `schema_version` read, and
+//! the sampled blocks other issues are still shaping turn into "absent" when
+//! their type is unexpected. The time series, per-process lists and every
+//! block nobody asked for are stepped over by [`skim`] before serde reads
+//! the rest, never tokenised nor built. Core fields are strict: a wrong type
+//! makes the line bad.
 
 use super::lenient::{MeanFigure, Num, Obj, Text};
-use crate::record::BYTES_PER_MB;
+use super::skim::{skim, Wanted};
+use super::{StoredStatus, BYTES_PER_MB, SCHEMA_VERSION};
 use chrono::{DateTime, NaiveDateTime};
 use serde::de::{self, value::MapAccessDeserializer, Visitor};
 use serde::Deserialize;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 
 /// One run, as the query commands see it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JobSummary {
+pub struct RecordView {
     pub task_id: String,
     pub tool: String,
     pub script: Option<String>,
-    pub status: String,
+    pub status: StoredStatus,
     pub returncode: Option<i64>,
     pub exit_code: Option<i64>,
     /// Signal name (`SIGKILL`) when the job died of one.
@@ -41,7 +48,7 @@ pub struct JobSummary {
     pub gpu_utilization_percent: Option<f64>,
 }
 
-impl JobSummary {
+impl RecordView {
     /// Average cores used: CPU seconds over wall seconds.
     pub fn cores(&self) -> Option<f64> {
         let cpu = self.cpu_total_seconds?;
@@ -55,9 +62,9 @@ impl JobSummary {
 }
 
 #[derive(Deserialize)]
-pub(super) struct RawSummary {
+struct RawView {
     #[serde(default)]
-    pub schema_version: Option<u64>,
+    schema_version: Option<u64>,
     task_id: String,
     #[serde(default)]
     tool: Option<String>,
@@ -207,36 +214,124 @@ pub fn parse_time_us(s: &str) -> Option<i64> {
 }
 
 /// A run's end in µs: its `end_time`, else start + duration.
-pub(super) fn end_us(start_us: i64, end_time: Option<&str>, duration_seconds: f64) -> i64 {
+pub fn end_us(start_us: i64, end_time: Option<&str>, duration_seconds: f64) -> i64 {
     end_time
         .and_then(parse_time_us)
         // Saturating: a damaged duration (1e300) must not overflow.
         .unwrap_or_else(|| start_us.saturating_add((duration_seconds * 1e6) as i64))
 }
 
-/// Why a parsed record still cannot be used.
-pub(super) enum Unusable {
+/// Why a line is not a usable record.
+#[derive(Debug)]
+pub enum ViewError {
+    /// Not JSON, or JSON of the wrong shape (the reader classifies it).
+    Json(serde_json::Error),
+    /// Written by a newer profrun whose `schema_version` says the meaning of
+    /// a field changed.
+    NewerSchema(u64),
     BadStartTime,
     EmptyId,
 }
 
-impl RawSummary {
-    pub(super) fn into_summary(self) -> Result<JobSummary, Unusable> {
-        if self.task_id.is_empty() {
-            return Err(Unusable::EmptyId);
+/// The keys [`RawView`] reads; the rest of a line is skimmed over.
+const WANTED: Wanted = Wanted {
+    top: &[
+        "schema_version",
+        "task_id",
+        "tool",
+        "script",
+        "status",
+        "returncode",
+        "exit_code",
+        "signal",
+        "start_time",
+        "end_time",
+        "duration_seconds",
+        "command",
+        "tags",
+        "host",
+        "resource_usage",
+        "detailed_profile",
+    ],
+    within: &[
+        (
+            "detailed_profile",
+            &["io_stats", "process_memory", "gpu_stats"],
+        ),
+        ("host", &["hostname"]),
+        (
+            "resource_usage",
+            &[
+                "cpu_total_seconds",
+                "cpu_user_seconds",
+                "cpu_system_seconds",
+                "memory_peak_mb",
+                "read_bytes",
+                "write_bytes",
+            ],
+        ),
+    ],
+};
+
+thread_local! {
+    /// The skimmed line, reused: one buffer per reading thread.
+    static SKIMMED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+impl RecordView {
+    /// Read one history line (without its `\n`). The wanted keys are cut
+    /// out first ([`skim`]); a line the skim cannot cut, or whose cut serde
+    /// rejects, is parsed whole, so the error is that of the whole line.
+    pub fn from_line(line: &[u8]) -> Result<RecordView, ViewError> {
+        let skimmed = SKIMMED.with_borrow_mut(|buf| {
+            skim(line, &WANTED, buf)?;
+            // One UTF-8 check of the cut line, not one per string in it.
+            let text = std::str::from_utf8(buf).ok()?;
+            serde_json::from_str::<RawView>(text).ok()
+        });
+        let raw = match skimmed {
+            Some(raw) => raw,
+            None => serde_json::from_slice(line).map_err(ViewError::Json)?,
+        };
+        raw.checked()
+    }
+
+    /// [`from_line`](Self::from_line) without the skim.
+    #[cfg(test)]
+    fn from_whole_line(line: &[u8]) -> Result<RecordView, ViewError> {
+        serde_json::from_slice::<RawView>(line)
+            .map_err(ViewError::Json)?
+            .checked()
+    }
+}
+
+impl RawView {
+    fn checked(self) -> Result<RecordView, ViewError> {
+        if let Some(v) = self
+            .schema_version
+            .filter(|v| *v > u64::from(SCHEMA_VERSION))
+        {
+            return Err(ViewError::NewerSchema(v));
         }
-        let start_us = parse_time_us(&self.start_time).ok_or(Unusable::BadStartTime)?;
+        self.into_view()
+    }
+
+    fn into_view(self) -> Result<RecordView, ViewError> {
+        if self.task_id.is_empty() {
+            return Err(ViewError::EmptyId);
+        }
+        let start_us = parse_time_us(&self.start_time).ok_or(ViewError::BadStartTime)?;
         let duration_seconds = self.duration_seconds.unwrap_or(0.0);
         let end_us = end_us(start_us, self.end_time.as_deref(), duration_seconds);
         let usage = self.resource_usage.unwrap_or_default();
         let detailed = self.detailed_profile.0.unwrap_or_default();
         let io = detailed.io_stats.0.unwrap_or_default();
         let mb = |v: Num| v.0.map(|x| x * BYTES_PER_MB);
-        Ok(JobSummary {
+        Ok(RecordView {
             task_id: self.task_id,
             tool: self.tool.unwrap_or_default(),
             script: self.script,
-            status: self.status,
+            status: StoredStatus::from_name(&self.status),
             returncode: self.returncode,
             exit_code: self.exit_code,
             signal: self.signal.and_then(|s| s.name),
@@ -264,5 +359,34 @@ impl RawSummary {
             write_bytes: usage.write_bytes.or_else(|| mb(io.write_mb)),
             gpu_utilization_percent: detailed.gpu_stats.0.and_then(|g| g.nvidia.0),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The skim keeps every key the view reads: each fixture line reads the
+    /// same with and without it.
+    #[test]
+    fn skimmed_and_whole_lines_read_the_same() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut read = 0;
+        for name in ["history.jsonl", "real20.jsonl"] {
+            let text = std::fs::read_to_string(dir.join(name)).expect("fixture");
+            for line in text.lines() {
+                let whole = RecordView::from_whole_line(line.as_bytes());
+                let skimmed = RecordView::from_line(line.as_bytes());
+                match (whole, skimmed) {
+                    (Ok(w), Ok(s)) => {
+                        assert_eq!(w, s, "{line}");
+                        read += 1;
+                    }
+                    (Err(_), Err(_)) => {}
+                    (w, s) => panic!("{line}: whole {w:?}, skimmed {s:?}"),
+                }
+            }
+        }
+        assert!(read >= 9, "{read} lines read");
     }
 }

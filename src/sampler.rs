@@ -61,11 +61,24 @@ pub struct Probes {
     pub cgroup: Option<CgroupReader>,
     /// The container/limited cgroup profrun runs in, or why there is none.
     pub container: Option<Result<ContainerProbe, String>>,
+    /// See [`TickObserver`].
+    pub observers: Vec<Box<dyn TickObserver>>,
+}
+
+/// Work done on the sampler thread after every sample, on what was just
+/// measured: alerts, limits, the live `/metrics` snapshot, checkpoints. It
+/// runs between ticks, so it must be cheap and must never block (a scrape
+/// or a slow disk must not delay the next sample).
+pub trait TickObserver: Send {
+    /// After each sample; `final_sample` is the reading after the reap.
+    fn on_tick(&mut self, profiler: &Profiler, final_sample: bool);
 }
 
 /// Readers made on the main thread and handed to the sampler with the job.
 #[derive(Default)]
 pub struct Extras {
+    /// Called after every sample, in order.
+    pub observers: Vec<Box<dyn TickObserver>>,
     pub gpu: Option<GpuMonitor>,
     pub cgroup: Option<CgroupReader>,
     /// Read the enclosing container's cgroup (`container_stats`).
@@ -117,6 +130,7 @@ pub fn start(config: SamplerConfig, extras: Extras) -> Sampler {
             gpu: extras.gpu,
             cgroup: extras.cgroup,
             container: extras.container.then(|| ContainerProbe::for_run(&c.proc)),
+            observers: extras.observers,
         })
     })
 }
@@ -137,7 +151,11 @@ where
             let mut extras_out = (None, None, None);
             let profile = probes.map(|mut probes| {
                 let mut run = Run::new(&config);
-                run.sample(&mut probes, true);
+                if run.sample(&mut probes, true) {
+                    for observer in &mut probes.observers {
+                        observer.on_tick(&run.profiler, false);
+                    }
+                }
                 let ticker = tick(config.interval);
                 loop {
                     select! {
@@ -149,10 +167,16 @@ where
                             if !run.sample(&mut probes, false) {
                                 break; // /proc went away: keep what we have
                             }
+                            for observer in &mut probes.observers {
+                                observer.on_tick(&run.profiler, false);
+                            }
                         }
                     }
                 }
                 run.sample(&mut probes, true); // the final reading, after the reap
+                for observer in &mut probes.observers {
+                    observer.on_tick(&run.profiler, true);
+                }
                 extras_out = run.finish_extras(&mut probes);
                 run.profiler
             });

@@ -65,6 +65,7 @@ fn fake(interval: Duration, fail_after: usize) -> (Sampler, Arc<AtomicUsize>) {
             gpu: None,
             cgroup: None,
             container: None,
+            observers: Vec::new(),
         })
     });
     (sampler, calls)
@@ -182,6 +183,7 @@ fn gpu_ticks_reach_the_record_and_the_series() {
             gpu: Some(monitor),
             cgroup: None,
             container: None,
+            observers: Vec::new(),
         })
     });
     std::thread::sleep(Duration::from_millis(60));
@@ -199,4 +201,46 @@ fn gpu_ticks_reach_the_record_and_the_series() {
         .iter()
         .flatten()
         .all(|&u| u == 80.0));
+}
+
+/// Records what each observer call saw.
+struct Seen(Arc<std::sync::Mutex<Vec<(u64, bool, u64)>>>);
+
+impl TickObserver for Seen {
+    fn on_tick(&mut self, profiler: &Profiler, final_sample: bool) {
+        let now = profiler.now();
+        self.0.lock().expect("not poisoned").push((
+            profiler.samples(),
+            final_sample,
+            now.rss_bytes,
+        ));
+    }
+}
+
+#[test]
+fn observers_see_every_sample_and_the_final_one_last() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let observer = Seen(seen.clone());
+    let sampler = start_with(config(Duration::from_millis(10)), move |_| {
+        Ok(Probes {
+            tree: Box::new(FakeTree {
+                calls: Arc::new(AtomicUsize::new(0)),
+                fail_after: usize::MAX,
+            }),
+            host: None,
+            reaped: Box::new(NoReaped),
+            gpu: None,
+            cgroup: None,
+            container: None,
+            observers: vec![Box::new(observer)],
+        })
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let samples = sampler.stop().profile.expect("profile").samples();
+    let seen = seen.lock().expect("not poisoned");
+    assert_eq!(seen.len() as u64, samples, "one call per sample");
+    assert!(seen.iter().enumerate().all(|(i, s)| s.0 == i as u64 + 1));
+    assert_eq!(seen.iter().filter(|s| s.1).count(), 1);
+    assert!(seen.last().expect("calls").1, "the final sample comes last");
+    assert_eq!(seen[0].2, 1 << 20, "now() shows the latest tree");
 }

@@ -158,6 +158,34 @@ pub struct Profiler {
     max_pss_bytes: Option<u64>,
     max_processes: u32,
     max_threads: u32,
+    now: NowFigures,
+}
+
+/// The job as of the latest sample: what alerts, limits, checkpoints and
+/// the live endpoint look at on every tick.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct NowFigures {
+    /// Seconds since the job's start.
+    pub t_seconds: f64,
+    /// The latest CPU rate of the tree, 100 = one core (`None` until a
+    /// rate could be taken).
+    pub cpu_percent: Option<f64>,
+    /// Σ RSS of the tree at the latest sample.
+    pub rss_bytes: u64,
+    /// Σ swap of the tree at the latest sample.
+    pub swap_bytes: u64,
+    pub read_bytes_per_second: Option<f64>,
+    pub write_bytes_per_second: Option<f64>,
+    /// The tree's CPU seconds so far (live processes and reaped ones).
+    pub cpu_seconds_total: f64,
+    pub read_bytes_total: u64,
+    pub write_bytes_total: u64,
+    pub processes: u32,
+    pub threads: u32,
+    pub host_cpu_percent: Option<f64>,
+    /// GPU utilisation over the job's devices at the latest sample.
+    pub gpu_utilization_percent: Option<f64>,
+    pub gpu_memory_used_mb: Option<f64>,
 }
 
 impl Profiler {
@@ -178,7 +206,13 @@ impl Profiler {
             max_pss_bytes: None,
             max_processes: 0,
             max_threads: 0,
+            now: NowFigures::default(),
         }
+    }
+
+    /// The job as of the latest sample.
+    pub fn now(&self) -> &NowFigures {
+        &self.now
     }
 
     /// Fold in the next sample (samples must come in time order). The host
@@ -220,6 +254,22 @@ impl Profiler {
             point.write_bytes_per_second = rate_u64(prev.write_bytes, totals.write_bytes, dt);
         }
         self.previous = Some((t, totals));
+        self.now = NowFigures {
+            t_seconds: t,
+            cpu_percent: self.now.cpu_percent,
+            rss_bytes: totals.rss_bytes,
+            swap_bytes: totals.swap_bytes,
+            read_bytes_per_second: point.read_bytes_per_second,
+            write_bytes_per_second: point.write_bytes_per_second,
+            cpu_seconds_total: totals.cpu_seconds,
+            read_bytes_total: totals.read_bytes,
+            write_bytes_total: totals.write_bytes,
+            processes: totals.processes,
+            threads: totals.threads,
+            host_cpu_percent: point.host_cpu_percent,
+            gpu_utilization_percent: point.gpu.and_then(|g| g.gpu_utilization_percent),
+            gpu_memory_used_mb: point.gpu.and_then(|g| g.gpu_memory_used_mb),
+        };
         self.push_with_cpu_rate(point, t, totals.cpu_seconds);
     }
 
@@ -244,6 +294,7 @@ impl Profiler {
         if let Some(cpu) = cpu {
             self.tree_cpu.add(cpu, span);
         }
+        self.now.cpu_percent = cpu;
         for mut p in self.awaiting_cpu.drain(..) {
             p.cpu_percent = cpu;
             self.series.push(p);

@@ -79,6 +79,9 @@ pub struct RealOs {
     sampler: Option<sampler::Sampler>,
     forwarder: Option<signals::Forwarder>,
     ended: Option<RunClock>,
+    /// Handed to the sampler at the spawn (alerts, limits, live metrics,
+    /// checkpoints add theirs in `prepare`).
+    observers: Vec<Box<dyn sampler::TickObserver>>,
 }
 
 impl RealOs {
@@ -114,6 +117,7 @@ impl RealOs {
             sampler: None,
             forwarder: None,
             ended: None,
+            observers: Vec::new(),
         })
     }
 
@@ -125,6 +129,7 @@ impl RealOs {
             GpuMonitor::start_nvml() // NVML loads on its own thread
         };
         let extras = sampler::Extras {
+            observers: std::mem::take(&mut self.observers),
             gpu: Some(gpu),
             cgroup: self.cgroup.reader(),
             container: true,

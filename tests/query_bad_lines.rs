@@ -15,7 +15,10 @@ fn history_with_every_bad_kind() -> (String, usize) {
         .map(String::from)
         .collect();
     let torn = &good[2][..good[2].len() / 2];
-    let newer = r#"{"schema_version":99,"task_id":"zzzzzzzzzzzz","status":"success","start_time":"2025-11-22T00:00:00Z","new_block":{"x":1}}"#;
+    // A newer record is skipped only when it no longer fits the read model
+    // (here `start_time` changed type); one that fits is read, see
+    // `a_newer_schema_that_still_fits_is_read`.
+    let newer = r#"{"schema_version":99,"task_id":"zzzzzzzzzzzz","status":"success","start_time":{"unix":1},"new_block":{"x":1}}"#;
     let bad: Vec<String> = vec![
         "   ".to_string(),
         torn.to_string(),
@@ -154,4 +157,24 @@ fn a_torn_last_line_is_skipped_then_isolated_by_the_next_append() {
     ]);
     assert_eq!(ids(&r.stdout), ["6a1b2c3d9xyz", "abc-123-xyz"]);
     assert!(r.stderr.contains("skipped 1 bad line"), "{}", r.stderr);
+}
+
+/// Issue 10: "a record with a newer `schema_version` stays readable". It was
+/// skipped as a bad line whatever it held.
+#[test]
+fn a_newer_schema_that_still_fits_is_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let h = dir.path().join("h.jsonl");
+    let newer = r#"{"schema_version":99,"task_id":"zzzzzzzzzzzz","tool":"future","status":"success","start_time":"2025-11-22T00:00:00Z","duration_seconds":2.0,"new_block":{"x":1}}"#;
+    std::fs::write(&h, format!("{newer}\n")).expect("write");
+    let r = run(&[
+        "job-history",
+        "--history",
+        path_str(&h),
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(ids(&r.stdout), vec!["zzzzzzzzzzzz".to_string()]);
+    assert!(!r.stderr.contains("skipped"), "{}", r.stderr);
 }

@@ -306,14 +306,18 @@ impl RecordView {
 }
 
 impl RawView {
+    /// A record from a newer profrun stays readable as long as the fields
+    /// this model reads still fit it: a newer `schema_version` alone is no
+    /// reason to skip a run. Only a line that does not fit is reported, and
+    /// then as newer rather than as garbage.
     fn checked(self) -> Result<RecordView, ViewError> {
-        if let Some(v) = self
+        let newer = self
             .schema_version
-            .filter(|v| *v > u64::from(SCHEMA_VERSION))
-        {
-            return Err(ViewError::NewerSchema(v));
-        }
-        self.into_view()
+            .filter(|v| *v > u64::from(SCHEMA_VERSION));
+        self.into_view().map_err(|err| match newer {
+            Some(v) => ViewError::NewerSchema(v),
+            None => err,
+        })
     }
 
     fn into_view(self) -> Result<RecordView, ViewError> {

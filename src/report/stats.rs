@@ -31,24 +31,9 @@ pub fn default_keys() -> Vec<GroupKey> {
     vec![GroupKey::Tool, GroupKey::Script]
 }
 
-/// A running mean over the runs that have the figure.
-#[derive(Debug, Clone, Copy, Default)]
-struct Mean {
-    sum: f64,
-    n: u64,
-}
-
-impl Mean {
-    fn add(&mut self, v: Option<f64>) {
-        if let Some(x) = v.filter(|x| x.is_finite()) {
-            self.sum += x;
-            self.n += 1;
-        }
-    }
-    fn get(self) -> Option<f64> {
-        (self.n > 0).then(|| self.sum / self.n as f64)
-    }
-}
+/// A running mean over the runs that have the figure: the profile's one
+/// running-mean type (non-finite and missing figures are left out).
+type Mean = crate::profile::stats::Gauge;
 
 /// The figures one run adds to its group.
 #[derive(Debug, Clone, Copy)]
@@ -137,15 +122,15 @@ impl Accumulator {
         if row.wall.is_finite() {
             self.walls.push(row.wall);
         }
-        self.cpu.add(row.cpu);
-        self.cores.add(row.cores);
-        self.memory.add(row.memory);
+        self.cpu.add_some(row.cpu);
+        self.cores.add_some(row.cores);
+        self.memory.add_some(row.memory);
         if let Some(m) = row.memory.filter(|m| m.is_finite()) {
             self.memory_max = Some(self.memory_max.map_or(m, |x: f64| x.max(m)));
         }
-        self.read.add(row.read);
-        self.write.add(row.write);
-        self.gpu.add(row.gpu);
+        self.read.add_some(row.read);
+        self.write.add_some(row.write);
+        self.gpu.add_some(row.gpu);
     }
 }
 
@@ -226,13 +211,13 @@ impl StatsBuilder {
                     wall_p50_seconds: percentile(w, 50.0),
                     wall_p95_seconds: percentile(w, 95.0),
                     wall_max_seconds: w.last().copied().unwrap_or(0.0),
-                    cpu_mean_seconds: acc.cpu.get(),
-                    cores_mean: acc.cores.get(),
-                    memory_peak_mean_mb: acc.memory.get(),
+                    cpu_mean_seconds: acc.cpu.mean(),
+                    cores_mean: acc.cores.mean(),
+                    memory_peak_mean_mb: acc.memory.mean(),
                     memory_peak_max_mb: acc.memory_max,
-                    read_bytes_mean: acc.read.get(),
-                    write_bytes_mean: acc.write.get(),
-                    gpu_utilization_mean_percent: acc.gpu.get(),
+                    read_bytes_mean: acc.read.mean(),
+                    write_bytes_mean: acc.write.mean(),
+                    gpu_utilization_mean_percent: acc.gpu.mean(),
                 }
             })
             .collect()

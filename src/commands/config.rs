@@ -31,7 +31,10 @@ pub fn load() -> anyhow::Result<Loaded> {
     };
     let text = match std::fs::read_to_string(&location.path) {
         Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !location.explicit => {
+        // Not there, or behind a folder this user cannot search (a job run
+        // as another user with the submitter's HOME, as `sbatch --uid`
+        // does): no file. A file that is there and unreadable is an error.
+        Err(_) if !location.explicit && std::fs::metadata(&location.path).is_err() => {
             return Ok(Loaded {
                 location: Some(location),
                 file: None,

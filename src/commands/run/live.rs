@@ -91,3 +91,84 @@ impl TickObserver for LiveObserver {
             .publish(encode(&live_metrics(&state, &self.labels)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc as StdArc;
+
+    use super::*;
+    use crate::profile::profiler::ProfilerConfig;
+    use crate::profile::sample::Sample;
+    use crate::sample::{IoSample, ProcessReading, TreeSample};
+
+    const MB: u64 = 1024 * 1024;
+
+    fn sample(t: f64, cpu: f64) -> Sample {
+        Sample {
+            t_seconds: t,
+            reaped_cpu_seconds: 0.0,
+            reaped_io: IoSample::default(),
+            tree: TreeSample {
+                processes: vec![ProcessReading {
+                    pid: 42,
+                    starttime_ticks: 1,
+                    name: StdArc::from("job"),
+                    state: b'R',
+                    utime_seconds: cpu,
+                    threads: 1,
+                    rss_bytes: 64 * MB,
+                    hwm_bytes: 64 * MB,
+                    ..Default::default()
+                }],
+            },
+            gpu: None,
+            host: None,
+        }
+    }
+
+    #[test]
+    fn each_tick_publishes_the_latest_figures_and_the_alerts() {
+        let slot = SnapshotSlot::default();
+        let labels = Labels {
+            name: "md".into(),
+            tool: "lammps".into(),
+            host: "node1".into(),
+        };
+        let mut observer = LiveObserver::new(slot.clone(), labels, 4);
+        observer.set_alerts(vec![LiveAlert {
+            name: "long".into(),
+            firing: false,
+        }]);
+        let mut profiler = Profiler::new(ProfilerConfig {
+            interval_seconds: 0.5,
+            series_cap: 8,
+            ..Default::default()
+        });
+        profiler.push(&mut sample(0.5, 0.0));
+        profiler.push(&mut sample(1.0, 0.5));
+        observer.on_tick(&profiler, false);
+
+        let state = observer.state(&profiler);
+        assert_eq!(state.elapsed_seconds, 1.0);
+        assert_eq!(state.tree_rss_bytes, 64 * MB);
+        assert_eq!(state.processes, 1);
+        assert_eq!(state.cpus_available, 4);
+        assert!((state.cores_in_use - 1.0).abs() < 1e-9, "{state:?}");
+        let text = slot.latest();
+        assert!(
+            text.contains(
+                "profrun_job_tree_rss_bytes{name=\"md\",tool=\"lammps\",host=\"node1\"} 67108864"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("profrun_job_alert_firing{"), "{text}");
+
+        // The evaluator flips the shared list; the next tick shows it.
+        observer.alerts().lock().expect("not poisoned")[0].firing = true;
+        observer.on_tick(&profiler, false);
+        assert!(slot
+            .latest()
+            .lines()
+            .any(|l| l.starts_with("profrun_job_alert_firing{") && l.ends_with(" 1")));
+    }
+}

@@ -43,6 +43,28 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) on stdout
     Man,
+    /// Print the effective settings and where each came from (cli, env, file, default)
+    Config(ConfigArgs),
+}
+
+/// `profrun config`: the run settings it may be given, to see what wins.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// As `profrun --history`
+    #[arg(long, value_name = "PATH")]
+    pub history: Option<PathBuf>,
+    /// As `profrun --pushgateway`
+    #[arg(long, value_name = "URL")]
+    pub pushgateway: Option<String>,
+    /// As `profrun --textfile`
+    #[arg(long, value_name = "DIR")]
+    pub textfile: Option<PathBuf>,
+    /// As `profrun --name`
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// As `profrun --interval`
+    #[arg(long, value_name = "SECONDS", value_parser = parse_interval, allow_negative_numbers = true)]
+    pub interval: Option<f64>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -185,6 +207,32 @@ pub struct RunArgs {
     #[arg(long, hide = true)]
     pub self_stats: bool,
 
+    /// Grouping name of the exported metrics [default: the detected tool]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// PUT the run's metrics to this Pushgateway at the end [env: PROFRUN_PUSHGATEWAY]
+    #[arg(long, value_name = "URL")]
+    pub pushgateway: Option<String>,
+
+    /// Write DIR/profrun-NAME.prom for node_exporter at the end [env: PROFRUN_TEXTFILE_DIR]
+    #[arg(long = "textfile", value_name = "DIR")]
+    pub textfile: Option<PathBuf>,
+
+    /// Serve live /metrics on ADDR while the job runs (port 0: a free port)
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+
+    /// Whether `--interval` was on the command line (else the config
+    /// file's interval applies); set by [`parse`].
+    #[arg(skip)]
+    pub interval_from_cli: bool,
+
+    /// The config file's named alert rules (name, rule), as written; the
+    /// `--alert` parser reads them. Filled by `commands::config::apply`.
+    #[arg(skip)]
+    pub config_alerts: Vec<(String, String)>,
+
     /// The command to run, after `--` (passed as given: bytes that are not
     /// UTF-8 are fine)
     #[arg(last = true, required = true, value_name = "COMMAND", value_parser = clap::value_parser!(OsString))]
@@ -290,6 +338,26 @@ pub struct JobStatsArgs {
     /// Output format (table, json or csv)
     #[arg(long, value_enum, default_value = "table")]
     pub format: StatsFormat,
+}
+
+/// Parse `std::env::args`, noting which settings the command line itself
+/// gave (a config file fills only the others). Exits on a usage error, as
+/// `Cli::parse` does.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    let given = |m: &clap::ArgMatches| {
+        m.value_source("interval") == Some(clap::parser::ValueSource::CommandLine)
+    };
+    match &mut cli.command {
+        Some(Command::Run(args)) => {
+            args.interval_from_cli = matches.subcommand_matches("run").is_some_and(given);
+        }
+        None => cli.run.interval_from_cli = given(&matches),
+        Some(_) => {}
+    }
+    cli
 }
 
 #[cfg(test)]

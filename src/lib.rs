@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod assemble;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod criteria;
 pub mod detect;
 pub mod export;
@@ -29,7 +30,20 @@ use std::process::ExitCode;
 
 /// Dispatch one parsed command line. Returns the exit code profrun should
 /// leave with (for `run`, the child's).
-pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+pub fn run(mut cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    let loaded = match cli.command {
+        // These never read settings: a broken config file must not stop them.
+        Some(cli::Command::Completions(_) | cli::Command::Man) => Default::default(),
+        _ => match commands::config::load() {
+            Ok(loaded) => loaded,
+            Err(err) => {
+                // A usage error, like a bad flag: nothing ran.
+                commands::output::say(&format!("profrun: error: {err:#}"));
+                return Ok(ExitCode::from(2));
+            }
+        },
+    };
+    commands::config::apply(&mut cli, &loaded);
     match cli.command {
         Some(cli::Command::Run(args)) => commands::run::run(args),
         Some(cli::Command::JobHistory(args)) => commands::job_history::run(args),
@@ -37,6 +51,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         Some(cli::Command::JobStats(args)) => commands::job_stats::run(args),
         Some(cli::Command::Completions(args)) => commands::completions::run(args),
         Some(cli::Command::Man) => commands::man::run(),
+        Some(cli::Command::Config(args)) => commands::config::run(args, &loaded),
         None => commands::run::run(cli.run),
     }
 }

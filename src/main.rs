@@ -1,11 +1,10 @@
 //! Entry point: parse the command line, hand it to the library, turn the
 //! outcome into an exit code. Everything else lives in `profrun::*`.
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = profrun::cli::Cli::parse();
+    let cli = profrun::cli::parse();
     match profrun::run(cli) {
         Ok(code) => code,
         Err(err) => {

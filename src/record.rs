@@ -6,6 +6,7 @@
 
 mod cgroup;
 mod detailed;
+mod exports;
 mod gpu;
 pub mod lenient;
 mod skim;
@@ -15,6 +16,7 @@ pub mod view;
 
 pub use cgroup::*;
 pub use detailed::*;
+pub use exports::*;
 pub use gpu::*;
 pub use slurm::*;
 pub use status_read::StoredStatus;
@@ -116,6 +118,9 @@ pub struct JobRecord {
     /// profrun's own cost (`--self-stats` only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub profrun_self: Option<SelfStats>,
+    /// What became of `--pushgateway` and `--textfile` (only when asked for).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub exports: Option<ExportsRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -210,6 +210,7 @@ pub fn assemble(
         descendants_left_running: Vec::new(),
         detailed_profile: None,
         profrun_self,
+        exports: None,
     };
     match end {
         JobEnd::FailedToStart {

@@ -2,6 +2,7 @@
 //! modules that write to stdout/stderr.
 
 pub mod completions;
+pub mod config;
 pub mod filter_args;
 pub mod job_details;
 pub mod job_history;

@@ -8,7 +8,9 @@
 //! real one in `os.rs`), so the path below is also tested with a fake; the
 //! record itself is assembled by the pure [`crate::assemble`].
 
+mod export;
 mod identity;
+pub mod live;
 mod os;
 mod save;
 #[cfg(test)]
@@ -22,11 +24,25 @@ use crate::commands::output::say;
 use crate::launch::{self, exit, spawn::SpawnError};
 use crate::record::JobRecord;
 
-pub use os::{JobOs, Measured, RealOs};
+pub use os::{JobOs, ListenError, Measured, RealOs};
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let mut os = RealOs::prepare(&args)?;
-    let record = execute(&mut os, &args);
+    // Usage errors (exit 2) are found before anything runs.
+    if let Err(err) = export::gateway(&args) {
+        say(&format!("profrun: error: {err}"));
+        return Ok(ExitCode::from(2));
+    }
+    let mut os = match RealOs::prepare(&args) {
+        Ok(os) => os,
+        Err(err) if err.is::<os::ListenError>() => {
+            say(&format!("profrun: error: {err}"));
+            return Ok(ExitCode::from(2));
+        }
+        Err(err) => return Err(err),
+    };
+    let mut record = execute(&mut os, &args);
+    // Before saving: the record notes whether the exports worked.
+    export::export(&args, &mut record);
     save::save(&args, &record);
     save::report(&args, &record);
     // Cancels a pending kill-after; the leaf was removed by `measure`.

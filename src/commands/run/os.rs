@@ -11,12 +11,16 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::identity;
+use super::live::LiveObserver;
 use crate::assemble::{
     CgroupOutcome, ChildExit, ChildrenUsage, IoReadings, JobIdentity, RunClock, SampledRun,
 };
 use crate::cli::RunArgs;
 use crate::commands::output::say;
+use crate::detect::{self, RealFiles};
+use crate::export::listen::{MetricsServer, SnapshotSlot};
 use crate::launch::{self, reap, signals, spawn};
+use crate::metrics::Labels;
 use crate::probe::cgroup::{CgroupRun, CgroupSetup};
 use crate::probe::gpu::GpuMonitor;
 use crate::probe::{self, ProcRoot};
@@ -82,6 +86,17 @@ pub struct RealOs {
     /// Handed to the sampler at the spawn (alerts, limits, live metrics,
     /// checkpoints add theirs in `prepare`).
     observers: Vec<Box<dyn sampler::TickObserver>>,
+    /// `--metrics-listen`: serves until the run is over (dropped with us).
+    _metrics_server: Option<MetricsServer>,
+}
+
+/// `--metrics-listen ADDR` could not be bound: a usage error (exit 2),
+/// reported before the job starts.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen on --metrics-listen {addr:?}: {source}")]
+pub struct ListenError {
+    pub addr: String,
+    pub source: io::Error,
 }
 
 impl RealOs {
@@ -100,6 +115,30 @@ impl RealOs {
         // A leaf of its own for the job (~100 µs); every failure falls back
         // to the next backend or to none, with the reason kept for the record.
         let cgroup = CgroupSetup::for_run(args.no_cgroup, &proc);
+        let mut observers: Vec<Box<dyn sampler::TickObserver>> = Vec::new();
+        // After the signal mask: the server is a thread of its own.
+        let metrics_server = match &args.metrics_listen {
+            Some(addr) => {
+                let server =
+                    MetricsServer::bind(addr, SnapshotSlot::default()).map_err(|source| {
+                        ListenError {
+                            addr: addr.clone(),
+                            source,
+                        }
+                    })?;
+                say(&format!(
+                    "profrun: serving /metrics on http://{}/metrics",
+                    server.local_addr()
+                ));
+                observers.push(Box::new(LiveObserver::new(
+                    server.slot().clone(),
+                    live_labels(args, &proc),
+                    probe::host_info::available_cpus(),
+                )));
+                Some(server)
+            }
+            None => None,
+        };
         Ok(RealOs {
             proc,
             no_gpu: args.no_gpu,
@@ -117,7 +156,8 @@ impl RealOs {
             sampler: None,
             forwarder: None,
             ended: None,
-            observers: Vec::new(),
+            observers,
+            _metrics_server: metrics_server,
         })
     }
 
@@ -310,6 +350,28 @@ impl JobOs for RealOs {
 
     fn own_cost(&self) -> SelfStats {
         identity::own_cost()
+    }
+}
+
+/// The live series' labels, known before the spawn: `--name`, else the
+/// tool (`--tool`, else detected from the command, as the record's).
+fn live_labels(args: &RunArgs, proc: &ProcRoot) -> Labels {
+    let command: Vec<String> = args
+        .command
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let tool = args
+        .tool
+        .clone()
+        .unwrap_or_else(|| detect::detect_tool(&command, &RealFiles));
+    let host = std::fs::read_to_string(proc.path("sys/kernel/hostname"))
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    Labels {
+        name: args.name.clone().unwrap_or_else(|| tool.clone()),
+        tool,
+        host,
     }
 }
 

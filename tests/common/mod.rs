@@ -14,13 +14,16 @@ pub fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/history.jsonl")
 }
 
-/// `profrun` with TZ=UTC, no COLUMNS/NO_COLOR/PROFRUN_HISTORY from outside.
+/// `profrun` with TZ=UTC, no COLUMNS/NO_COLOR/PROFRUN_HISTORY from outside,
+/// and no config file of the developer's.
 pub fn profrun() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_profrun"));
     c.env("TZ", "UTC")
         .env_remove("COLUMNS")
         .env_remove("NO_COLOR")
-        .env_remove("PROFRUN_HISTORY");
+        .env_remove("PROFRUN_HISTORY")
+        .env_remove("PROFRUN_CONFIG")
+        .env("XDG_CONFIG_HOME", "/nonexistent/profrun-tests");
     c
 }
 

@@ -12,10 +12,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The profrun binary, with no history from the environment.
+/// The profrun binary, with no history from the environment and no config
+/// file of the developer's.
 pub fn profrun() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_profrun"));
-    cmd.env_remove("PROFRUN_HISTORY");
+    cmd.env_remove("PROFRUN_HISTORY")
+        .env_remove("PROFRUN_CONFIG")
+        .env("XDG_CONFIG_HOME", "/nonexistent/profrun-tests");
     cmd
 }
 

@@ -360,6 +360,8 @@ fn usage_errors_exit_2() {
         &["check", "--threshold", "-5"],
         &["check", "--format", "yaml"],
         &["check", "--run", "zzzz"],
+        &["check", "--run", "last", "--tool", "no-such-tool"],
+        &["check", "--output", "/nonexistent-folder/profrun-check.xml"],
     ] {
         let out = query(h, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));

@@ -24,7 +24,8 @@ use std::process::ExitCode;
 const PARTS: usize = 2;
 
 /// Exit code when the check could not be made (a usage error, an unknown
-/// `--run`, an unreadable history): neither "passed" (0) nor "regressed" (1).
+/// `--run`, an unreadable history, a report that cannot be written):
+/// neither "passed" (0) nor "regressed" (1).
 const EXIT_USAGE: u8 = 2;
 
 /// A run as gathered: its start orders the group, newest first.
@@ -78,8 +79,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     );
     match &args.output {
         Some(path) => {
-            write_atomically(path, text.as_bytes())
-                .with_context(|| format!("writing the report to '{}'", path.display()))?;
+            if let Err(e) = write_atomically(path, text.as_bytes()) {
+                return Ok(usage(&format!(
+                    "cannot write the report to '{}': {e}",
+                    path.display()
+                )));
+            }
             output::say(&format!(
                 "profrun check: {} (report in '{}')",
                 render::summary_line(&report),

@@ -4,7 +4,9 @@
 //! `job-stats`, printing the median wall time over several runs and each
 //! command's peak RSS (from the child's `wait4` rusage); then `job-stats`
 //! and `wc -l` on the same file, runs interleaved, with the ratio of their
-//! medians (issue 10's target: at most 3). Not a test: it prints figures.
+//! medians (issue 10's target: at most 3); then `check` and `job-stats`,
+//! interleaved, with the ratio of their medians (issue 14's target: at most
+//! 2). Not a test: it prints figures.
 //!
 //! `cargo bench --bench history` (set `PROFRUN_BENCH_RECORDS` to change the
 //! size, `PROFRUN_BENCH_HISTORY=PATH` to keep the generated file).
@@ -20,6 +22,12 @@ const RUNS: usize = 11;
 
 /// Run once; wall time and peak RSS in KiB of the child.
 fn measure(bin: &str, args: &[&str]) -> (Duration, i64) {
+    measure_exiting(bin, args, &[0])
+}
+
+/// [`measure`] for a command that may exit with any of `codes` (`check`
+/// exits 1 when the generated history holds a regression).
+fn measure_exiting(bin: &str, args: &[&str], codes: &[i32]) -> (Duration, i64) {
     let started = Instant::now();
     // Reaped by wait4 below (for its rusage), not by Child::wait.
     #[allow(clippy::zombie_processes)]
@@ -36,7 +44,7 @@ fn measure(bin: &str, args: &[&str]) -> (Duration, i64) {
     let wall = started.elapsed();
     assert_eq!(pid, child.id() as i32, "wait4");
     assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        libc::WIFEXITED(status) && codes.contains(&libc::WEXITSTATUS(status)),
         "{args:?} failed"
     );
     (wall, ru.ru_maxrss)
@@ -133,6 +141,7 @@ fn main() {
         );
     }
     stats_against_wc(bin, h);
+    check_against_stats(bin, h);
 }
 
 /// `job-stats` and `wc -l` on the same file, one run of each in turn so that
@@ -153,5 +162,32 @@ fn stats_against_wc(bin: &str, h: &str) {
         stats.as_secs_f64() * 1e3,
         wc.as_secs_f64() * 1e3,
         if ratio <= 3.0 { "met" } else { "MISSED" }
+    );
+}
+
+/// `check` and `job-stats` on the same file, interleaved as above: both read
+/// every line through the same skim and group the runs; `check` also keeps
+/// each run's figures and sorts every group (issue 14's target: at most 2x).
+fn check_against_stats(bin: &str, h: &str) {
+    let stats_args = ["job-stats", "--history", h];
+    let check_args = ["check", "--history", h];
+    let check = |b: &str| measure_exiting(b, &check_args, &[0, 1]);
+    let _ = measure(bin, &stats_args);
+    let _ = check(bin);
+    let (mut stats, mut checks, mut rss) = (Vec::new(), Vec::new(), 0);
+    for _ in 0..RUNS {
+        stats.push(measure(bin, &stats_args).0);
+        let (t, r) = check(bin);
+        checks.push(t);
+        rss = rss.max(r);
+    }
+    let (stats, checks) = (median(stats), median(checks));
+    let ratio = checks.as_secs_f64() / stats.as_secs_f64();
+    println!(
+        "check {:.1}ms (peak RSS {:.1} MiB), job-stats {:.1}ms (medians of {RUNS}, interleaved): {ratio:.2}x job-stats, target <= 2x: {}",
+        checks.as_secs_f64() * 1e3,
+        rss as f64 / 1024.0,
+        stats.as_secs_f64() * 1e3,
+        if ratio <= 2.0 { "met" } else { "MISSED" }
     );
 }

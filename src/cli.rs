@@ -4,6 +4,8 @@
 
 use crate::criteria::{GroupKey, IdSpec, When};
 use crate::record::Status;
+use crate::regress::render::CheckFormat;
+use crate::regress::{Metric, DEFAULT_BASELINE_RUNS};
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -39,6 +41,10 @@ pub enum Command {
     JobDetails(JobDetailsArgs),
     /// Aggregate recorded runs by tool, script, command, host, status or tag
     JobStats(JobStatsArgs),
+    /// Check each group's newest run against its earlier runs (exit 1 on a regression)
+    Check(CheckArgs),
+    /// Compare two recorded runs figure by figure
+    Diff(DiffArgs),
     /// Print a shell completion script on stdout (bash, zsh, fish, ...)
     Completions(CompletionsArgs),
     /// Print the man page (roff) on stdout
@@ -358,6 +364,118 @@ pub fn parse() -> Cli {
         Some(_) => {}
     }
     cli
+}
+
+fn parse_metric(s: &str) -> Result<Metric, String> {
+    Metric::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        format!(
+            "unknown metric '{s}' (expected one of {})",
+            names.join(", ")
+        )
+    })
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim_end_matches('%')
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a percentage"))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!(
+            "'{s}' is out of range: the threshold must be a percentage of 0 or more"
+        ));
+    }
+    Ok(v)
+}
+
+fn parse_min_baseline(s: &str) -> Result<usize, String> {
+    let n = parse_limit(s)?;
+    if n < 2 {
+        return Err(format!(
+            "'{s}' is out of range: a baseline needs at least 2 runs (a spread needs two)"
+        ));
+    }
+    Ok(n)
+}
+
+fn parse_baseline_runs(s: &str) -> Result<usize, String> {
+    let n = parse_limit(s)?;
+    if n < 1 {
+        return Err(format!(
+            "'{s}' is out of range: the baseline must be at least 1 run"
+        ));
+    }
+    Ok(n)
+}
+
+/// `--format` of `check`: the names [`CheckFormat::parse`] takes, offered
+/// to completions.
+fn check_format_parser() -> impl clap::builder::TypedValueParser<Value = CheckFormat> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["text", "json", "junit", "markdown"])
+        .map(|s| CheckFormat::parse(&s).expect("every possible value is a format"))
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub source: HistorySource,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Group by tool, script, command, host, status or tag:KEY (repeatable) [default: tool, script]
+    #[arg(long = "group-by", value_name = "KEY", value_parser = crate::criteria::parse_group_key)]
+    pub group_by: Vec<GroupKey>,
+    /// Check this run (an id, a unique prefix, `last` or `-N`) instead of each group's newest
+    #[arg(long, allow_hyphen_values = true, value_name = "ID", value_parser = crate::criteria::parse_id)]
+    pub run: Option<IdSpec>,
+    /// Compare with the N previous successful runs of the group
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BASELINE_RUNS,
+          value_parser = parse_baseline_runs, allow_negative_numbers = true)]
+    pub baseline: usize,
+    /// Metric to check: cpu, memory_peak, wall, write_bytes, read_bytes (repeatable)
+    /// [default: cpu, memory_peak, wall, write_bytes]
+    #[arg(long = "metric", value_name = "M", value_parser = parse_metric)]
+    pub metrics: Vec<Metric>,
+    /// One threshold in percent for every metric [default: 10, wall 25]
+    #[arg(long, value_name = "PCT", value_parser = parse_percent, allow_negative_numbers = true)]
+    pub threshold: Option<f64>,
+    /// Fewer earlier successful runs than this is "no baseline"
+    #[arg(long, value_name = "N", default_value = "3", value_parser = parse_min_baseline,
+          allow_negative_numbers = true)]
+    pub min_baseline: usize,
+    /// Fail (exit 1) when a group has no baseline
+    #[arg(long)]
+    pub require_baseline: bool,
+    /// Output format: text, json, junit or markdown
+    #[arg(long, default_value = "text", value_name = "FORMAT", value_parser = check_format_parser())]
+    pub format: CheckFormat,
+    /// Write the report to FILE (replaced atomically) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub source: HistorySource,
+    /// The first run: a task id, a unique prefix, `last`, or `-N` for the N-th newest
+    #[arg(allow_hyphen_values = true, value_name = "A", value_parser = crate::criteria::parse_id)]
+    pub a: IdSpec,
+    /// The second run, compared with the first
+    #[arg(allow_hyphen_values = true, value_name = "B", value_parser = crate::criteria::parse_id)]
+    pub b: IdSpec,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiffFormat,
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! profrun: wrap a job the way `time` does, sample its whole process tree and
 //! the host, and append one record per run to a JSONL history that the
-//! `job-history`, `job-details` and `job-stats` subcommands query.
+//! `job-history`, `job-details`, `job-stats`, `check` and `diff` subcommands
+//! query.
 //!
 //! Dependencies point one way:
 //! `cli → commands → {launch, sampler, history, report} → {probe, profile, record}`.
@@ -49,6 +50,8 @@ pub fn run(mut cli: cli::Cli) -> anyhow::Result<ExitCode> {
         Some(cli::Command::JobHistory(args)) => commands::job_history::run(args),
         Some(cli::Command::JobDetails(args)) => commands::job_details::run(args),
         Some(cli::Command::JobStats(args)) => commands::job_stats::run(args),
+        Some(cli::Command::Check(args)) => commands::check::run(args),
+        Some(cli::Command::Diff(args)) => commands::diff::run(args),
         Some(cli::Command::Completions(args)) => commands::completions::run(args),
         Some(cli::Command::Man) => commands::man::run(),
         Some(cli::Command::Config(args)) => commands::config::run(args, &loaded),

@@ -1,9 +1,12 @@
 //! Glue for each subcommand: load → compute → render → print. The only
 //! modules that write to stdout/stderr.
 
+pub mod check;
 pub mod completions;
 pub mod config;
+pub mod diff;
 pub mod filter_args;
+pub mod find_run;
 pub mod job_details;
 pub mod job_history;
 pub mod job_stats;

@@ -7,7 +7,7 @@
 //! the choice of each default.
 
 use super::stats;
-use crate::record::{JobRecord, Status, BYTES_PER_MB};
+use crate::record::{JobRecord, RecordView, Status, BYTES_PER_MB};
 use serde::{Deserialize, Serialize};
 
 /// The figures of one run that `check` compares.
@@ -34,6 +34,22 @@ impl RunFigures {
             wall_seconds: record.duration_seconds,
             write_bytes: usage.write_bytes,
             read_bytes: usage.read_bytes,
+        }
+    }
+
+    /// The same figures from the read model (`profrun check` reads the
+    /// history through it). A figure the stored line lacks (a record from
+    /// an older profrun, an unstartable command) counts as 0.
+    pub fn from_view(view: RecordView) -> RunFigures {
+        let bytes = |v: Option<f64>| v.filter(|x| x.is_finite() && *x > 0.0).unwrap_or(0.0);
+        RunFigures {
+            status_ok: view.status.is(Status::Success),
+            cpu_seconds: view.cpu_total_seconds.unwrap_or(0.0),
+            memory_peak_bytes: (bytes(view.memory_peak_mb) * BYTES_PER_MB).round() as u64,
+            wall_seconds: view.duration_seconds,
+            write_bytes: bytes(view.write_bytes).round() as u64,
+            read_bytes: bytes(view.read_bytes).round() as u64,
+            task_id: view.task_id,
         }
     }
 }

@@ -228,3 +228,31 @@ fn metric_names_parse_and_options_validate() {
     assert!(bad.validate().is_err());
     assert_eq!(CheckOptions::default().threshold_for(Metric::Wall), 25.0);
 }
+
+// The command reads the history through the read model, the core's tests
+// through JobRecord: both must give the same figures for a stored line.
+#[test]
+fn figures_from_the_read_model_equal_those_of_the_full_record() {
+    let golden = [
+        include_str!("../assemble/testdata/success.jsonl"),
+        include_str!("../assemble/testdata/failed.jsonl"),
+        include_str!("../assemble/testdata/failed_to_start.jsonl"),
+        include_str!("../assemble/testdata/interrupted.jsonl"),
+        include_str!("../assemble/testdata/signaled.jsonl"),
+    ];
+    let mut seen = 0;
+    for line in golden
+        .iter()
+        .flat_map(|g| g.lines())
+        .filter(|l| !l.trim().is_empty())
+    {
+        let record: JobRecord = serde_json::from_str(line).expect("a golden record");
+        let view = RecordView::from_line(line.as_bytes()).expect("a readable line");
+        assert_eq!(
+            RunFigures::from_view(view),
+            RunFigures::from_record(&record)
+        );
+        seen += 1;
+    }
+    assert!(seen > 0);
+}

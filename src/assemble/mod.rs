@@ -8,8 +8,8 @@
 use crate::profile::{self, Profiler};
 use crate::record::{
     CgroupStatsRecord, ContainerStatsRecord, DetailedProfile, GpuStatsRecord, HostRecord,
-    JobRecord, Measurement, ProcessRef, ResourceUsage, SelfStats, SignalRecord, Status, UserRecord,
-    BYTES_PER_MB, SCHEMA_VERSION,
+    JobRecord, Measurement, ProcessRef, ResourceUsage, SelfStats, SignalRecord, SlurmRecord,
+    Status, UserRecord, BYTES_PER_MB, SCHEMA_VERSION,
 };
 use crate::sample::IoSample;
 use std::collections::BTreeMap;
@@ -46,6 +46,8 @@ pub struct JobIdentity {
     pub user: UserRecord,
     pub host: HostRecord,
     pub environment: BTreeMap<String, String>,
+    /// The `slurm` block, read from profrun's environment.
+    pub slurm: Option<SlurmRecord>,
 }
 
 /// When the run ended, by the wall clock and the monotonic one.
@@ -205,6 +207,7 @@ pub fn assemble(
         user: id.user,
         host: id.host,
         environment: id.environment,
+        slurm: id.slurm,
         resource_usage: ResourceUsage::default(),
         measurement: measurement("ru_maxrss", "none".to_string(), None),
         descendants_left_running: Vec::new(),

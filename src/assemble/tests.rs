@@ -34,6 +34,7 @@ fn identity() -> JobIdentity {
             memory_total_mb: 8192.0,
         },
         environment: BTreeMap::from([("SLURM_JOB_ID".to_string(), "42".to_string())]),
+        slurm: None,
     }
 }
 

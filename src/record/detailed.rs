@@ -314,6 +314,10 @@ pub struct TopProcess {
     pub last_seen_seconds: f64,
     /// Still alive at the last sample.
     pub running_at_end: bool,
+    /// The MPI rank its environment names (`OMPI_COMM_WORLD_RANK`,
+    /// `PMIX_RANK`, `PMI_RANK`, `MV2_COMM_WORLD_RANK`, `SLURM_PROCID`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rank: Option<u32>,
 }
 
 /// The sampled series, one array per column, all the same length (at most

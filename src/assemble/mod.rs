@@ -5,6 +5,10 @@
 //! so every status, exit and peak source is unit-tested on hand-built
 //! inputs, and golden records (`testdata/`) pin the bytes.
 
+mod allocation;
+
+pub use allocation::{memory_allocation, memory_efficiency, MemoryAllocation};
+
 use crate::profile::{self, Profiler};
 use crate::record::{
     CgroupStatsRecord, ContainerStatsRecord, DetailedProfile, GpuStatsRecord, HostRecord,
@@ -271,6 +275,14 @@ fn fill_ran(record: &mut JobRecord, ran: RanJob) {
     record.measurement = measurement(peak_source, ran.cgroup.backend, ran.cgroup.note);
     record.descendants_left_running = ran.left_running;
     record.detailed_profile = detailed;
+    if let Some(d) = &mut record.detailed_profile {
+        let peak_bytes = record.resource_usage.memory_peak_mb * BYTES_PER_MB;
+        if let Some(a) = memory_allocation(d.container_stats.as_ref(), record.slurm.as_ref()) {
+            d.memory_efficiency = memory_efficiency(peak_bytes, a.bytes);
+            d.memory_allocation_bytes = Some(a.bytes);
+            d.memory_allocation_source = Some(a.source.to_string());
+        }
+    }
 }
 
 fn measurement(

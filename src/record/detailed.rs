@@ -64,6 +64,16 @@ pub struct DetailedProfile {
     /// CPU seconds / (wall seconds × CPUs available to the job), 0 to 1.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cpu_efficiency: Option<f64>,
+    /// Peak memory / `memory_allocation_bytes` (seff's memory efficiency);
+    /// absent when the allocation is unknown.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub memory_efficiency: Option<f64>,
+    /// The memory the job was given: its cgroup's limit, else Slurm's.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub memory_allocation_bytes: Option<u64>,
+    /// `cgroup_limit`, `slurm_mem_per_node` or `slurm_mem_per_cpu`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub memory_allocation_source: Option<String>,
     /// Largest delay of a tick past its schedule (a busy host or a huge
     /// tree makes the sampler late; ticks are never queued up).
     #[serde(skip_serializing_if = "Option::is_none", default)]

@@ -39,6 +39,8 @@ pub enum Command {
     JobDetails(JobDetailsArgs),
     /// Aggregate recorded runs by tool, script, command, host, status or tag
     JobStats(JobStatsArgs),
+    /// Report one Slurm job from all its tasks' records (seff-like)
+    SlurmJob(SlurmJobArgs),
     /// Print a shell completion script on stdout (bash, zsh, fish, ...)
     Completions(CompletionsArgs),
     /// Print the man page (roff) on stdout
@@ -284,12 +286,21 @@ pub struct JobStatsArgs {
     pub source: HistorySource,
     #[command(flatten)]
     pub filter: FilterArgs,
-    /// Group by tool, script, command, host, status or tag:KEY (repeatable) [default: tool, script]
+    /// Group by tool, script, command, host, status, slurm_job or tag:KEY (repeatable) [default: tool, script]
     #[arg(long = "group-by", value_name = "KEY", value_parser = crate::criteria::parse_group_key)]
     pub group_by: Vec<GroupKey>,
     /// Output format (table, json or csv)
     #[arg(long, value_enum, default_value = "table")]
     pub format: StatsFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SlurmJobArgs {
+    #[command(flatten)]
+    pub source: HistorySource,
+    /// The Slurm job id (an array's job id gathers all its tasks)
+    #[arg(value_name = "JOBID")]
+    pub job_id: u64,
 }
 
 #[cfg(test)]

@@ -9,3 +9,4 @@ pub mod job_stats;
 pub mod man;
 pub mod output;
 pub mod run;
+pub mod slurm_job;

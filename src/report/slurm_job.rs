@@ -228,3 +228,43 @@ pub fn report(job_id: u64, tasks: &[JobRecord], style: &TableStyle) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::SlurmRecord;
+
+    /// The assembler's golden record, as task `procid` of job 42 on `host`.
+    fn task(procid: u32, host: &str) -> JobRecord {
+        let line = include_str!("../assemble/testdata/success.jsonl");
+        let mut r: JobRecord = serde_json::from_str(line).expect("golden record");
+        r.host.hostname = host.to_string();
+        r.slurm = Some(SlurmRecord {
+            job_id: 42,
+            step_id: "0".to_string(),
+            procid: Some(procid),
+            job_name: Some("solver".to_string()),
+            ..SlurmRecord::default()
+        });
+        r
+    }
+
+    #[test]
+    fn reports_the_job_per_node_and_per_task() {
+        let style = TableStyle {
+            width: Some(140),
+            colour: false,
+        };
+        let text = report(42, &[task(1, "n2"), task(0, "n1")], &style);
+        assert!(text.starts_with("Slurm job 42 (solver)\n"), "{text}");
+        assert!(text.contains("2 on 2 nodes (2 success)"), "{text}");
+        // 1.5 CPU s of 2.5 s × 2 CPUs, per task and for the job.
+        assert!(text.contains("CPU efficiency:     30.0 %"), "{text}");
+        assert!(text.contains("- (allocation unknown)"), "{text}");
+        let per_task = text.split("Per task").nth(1).expect("per task");
+        let first = per_task.find(" 0.0 ").expect("task 0");
+        let second = per_task.find(" 0.1 ").expect("task 1");
+        assert!(first < second, "tasks in order: {per_task}");
+        assert!(text.contains("\nAdvice\n"), "{text}");
+    }
+}

@@ -45,6 +45,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Compare two recorded runs figure by figure
     Diff(DiffArgs),
+    /// Report one Slurm job from all its tasks' records (seff-like)
+    SlurmJob(SlurmJobArgs),
     /// Print a shell completion script on stdout (bash, zsh, fish, ...)
     Completions(CompletionsArgs),
     /// Print the man page (roff) on stdout
@@ -338,7 +340,7 @@ pub struct JobStatsArgs {
     pub source: HistorySource,
     #[command(flatten)]
     pub filter: FilterArgs,
-    /// Group by tool, script, command, host, status or tag:KEY (repeatable) [default: tool, script]
+    /// Group by tool, script, command, host, status, slurm_job or tag:KEY (repeatable) [default: tool, script]
     #[arg(long = "group-by", value_name = "KEY", value_parser = crate::criteria::parse_group_key)]
     pub group_by: Vec<GroupKey>,
     /// Output format (table, json or csv)
@@ -476,6 +478,15 @@ pub struct DiffArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SlurmJobArgs {
+    #[command(flatten)]
+    pub source: HistorySource,
+    /// The Slurm job id (an array's job id gathers all its tasks)
+    #[arg(value_name = "JOBID")]
+    pub job_id: u64,
 }
 
 #[cfg(test)]

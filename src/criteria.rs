@@ -121,6 +121,9 @@ pub enum GroupKey {
     Command,
     Host,
     Status,
+    /// The Slurm job (`slurm.array_job_id` for an array task, else
+    /// `slurm.job_id`): a job's tasks read as one.
+    SlurmJob,
     Tag(String),
 }
 
@@ -132,10 +135,11 @@ pub fn parse_group_key(s: &str) -> Result<GroupKey, String> {
         "command" => Ok(GroupKey::Command),
         "host" => Ok(GroupKey::Host),
         "status" => Ok(GroupKey::Status),
+        "slurm_job" => Ok(GroupKey::SlurmJob),
         _ => match s.strip_prefix("tag:") {
             Some(k) if !k.is_empty() => Ok(GroupKey::Tag(k.to_string())),
             _ => Err(format!(
-                "'{s}' is not a group: use tool, script, command, host, status or tag:KEY"
+                "'{s}' is not a group: use tool, script, command, host, status, slurm_job or tag:KEY"
             )),
         },
     }
@@ -150,6 +154,7 @@ impl GroupKey {
             GroupKey::Command => "command".into(),
             GroupKey::Host => "host".into(),
             GroupKey::Status => "status".into(),
+            GroupKey::SlurmJob => "slurm_job".into(),
             GroupKey::Tag(k) => format!("tag:{k}"),
         }
     }
@@ -198,6 +203,7 @@ mod tests {
             Ok(GroupKey::Tag("mesh".into()))
         );
         assert!(parse_group_key("tag:").is_err());
+        assert_eq!(parse_group_key("slurm_job"), Ok(GroupKey::SlurmJob));
         assert!(parse_group_key("colour").is_err());
     }
 }

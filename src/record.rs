@@ -109,6 +109,9 @@ pub struct JobRecord {
     pub host: HostRecord,
     /// Allow-listed environment variables only (scheduler and CI ids).
     pub environment: BTreeMap<String, String>,
+    /// Where the task ran inside Slurm; absent outside Slurm.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub slurm: Option<SlurmRecord>,
     pub resource_usage: ResourceUsage,
     pub measurement: Measurement,
     /// Descendants still alive when the main child exited (not waited for

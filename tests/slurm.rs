@@ -121,6 +121,26 @@ fn srun_two_tasks_write_one_record_each() {
         })
         .collect();
     assert_eq!(sorted(procids), ["0", "1"]);
+    // The same, from the record's own `slurm` block (issue 16 item 1).
+    let block_procids: Vec<String> = records
+        .iter()
+        .map(|r| r["slurm"]["procid"].to_string())
+        .collect();
+    assert_eq!(sorted(block_procids), ["0", "1"]);
+    for r in &records {
+        assert_eq!(r["slurm"]["step_id"], "0", "{r}");
+        assert_eq!(r["slurm"]["ntasks"], 2, "{r}");
+        assert_eq!(
+            r["slurm"]["job_id"].to_string(),
+            jobs[0].expect("job id"),
+            "{r}"
+        );
+        assert_eq!(r["slurm"]["cluster"], "profrun-test", "{r}");
+        // DefMemPerCPU=256 and task/cgroup's limit: the allocation is known.
+        let d = &r["detailed_profile"];
+        assert!(d["memory_allocation_bytes"].as_u64().is_some(), "{d}");
+        assert!(d["memory_efficiency"].as_f64().is_some(), "{d}");
+    }
 }
 
 #[test]
@@ -128,11 +148,13 @@ fn sbatch_array_writes_one_record_per_array_task() {
     let Some(cluster) = cluster_or_skip() else {
         return;
     };
-    let history = cluster.path("h.jsonl");
+    // A per-host history (issue 16 item 4): the writer fills in {host}.
+    let template = cluster.path("arr/{host}.jsonl");
+    let history = cluster.path(&format!("arr/{}.jsonl", cluster.node()));
     let wrap = format!(
         "'{}' --history '{}' -- '{}' cpu 100",
         profrun_path(),
-        history.display(),
+        template.display(),
         workload().display()
     );
     let started = Instant::now();
@@ -171,6 +193,38 @@ fn sbatch_array_writes_one_record_per_array_task() {
         assert_eq!(r["status"], "success", "{r}");
         // A batch script runs outside any step: the `batch` step.
         assert_eq!(env_var(r, "SLURM_STEP_ID"), None, "{r}");
+        assert_eq!(r["slurm"]["step_id"], "batch", "{r}");
+        assert_eq!(
+            r["slurm"]["array_job_id"].to_string(),
+            array_ids[0].expect("array id"),
+            "{r}"
+        );
+    }
+    // Read back as one job: the template read as a glob of every host.
+    let array_id = array_ids[0].expect("array id");
+    let stats = wrapper::profrun()
+        .args(["job-stats", "--group-by", "slurm_job", "--format", "json"])
+        .arg("--history")
+        .arg(&template)
+        .output()
+        .expect("job-stats");
+    assert!(stats.status.success(), "{stats:?}");
+    let groups: Value = serde_json::from_slice(&stats.stdout).expect("json");
+    let groups = groups.as_array().expect("groups");
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0]["slurm_job"], array_id, "{groups:?}");
+    assert_eq!(groups[0]["tasks"], 3, "{groups:?}");
+    assert_eq!(groups[0]["nodes"], 1, "{groups:?}");
+    let report = wrapper::profrun()
+        .args(["slurm-job", array_id, "--history"])
+        .arg(cluster.path("arr/*.jsonl"))
+        .output()
+        .expect("slurm-job");
+    let text = String::from_utf8_lossy(&report.stdout);
+    assert!(report.status.success(), "{report:?}");
+    assert!(text.contains("3 on 1 node (3 success)"), "{text}");
+    for task in ["[0].batch", "[1].batch", "[2].batch"] {
+        assert!(text.contains(task), "{task} in {text}");
     }
 }
 
@@ -537,4 +591,105 @@ fn time_limit_of_plain_sbatch_profrun_keeps_a_record() {
     let records = records_after_time_limit(&mut cluster, "timeout-plain", "");
     assert_eq!(records.len(), 1, "no record after the time limit");
     assert_eq!(records[0]["status"], "interrupted", "{}", records[0]);
+}
+
+/// Issue 16 item 2: one profrun over two "ranks" names each in
+/// `top_processes` (no Slurm needed: the launcher's variable is enough).
+#[test]
+fn top_processes_name_the_mpi_rank_of_each_process() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("h.jsonl");
+    let w = workload();
+    let script = format!(
+        "OMPI_COMM_WORLD_RANK=0 '{w}' cpu 600 & PMI_RANK=1 '{w}' cpu 600 & wait",
+        w = w.display()
+    );
+    let out = wrapper::profrun()
+        .arg("--history")
+        .arg(&history)
+        .args(["-q", "--interval", "0.1", "--", "sh", "-c", &script])
+        .env_remove("SLURM_PROCID")
+        .output()
+        .expect("profrun");
+    assert!(out.status.success(), "{out:?}");
+    let record = wrapper::last_record(&history);
+    let top = record["detailed_profile"]["top_processes"]
+        .as_array()
+        .expect("top_processes");
+    let mut ranks: Vec<u64> = top
+        .iter()
+        .filter(|p| p["name"] == "workload")
+        .filter_map(|p| p["rank"].as_u64())
+        .collect();
+    ranks.sort();
+    assert_eq!(ranks, [0, 1], "{top:?}");
+    // The shell has no rank of its own.
+    assert!(
+        top.iter()
+            .filter(|p| p["name"] == "sh")
+            .all(|p| p.get("rank").is_none()),
+        "{top:?}"
+    );
+}
+
+/// Issue 16 item 4: `{host}` and `{user}` outside Slurm; `{slurm_job_id}`
+/// outside Slurm warns and records to the default path instead.
+#[test]
+fn history_templates_expand_for_the_writer_and_the_reader() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let template = dir.path().join("{host}/{user}.jsonl");
+    let out = wrapper::profrun()
+        .arg("--history")
+        .arg(&template)
+        .args(["-q", "--", "true"])
+        .output()
+        .expect("profrun");
+    assert!(out.status.success(), "{out:?}");
+    let host_dirs: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(host_dirs.len(), 1, "{host_dirs:?}");
+    let files: Vec<_> = std::fs::read_dir(&host_dirs[0])
+        .expect("host dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let record = wrapper::last_record(&files[0]);
+    assert_eq!(
+        host_dirs[0].file_name().and_then(|n| n.to_str()),
+        record["host"]["hostname"].as_str()
+    );
+    assert!(record.get("slurm").is_none(), "outside Slurm: {record}");
+    // A reader given the template reads every file it could name.
+    let listed = wrapper::profrun()
+        .arg("job-history")
+        .arg("--history")
+        .arg(&template)
+        .output()
+        .expect("job-history");
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        text.contains(record["task_id"].as_str().expect("id")),
+        "{text}"
+    );
+    // {slurm_job_id} outside Slurm: a warning, and the record goes to the
+    // default history (here under a private HOME).
+    let home = dir.path().join("home");
+    let out = wrapper::profrun()
+        .arg("--history")
+        .arg(dir.path().join("{slurm_job_id}.jsonl"))
+        .args(["-q", "--", "true"])
+        .env("HOME", &home)
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("SLURM_JOB_ID")
+        .env_remove("SLURM_JOBID")
+        .output()
+        .expect("profrun");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not inside a Slurm job"), "{stderr}");
+    let fallback = home.join(".local/share/profrun/jobs_history.jsonl");
+    assert_eq!(wrapper::read_history(&fallback).len(), 1, "{stderr}");
 }

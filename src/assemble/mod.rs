@@ -5,11 +5,15 @@
 //! so every status, exit and peak source is unit-tested on hand-built
 //! inputs, and golden records (`testdata/`) pin the bytes.
 
+mod allocation;
+
+pub use allocation::{memory_allocation, memory_efficiency, MemoryAllocation};
+
 use crate::profile::{self, Profiler};
 use crate::record::{
     CgroupStatsRecord, ContainerStatsRecord, DetailedProfile, GpuStatsRecord, HostRecord,
-    JobRecord, Measurement, ProcessRef, ResourceUsage, SelfStats, SignalRecord, Status, UserRecord,
-    BYTES_PER_MB, SCHEMA_VERSION,
+    JobRecord, Measurement, ProcessRef, ResourceUsage, SelfStats, SignalRecord, SlurmRecord,
+    Status, UserRecord, BYTES_PER_MB, SCHEMA_VERSION,
 };
 use crate::sample::IoSample;
 use std::collections::BTreeMap;
@@ -46,6 +50,8 @@ pub struct JobIdentity {
     pub user: UserRecord,
     pub host: HostRecord,
     pub environment: BTreeMap<String, String>,
+    /// The `slurm` block, read from profrun's environment.
+    pub slurm: Option<SlurmRecord>,
 }
 
 /// When the run ended, by the wall clock and the monotonic one.
@@ -205,6 +211,7 @@ pub fn assemble(
         user: id.user,
         host: id.host,
         environment: id.environment,
+        slurm: id.slurm,
         resource_usage: ResourceUsage::default(),
         measurement: measurement("ru_maxrss", "none".to_string(), None),
         descendants_left_running: Vec::new(),
@@ -269,6 +276,14 @@ fn fill_ran(record: &mut JobRecord, ran: RanJob) {
     record.measurement = measurement(peak_source, ran.cgroup.backend, ran.cgroup.note);
     record.descendants_left_running = ran.left_running;
     record.detailed_profile = detailed;
+    if let Some(d) = &mut record.detailed_profile {
+        let peak_bytes = record.resource_usage.memory_peak_mb * BYTES_PER_MB;
+        if let Some(a) = memory_allocation(d.container_stats.as_ref(), record.slurm.as_ref()) {
+            d.memory_efficiency = memory_efficiency(peak_bytes, a.bytes);
+            d.memory_allocation_bytes = Some(a.bytes);
+            d.memory_allocation_source = Some(a.source.to_string());
+        }
+    }
 }
 
 fn measurement(

@@ -34,6 +34,7 @@ fn identity() -> JobIdentity {
             memory_total_mb: 8192.0,
         },
         environment: BTreeMap::from([("SLURM_JOB_ID".to_string(), "42".to_string())]),
+        slurm: None,
     }
 }
 
@@ -375,4 +376,37 @@ fn golden_records_of_each_status_are_unchanged() {
         }),
     );
     golden("failed_to_start", &with_self);
+}
+
+#[test]
+fn memory_efficiency_is_against_the_slurm_allocation_when_no_cgroup_limits_the_job() {
+    let mut id = identity();
+    id.slurm = crate::record::slurm_record(|name| {
+        [("SLURM_JOB_ID", "42"), ("SLURM_MEM_PER_NODE", "240")]
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.to_string())
+    });
+    let r = assemble(
+        id,
+        clock(),
+        JobEnd::Ran(Box::new(ran(ChildExit::Code(0), false))),
+        None,
+    );
+    assert_eq!(r.slurm.as_ref().map(|s| s.job_id), Some(42));
+    let d = r.detailed_profile.expect("profile");
+    // Peak 60 MiB (the tree sum) of 240 MiB.
+    assert_eq!(d.memory_efficiency, Some(0.25));
+    assert_eq!(d.memory_allocation_bytes, Some(240 * 1024 * 1024));
+    assert_eq!(
+        d.memory_allocation_source.as_deref(),
+        Some("slurm_mem_per_node")
+    );
+    // Outside Slurm and any limited cgroup: no allocation, no efficiency.
+    let plain = record(JobEnd::Ran(Box::new(ran(ChildExit::Code(0), false))));
+    let d = plain.detailed_profile.expect("profile");
+    assert_eq!(
+        (d.memory_efficiency, d.memory_allocation_bytes),
+        (None, None)
+    );
 }

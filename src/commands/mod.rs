@@ -13,3 +13,4 @@ pub mod job_stats;
 pub mod man;
 pub mod output;
 pub mod run;
+pub mod slurm_job;

@@ -1,6 +1,11 @@
 //! Resolving the history path: `--history`, else `$PROFRUN_HISTORY`, else
 //! `$XDG_DATA_HOME/profrun/jobs_history.jsonl`, else
 //! `~/.local/share/profrun/jobs_history.jsonl`. Empty variables count as unset.
+//!
+//! A path may be a template (`/shared/profrun/{host}.jsonl`, see
+//! `record::expand_history_template`): the writer expands it to this run's
+//! host, user and Slurm job; a reader expands every placeholder to `*`, so
+//! the same template read on a login node merges every node's file.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -30,6 +35,71 @@ pub fn resolve(flag: Option<&std::path::Path>) -> Option<PathBuf> {
     match flag {
         Some(p) => Some(p.to_path_buf()),
         None => default_history_path_from(|k| std::env::var(k).ok()),
+    }
+}
+
+/// The values a writer fills a history path template with.
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateValues<'a> {
+    pub host: &'a str,
+    pub user: &'a str,
+    pub slurm_job_id: Option<&'a str>,
+}
+
+/// Whether `path` uses the template syntax (`{` or `}`); a path that is not
+/// UTF-8 never does.
+pub fn is_template(path: &Path) -> bool {
+    path.to_str().is_some_and(|s| s.contains(['{', '}']))
+}
+
+/// The path a writer appends to: `template` with its placeholders filled
+/// in; a path without braces is returned as it is.
+pub fn expand_for_writer(template: &Path, values: TemplateValues) -> Result<PathBuf, String> {
+    match template.to_str() {
+        Some(text) if is_template(template) => crate::record::expand_history_template(
+            text,
+            values.host,
+            values.user,
+            values.slurm_job_id,
+        )
+        .map(PathBuf::from),
+        _ => Ok(template.to_path_buf()),
+    }
+}
+
+/// The glob a reader reads for `value`: every placeholder becomes `*`
+/// (every host, user and job the template could have been written for).
+pub fn expand_for_reader(value: &str) -> Result<String, String> {
+    if !value.contains(['{', '}']) {
+        return Ok(value.to_string());
+    }
+    crate::record::expand_history_template(value, "*", "*", Some("*"))
+}
+
+/// Where this run's record goes, and a warning when the history path could
+/// not be used as given: a template that does not expand (`{slurm_job_id}`
+/// outside Slurm, an unknown placeholder) falls back to the default path
+/// without `PROFRUN_HISTORY`, so that runs never share one file by accident.
+pub fn resolve_for_writer(
+    flag: Option<&Path>,
+    values: TemplateValues,
+) -> (Option<PathBuf>, Option<String>) {
+    let Some(template) = resolve(flag) else {
+        return (None, None);
+    };
+    match expand_for_writer(&template, values) {
+        Ok(path) => (Some(path), None),
+        Err(why) => {
+            let fallback = default_history_path_from(|k| {
+                (k != "PROFRUN_HISTORY")
+                    .then(|| std::env::var(k).ok())
+                    .flatten()
+            });
+            let to = fallback
+                .as_ref()
+                .map_or("nowhere".to_string(), |p| format!("'{}'", p.display()));
+            (fallback, Some(format!("{why}; recording to {to} instead")))
+        }
     }
 }
 
@@ -87,6 +157,38 @@ mod tests {
             Some(PathBuf::from("/h/.local/share/profrun/jobs_history.jsonl"))
         );
         assert_eq!(default_history_path_from(env(&[])), None);
+    }
+
+    #[test]
+    fn templates_expand_for_the_writer_and_become_globs_for_readers() {
+        let values = TemplateValues {
+            host: "node07",
+            user: "ada",
+            slurm_job_id: Some("4242"),
+        };
+        let p = expand_for_writer(
+            Path::new("/shared/{host}/{user}-{slurm_job_id}.jsonl"),
+            values,
+        );
+        assert_eq!(p, Ok(PathBuf::from("/shared/node07/ada-4242.jsonl")));
+        let plain = Path::new("/x/h.jsonl");
+        assert_eq!(expand_for_writer(plain, values), Ok(plain.to_path_buf()));
+        let outside = TemplateValues {
+            slurm_job_id: None,
+            ..values
+        };
+        let err = expand_for_writer(Path::new("/s/{slurm_job_id}.jsonl"), outside)
+            .expect_err("not in Slurm");
+        assert!(err.contains("not inside a Slurm job"), "{err}");
+        assert_eq!(
+            expand_for_reader("/shared/{host}/{user}-{slurm_job_id}.jsonl"),
+            Ok("/shared/*/*-*.jsonl".to_string())
+        );
+        assert_eq!(
+            expand_for_reader("/x/h.jsonl"),
+            Ok("/x/h.jsonl".to_string())
+        );
+        assert!(expand_for_reader("/x/{hostname}.jsonl").is_err());
     }
 
     #[test]

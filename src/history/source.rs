@@ -38,6 +38,10 @@ impl Sources {
         let mut sources = Sources::default();
         if values.is_empty() {
             match super::path::resolve(None) {
+                Some(p) if super::path::is_template(&p) => {
+                    let value = p.to_string_lossy().into_owned();
+                    sources.add_value(&value)?;
+                }
                 Some(p) => sources.add_path(p)?,
                 None => sources.missing.push(
                     "the default history (set --history or PROFRUN_HISTORY; HOME is unset)"
@@ -47,29 +51,42 @@ impl Sources {
             return Ok(sources);
         }
         for value in values {
-            let path = Path::new(value);
-            if path.exists() || !is_pattern(value) {
-                sources.add_path(path.to_path_buf())?;
-                continue;
-            }
-            let matches = glob::glob(value).map_err(|e| {
-                HistoryError::new(path, io::Error::new(io::ErrorKind::InvalidInput, e.msg))
-            })?;
-            let before = sources.files.len();
-            for m in matches {
-                let p = m.map_err(|e| {
-                    let path = e.path().to_path_buf();
-                    HistoryError::new(&path, e.into())
-                })?;
-                if p.is_file() {
-                    sources.add_path(p)?;
-                }
-            }
-            if sources.files.len() == before {
-                sources.missing.push(value.clone());
-            }
+            sources.add_value(value)?;
         }
         Ok(sources)
+    }
+
+    /// One `--history` value: a path, a glob, or a template (read as the
+    /// glob of every file it could have been written to).
+    fn add_value(&mut self, value: &str) -> Result<(), HistoryError> {
+        let given = Path::new(value);
+        if given.exists() {
+            return self.add_path(given.to_path_buf());
+        }
+        let pattern = super::path::expand_for_reader(value).map_err(|e| {
+            HistoryError::new(given, io::Error::new(io::ErrorKind::InvalidInput, e))
+        })?;
+        let path = Path::new(&pattern);
+        if path.exists() || !is_pattern(&pattern) {
+            return self.add_path(path.to_path_buf());
+        }
+        let matches = glob::glob(&pattern).map_err(|e| {
+            HistoryError::new(path, io::Error::new(io::ErrorKind::InvalidInput, e.msg))
+        })?;
+        let before = self.files.len();
+        for m in matches {
+            let p = m.map_err(|e| {
+                let path = e.path().to_path_buf();
+                HistoryError::new(&path, e.into())
+            })?;
+            if p.is_file() {
+                self.add_path(p)?;
+            }
+        }
+        if self.files.len() == before {
+            self.missing.push(value.to_string());
+        }
+        Ok(())
     }
 
     fn add_path(&mut self, path: PathBuf) -> Result<(), HistoryError> {

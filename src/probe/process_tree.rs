@@ -22,6 +22,10 @@
 //! page fault or CPU tick alters it), and the thread list only when the
 //! thread count changed or every [`THREAD_RELIST_TICKS`] ticks. A process
 //! that vanished mid-read is a normal event: it is left out of the sample.
+//!
+//! A process's MPI rank comes from its `environ`, read once when it is
+//! first seen and once more when its name shows it exec'd (a child seen
+//! between fork and exec still has its parent's environment).
 
 use std::collections::HashMap;
 use std::io;
@@ -33,6 +37,7 @@ use super::process::{
 };
 use super::procfile::ProcFile;
 use super::{ProcRoot, TreeProbe};
+use crate::record::rank_from_environ;
 use crate::sample::{IoSample, ProcessReading, TreeSample};
 
 /// A multi-threaded process's thread list is re-read at least this often,
@@ -142,6 +147,8 @@ struct Tracked {
     pss_rss_kb: Option<u64>,
     pss_read_at: Option<f64>,
     seen_at_tick: u64,
+    /// From `environ` (see the module comment).
+    rank: Option<u32>,
 }
 
 /// What every read in one tick shares.
@@ -333,6 +340,7 @@ fn read_process(
                 pss_rss_kb: None,
                 pss_read_at: None,
                 seen_at_tick: 0,
+                rank: read_rank(ctx, pid),
             },
         );
     }
@@ -422,6 +430,7 @@ fn fresh_reading(
     t.last_stat.extend_from_slice(buf);
     if let Some(comm) = stat_comm(buf).filter(|c| *c != &*t.name) {
         t.name = Arc::from(comm); // exec'd since first seen
+        t.rank = read_rank(ctx, pid);
     }
     let mut st = StatusFields::default();
     if let Some(f) = &t.status {
@@ -464,7 +473,15 @@ fn fresh_reading(
         pss_bytes: None,
         rss_at_pss_bytes: None,
         io: t.io_fields,
+        rank: t.rank,
     })
+}
+
+/// The MPI rank `/proc/<pid>/environ` names; `None` when it names none or
+/// cannot be read (another user's process, a zombie).
+fn read_rank(ctx: &Ctx, pid: i32) -> Option<u32> {
+    let environ = std::fs::read(ctx.proc.path(&format!("{pid}/environ"))).ok()?;
+    rank_from_environ(&environ)
 }
 
 /// `_SC_CLK_TCK`: the unit of `stat` times (100 on Linux), from the

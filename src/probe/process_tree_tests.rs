@@ -364,3 +364,38 @@ fn an_idle_parent_keeps_its_children_list_and_its_children_are_still_read() {
     assert_eq!(pids(&s), vec![200, 210]);
     assert_eq!(s.processes[1].utime_seconds, 0.07);
 }
+
+#[test]
+fn rank_is_read_from_environ_once_and_again_after_an_exec() {
+    let f = FakeProc::new();
+    f.children(ROOT, ROOT, &[200, 201]);
+    for pid in [200, 201] {
+        f.process(pid, "sh", 1, 1, 5000, 3);
+        f.children(pid, pid, &[]);
+    }
+    write(
+        &f.dir(200).join("environ"),
+        "PATH=/bin\0OMPI_COMM_WORLD_RANK=3\0",
+    );
+    // 201 is between fork and exec: its parent's environment, no rank.
+    write(&f.dir(201).join("environ"), "PATH=/bin\0");
+    let mut probe = f.probe();
+    let rank_of = |s: &TreeSample, pid: i32| {
+        s.processes
+            .iter()
+            .find(|r| r.pid == pid)
+            .expect("seen")
+            .rank
+    };
+    let s = sample(&mut probe, 0.0);
+    assert_eq!((rank_of(&s, 200), rank_of(&s, 201)), (Some(3), None));
+    // A changed environ is not read again while the process stays the same
+    // program (one read per process)...
+    write(&f.dir(200).join("environ"), "PMI_RANK=9\0");
+    f.process(200, "sh", 2, 1, 5000, 3);
+    // ...but an exec (a new name) reads it afresh.
+    write(&f.dir(201).join("environ"), "PMIX_RANK=1\0SLURM_PROCID=0\0");
+    f.process(201, "solver", 2, 1, 5000, 3);
+    let s = sample(&mut probe, 0.5);
+    assert_eq!((rank_of(&s, 200), rank_of(&s, 201)), (Some(3), Some(1)));
+}

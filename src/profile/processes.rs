@@ -24,6 +24,7 @@ struct Life {
     peak_pss_bytes: Option<u64>,
     last_seen_seconds: f64,
     seen_at_tick: u64,
+    rank: Option<u32>,
 }
 
 /// Lifetimes of the tree's processes across samples.
@@ -76,6 +77,7 @@ impl ProcessTable {
                         peak_pss_bytes: None,
                         last_seen_seconds: t_seconds,
                         seen_at_tick: tick,
+                        rank: p.rank,
                     })
                 }
             };
@@ -84,6 +86,7 @@ impl ProcessTable {
             }
             life.seen_at_tick = tick;
             life.last_seen_seconds = t_seconds;
+            life.rank = p.rank.or(life.rank);
             life.cpu_seconds = life.cpu_seconds.max(p.own_cpu_seconds());
             life.peak_rss_bytes = life.peak_rss_bytes.max(p.rss_bytes).max(p.hwm_bytes);
             if let Some(pss) = p.pss_bytes {
@@ -154,6 +157,7 @@ impl ProcessTable {
                 ),
                 last_seen_seconds: round_to(l.last_seen_seconds, 3),
                 running_at_end: running,
+                rank: l.rank,
             })
             .collect()
     }
@@ -211,6 +215,19 @@ mod tests {
         assert_eq!(top[0].peak_rss_mb, round_to(300.0 / BYTES_PER_MB, 3));
         assert_eq!((top[1].pid, top[1].start_seconds), (8, 0.5));
         assert!(top[1].running_at_end);
+    }
+
+    #[test]
+    fn top_processes_keep_the_rank_read_by_the_probe() {
+        let mut t = ProcessTable::new(0.0);
+        let ranked = |pid, rank| ProcessReading {
+            rank,
+            ..reading(pid, 1000, 0.1, 1, 1)
+        };
+        t.observe(0.5, &[ranked(7, Some(0)), ranked(8, None)]);
+        t.observe(1.0, &[ranked(7, None), ranked(8, Some(1))]);
+        let ranks: Vec<(i32, Option<u32>)> = t.top().iter().map(|p| (p.pid, p.rank)).collect();
+        assert_eq!(ranks, [(7, Some(0)), (8, Some(1))]);
     }
 
     #[test]

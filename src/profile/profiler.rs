@@ -402,6 +402,10 @@ impl Profiler {
             }),
             top_processes: self.processes.top(),
             cpu_efficiency: cpu_efficiency(end.cpu_seconds, end.wall_seconds, end.cpus_available),
+            // Set by the assembler, which knows the allocation.
+            memory_efficiency: None,
+            memory_allocation_bytes: None,
+            memory_allocation_source: None,
             max_tick_delay_seconds: None,
             timeseries: Some(series.to_record()),
             // Filled by the run from the GPU, container and cgroup readers.

@@ -74,6 +74,11 @@ impl Gauge {
         (self.n > 0).then(|| self.sum / self.n as f64)
     }
 
+    /// The sum of the figures added, `None` when there were none.
+    pub fn sum(&self) -> Option<f64> {
+        (self.n > 0).then_some(self.sum)
+    }
+
     pub fn min(&self) -> Option<f64> {
         (self.n > 0).then_some(self.min)
     }

@@ -64,6 +64,16 @@ pub struct DetailedProfile {
     /// CPU seconds / (wall seconds × CPUs available to the job), 0 to 1.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cpu_efficiency: Option<f64>,
+    /// Peak memory / `memory_allocation_bytes` (seff's memory efficiency);
+    /// absent when the allocation is unknown.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub memory_efficiency: Option<f64>,
+    /// The memory the job was given: its cgroup's limit, else Slurm's.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub memory_allocation_bytes: Option<u64>,
+    /// `cgroup_limit`, `slurm_mem_per_node` or `slurm_mem_per_cpu`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub memory_allocation_source: Option<String>,
     /// Largest delay of a tick past its schedule (a busy host or a huge
     /// tree makes the sampler late; ticks are never queued up).
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -314,6 +324,10 @@ pub struct TopProcess {
     pub last_seen_seconds: f64,
     /// Still alive at the last sample.
     pub running_at_end: bool,
+    /// The MPI rank its environment names (`OMPI_COMM_WORLD_RANK`,
+    /// `PMIX_RANK`, `PMI_RANK`, `MV2_COMM_WORLD_RANK`, `SLURM_PROCID`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rank: Option<u32>,
 }
 
 /// The sampled series, one array per column, all the same length (at most

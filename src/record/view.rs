@@ -46,6 +46,44 @@ pub struct RecordView {
     pub read_bytes: Option<f64>,
     pub write_bytes: Option<f64>,
     pub gpu_utilization_percent: Option<f64>,
+    /// `host.cpus_available`: the CPUs the job could run on.
+    pub cpus_available: Option<f64>,
+    /// `detailed_profile.memory_efficiency`.
+    pub memory_efficiency: Option<f64>,
+    /// The `slurm` block's ids, when the run was a Slurm task.
+    pub slurm: Option<SlurmView>,
+}
+
+/// The ids of a Slurm task's record (`slurm` block).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SlurmView {
+    pub job_id: u64,
+    pub array_job_id: Option<u64>,
+    pub array_task_id: Option<u64>,
+    pub step_id: Option<String>,
+    pub procid: Option<u64>,
+}
+
+impl SlurmView {
+    /// The job a task belongs to for grouping: the array's id for an array
+    /// task (each has its own job id), else the job id.
+    pub fn group_job_id(&self) -> u64 {
+        self.array_job_id.unwrap_or(self.job_id)
+    }
+
+    /// The task within its job: `ARRAYTASK.STEP.PROCID`, parts absent
+    /// left out (`2.batch`, `0.1`).
+    pub fn task_label(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(t) = self.array_task_id {
+            parts.push(format!("[{t}]"));
+        }
+        parts.push(self.step_id.clone().unwrap_or_else(|| "?".to_string()));
+        if let Some(p) = self.procid {
+            parts.push(p.to_string());
+        }
+        parts.join(".")
+    }
 }
 
 impl RecordView {
@@ -92,6 +130,31 @@ struct RawView {
     resource_usage: Option<RawUsage>,
     #[serde(default)]
     detailed_profile: Obj<RawDetailed>,
+    #[serde(default)]
+    slurm: Obj<RawSlurm>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawSlurm {
+    job_id: Num,
+    array_job_id: Num,
+    array_task_id: Num,
+    step_id: Text,
+    procid: Num,
+}
+
+impl RawSlurm {
+    fn into_view(self) -> Option<SlurmView> {
+        let id = |n: Num| n.0.filter(|x| x.is_finite() && *x >= 0.0).map(|x| x as u64);
+        Some(SlurmView {
+            job_id: id(self.job_id)?,
+            array_job_id: id(self.array_job_id),
+            array_task_id: id(self.array_task_id),
+            step_id: self.step_id.0,
+            procid: id(self.procid),
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -104,6 +167,7 @@ struct RawSignal {
 #[serde(default)]
 struct RawHost {
     hostname: Text,
+    cpus_available: Num,
 }
 
 #[derive(Deserialize, Default)]
@@ -123,6 +187,7 @@ struct RawDetailed {
     io_stats: Obj<RawIo>,
     process_memory: Obj<RawProcessMemory>,
     gpu_stats: Obj<RawGpu>,
+    memory_efficiency: Num,
 }
 
 #[derive(Deserialize, Default)]
@@ -252,13 +317,29 @@ const WANTED: Wanted = Wanted {
         "host",
         "resource_usage",
         "detailed_profile",
+        "slurm",
     ],
     within: &[
         (
             "detailed_profile",
-            &["io_stats", "process_memory", "gpu_stats"],
+            &[
+                "io_stats",
+                "process_memory",
+                "gpu_stats",
+                "memory_efficiency",
+            ],
         ),
-        ("host", &["hostname"]),
+        ("host", &["hostname", "cpus_available"]),
+        (
+            "slurm",
+            &[
+                "job_id",
+                "array_job_id",
+                "array_task_id",
+                "step_id",
+                "procid",
+            ],
+        ),
         (
             "resource_usage",
             &[
@@ -352,7 +433,10 @@ impl RawView {
                 .into_iter()
                 .filter_map(|(k, v)| v.0.map(|v| (k, v)))
                 .collect(),
+            cpus_available: self.host.0.as_ref().and_then(|h| h.cpus_available.0),
             host: self.host.0.and_then(|h| h.hostname.0),
+            memory_efficiency: detailed.memory_efficiency.0,
+            slurm: self.slurm.0.and_then(RawSlurm::into_view),
             cpu_total_seconds: usage.cpu_total_seconds.or_else(|| {
                 Some(usage.cpu_user_seconds? + usage.cpu_system_seconds.unwrap_or(0.0))
             }),

@@ -5,6 +5,7 @@ pub mod details;
 pub mod export;
 pub mod fields;
 pub mod history_view;
+pub mod slurm_job;
 pub mod sparkline;
 pub mod stats;
 pub mod stats_view;

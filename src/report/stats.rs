@@ -10,7 +10,7 @@
 
 use crate::criteria::GroupKey;
 use crate::record::{RecordView, Status};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A run's value for a key; `-` when the run has none.
 pub fn key_value(key: &GroupKey, job: &RecordView) -> String {
@@ -20,6 +20,7 @@ pub fn key_value(key: &GroupKey, job: &RecordView) -> String {
         GroupKey::Command => Some(super::units::text::shell_join(&job.command)),
         GroupKey::Host => job.host.clone(),
         GroupKey::Status => Some(job.status.to_string()),
+        GroupKey::SlurmJob => job.slurm.as_ref().map(|s| s.group_job_id().to_string()),
         GroupKey::Tag(k) => job.tags.get(k).cloned(),
     };
     v.filter(|s| !s.is_empty())
@@ -46,6 +47,12 @@ struct Row {
     read: Option<f64>,
     write: Option<f64>,
     gpu: Option<f64>,
+    /// A hash of the host name: distinct hosts are the group's nodes (a
+    /// hash keeps the row `Copy`; a collision merely undercounts).
+    host: Option<u64>,
+    /// Wall seconds × CPUs available: what the run could have used.
+    cpu_capacity: Option<f64>,
+    memory_efficiency: Option<f64>,
 }
 
 impl Row {
@@ -59,8 +66,21 @@ impl Row {
             read: job.read_bytes,
             write: job.write_bytes,
             gpu: job.gpu_utilization_percent,
+            host: job.host.as_deref().map(host_hash),
+            cpu_capacity: job
+                .cpus_available
+                .map(|cpus| cpus * job.duration_seconds)
+                .filter(|c| c.is_finite() && *c > 0.0),
+            memory_efficiency: job.memory_efficiency,
         }
     }
+}
+
+fn host_hash(host: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    host.hash(&mut h);
+    h.finish()
 }
 
 #[derive(Debug, Default)]
@@ -75,6 +95,11 @@ struct Accumulator {
     read: Mean,
     write: Mean,
     gpu: Mean,
+    hosts: BTreeSet<u64>,
+    /// CPU seconds and capacity of the runs that have both.
+    cpu_used: f64,
+    cpu_capacity: f64,
+    memory_efficiency_max: Option<f64>,
 }
 
 /// Aggregates of one group.
@@ -98,6 +123,15 @@ pub struct GroupStats {
     pub read_bytes_mean: Option<f64>,
     pub write_bytes_mean: Option<f64>,
     pub gpu_utilization_mean_percent: Option<f64>,
+    /// Distinct hosts the group's runs ran on.
+    pub nodes: u64,
+    /// CPU seconds of every run together.
+    pub cpu_total_seconds: Option<f64>,
+    /// seff's CPU efficiency of the group: CPU seconds over wall seconds ×
+    /// CPUs available, summed over the runs that have both.
+    pub cpu_efficiency: Option<f64>,
+    /// The largest `memory_efficiency` of a run of the group.
+    pub memory_efficiency_max: Option<f64>,
 }
 
 impl GroupStats {
@@ -131,6 +165,15 @@ impl Accumulator {
         self.read.add_some(row.read);
         self.write.add_some(row.write);
         self.gpu.add_some(row.gpu);
+        self.hosts.extend(row.host);
+        if let (Some(cpu), Some(capacity)) = (row.cpu.filter(|c| c.is_finite()), row.cpu_capacity) {
+            self.cpu_used += cpu;
+            self.cpu_capacity += capacity;
+        }
+        if let Some(e) = row.memory_efficiency.filter(|e| e.is_finite()) {
+            self.memory_efficiency_max =
+                Some(self.memory_efficiency_max.map_or(e, |x: f64| x.max(e)));
+        }
     }
 }
 
@@ -218,6 +261,11 @@ impl StatsBuilder {
                     read_bytes_mean: acc.read.mean(),
                     write_bytes_mean: acc.write.mean(),
                     gpu_utilization_mean_percent: acc.gpu.mean(),
+                    nodes: acc.hosts.len() as u64,
+                    cpu_total_seconds: acc.cpu.sum(),
+                    cpu_efficiency: (acc.cpu_capacity > 0.0)
+                        .then(|| acc.cpu_used / acc.cpu_capacity),
+                    memory_efficiency_max: acc.memory_efficiency_max,
                 }
             })
             .collect()
@@ -237,6 +285,36 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn task(job: u64, array: Option<u64>, host: &str, wall: f64, cpu: f64, eff: f64) -> RecordView {
+        let array = array.map_or(String::new(), |a| format!(r#","array_job_id":{a}"#));
+        let line = format!(
+            r#"{{"task_id":"t{job}{host}","status":"success","start_time":"2025-01-01T00:00:00Z","duration_seconds":{wall},"host":{{"hostname":"{host}","cpus_available":2}},"resource_usage":{{"cpu_total_seconds":{cpu},"memory_peak_mb":{wall}}},"detailed_profile":{{"memory_efficiency":{eff}}},"slurm":{{"job_id":{job}{array},"step_id":"batch"}}}}"#
+        );
+        RecordView::from_line(line.as_bytes()).expect("record")
+    }
+
+    #[test]
+    fn slurm_job_groups_array_tasks_under_their_array_job() {
+        let mut b = StatsBuilder::new(vec![GroupKey::SlurmJob]);
+        b.add(&task(11, Some(10), "n1", 4.0, 2.0, 0.25));
+        b.add(&task(12, Some(10), "n2", 2.0, 2.0, 0.5));
+        b.add(&task(10, Some(10), "n1", 1.0, 1.0, 0.125));
+        b.add(&task(20, None, "n1", 1.0, 1.0, 0.1));
+        let groups = b.finish();
+        assert_eq!(groups.len(), 2);
+        let g = &groups[0];
+        assert_eq!((g.key[0].as_str(), g.runs, g.nodes), ("10", 3, 2));
+        assert_eq!(g.wall_max_seconds, 4.0);
+        assert_eq!(g.cpu_total_seconds, Some(5.0));
+        // 5 CPU seconds of (4 + 2 + 1) s × 2 CPUs.
+        assert_eq!(g.cpu_efficiency, Some(5.0 / 14.0));
+        assert_eq!(
+            (g.memory_peak_max_mb, g.memory_efficiency_max),
+            (Some(4.0), Some(0.5))
+        );
+        assert_eq!((groups[1].key[0].as_str(), groups[1].runs), ("20", 1));
+    }
 
     #[test]
     fn nearest_rank_percentiles() {

@@ -50,18 +50,53 @@ fn metric_values(g: &GroupStats) -> Vec<Value> {
     ]
 }
 
+/// Columns added after [`METRICS`] when a key is `slurm_job`: a Slurm
+/// job read as seff reads it (its runs are its tasks).
+pub const SLURM_METRICS: [&str; 5] = [
+    "tasks",
+    "nodes",
+    "cpu_total_seconds",
+    "cpu_efficiency",
+    "memory_efficiency_max",
+];
+
+fn slurm_values(g: &GroupStats) -> Vec<Value> {
+    vec![
+        Value::from(g.runs),
+        Value::from(g.nodes),
+        export::num(g.cpu_total_seconds),
+        export::num(g.cpu_efficiency),
+        export::num(g.memory_efficiency_max),
+    ]
+}
+
+fn by_slurm_job(keys: &[GroupKey]) -> bool {
+    keys.contains(&GroupKey::SlurmJob)
+}
+
 fn header(keys: &[GroupKey]) -> Vec<String> {
+    let slurm: &[&str] = if by_slurm_job(keys) {
+        &SLURM_METRICS
+    } else {
+        &[]
+    };
     keys.iter()
         .map(GroupKey::name)
-        .chain(METRICS.iter().map(|m| m.to_string()))
+        .chain(METRICS.iter().chain(slurm).map(|m| m.to_string()))
         .collect()
 }
 
-fn values(g: &GroupStats) -> Vec<Value> {
+fn values(keys: &[GroupKey], g: &GroupStats) -> Vec<Value> {
+    let slurm = if by_slurm_job(keys) {
+        slurm_values(g)
+    } else {
+        Vec::new()
+    };
     g.key
         .iter()
         .map(|k| Value::String(k.clone()))
         .chain(metric_values(g))
+        .chain(slurm)
         .collect()
 }
 
@@ -69,18 +104,57 @@ pub fn json(keys: &[GroupKey], groups: &[GroupStats]) -> String {
     let names = header(keys);
     let rows = groups
         .iter()
-        .map(|g| export::object(names.iter().cloned().zip(values(g)).collect()))
+        .map(|g| export::object(names.iter().cloned().zip(values(keys, g)).collect()))
         .collect();
     export::json_pretty(&Value::Array(rows))
 }
 
 pub fn csv(keys: &[GroupKey], groups: &[GroupStats]) -> String {
-    let rows: Vec<Vec<Value>> = groups.iter().map(values).collect();
+    let rows: Vec<Vec<Value>> = groups.iter().map(|g| values(keys, g)).collect();
     export::csv(&header(keys), &rows)
+}
+
+/// The table grouped by Slurm job: tasks, nodes, the longest task, the
+/// CPU of all tasks, the largest task's peak memory, and efficiencies.
+fn slurm_table(keys: &[GroupKey], groups: &[GroupStats], style: &TableStyle) -> String {
+    let key_names: Vec<String> = keys.iter().map(|k| k.name().to_uppercase()).collect();
+    let mut head: Vec<&str> = key_names.iter().map(String::as_str).collect();
+    head.extend([
+        "TASKS",
+        "NODES",
+        "OK",
+        "WALL max",
+        "CPU total",
+        "PEAK MEM max",
+        "CPU EFF",
+        "MEM EFF max",
+    ]);
+    let right: Vec<usize> = (keys.len()..head.len()).collect();
+    let mut t = table::new_table(style, &head, &right);
+    let opt = |v: Option<f64>, f: fn(f64) -> String| v.map_or("-".to_string(), f);
+    let share = |v: f64| text::percent(v * 100.0);
+    for g in groups {
+        let mut row: Vec<String> = g.key.clone();
+        row.extend([
+            g.runs.to_string(),
+            g.nodes.to_string(),
+            format!("{:.0}%", g.success_rate() * 100.0),
+            units::duration(g.wall_max_seconds),
+            opt(g.cpu_total_seconds, units::duration),
+            opt(g.memory_peak_max_mb, units::mebibytes),
+            opt(g.cpu_efficiency, share),
+            opt(g.memory_efficiency_max, share),
+        ]);
+        t.add_row(row);
+    }
+    table::finish(&t)
 }
 
 /// The table; a GPU column only when some group has GPU figures.
 pub fn table(keys: &[GroupKey], groups: &[GroupStats], style: &TableStyle) -> String {
+    if by_slurm_job(keys) {
+        return slurm_table(keys, groups, style);
+    }
     let gpu = groups
         .iter()
         .any(|g| g.gpu_utilization_mean_percent.is_some());

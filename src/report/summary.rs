@@ -140,6 +140,7 @@ mod tests {
                 cgroup_backend: "none".into(),
                 cgroup_note: None,
             },
+            slurm: None,
             descendants_left_running: Vec::new(),
             detailed_profile: None,
             profrun_self: None,

@@ -85,6 +85,9 @@ pub struct ProcessReading {
     /// RSS has gained or lost since tells how stale that PSS is.
     pub rss_at_pss_bytes: Option<u64>,
     pub io: IoSample,
+    /// The MPI rank its environment names (`record::rank_from_environ`),
+    /// read once when the process is first seen and again after an exec.
+    pub rank: Option<u32>,
 }
 
 impl ProcessReading {

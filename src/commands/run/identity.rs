@@ -8,7 +8,7 @@ use crate::cli::RunArgs;
 use crate::detect::{self, RealFiles};
 use crate::launch;
 use crate::probe::{self, ProcRoot};
-use crate::record::SelfStats;
+use crate::record::{self, SelfStats};
 use crate::redact;
 
 pub fn identity(args: &RunArgs, proc: &ProcRoot, start_time: chrono::DateTime<Utc>) -> JobIdentity {
@@ -52,6 +52,7 @@ pub fn identity(args: &RunArgs, proc: &ProcRoot, start_time: chrono::DateTime<Ut
             std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
         ),
+        slurm: record::slurm_record(|name| std::env::var(name).ok()),
     }
 }
 

@@ -21,7 +21,22 @@ pub fn save(args: &RunArgs, record: &JobRecord) {
             return;
         }
     };
-    match history::path::resolve(args.history.as_deref()) {
+    let user = record
+        .user
+        .name
+        .clone()
+        .unwrap_or_else(|| record.user.uid.to_string());
+    let job_id = record.slurm.as_ref().map(|s| s.job_id.to_string());
+    let values = history::path::TemplateValues {
+        host: &record.host.hostname,
+        user: &user,
+        slurm_job_id: job_id.as_deref(),
+    };
+    let (path, warning) = history::path::resolve_for_writer(args.history.as_deref(), values);
+    if let Some(warning) = warning {
+        say(&format!("profrun: warning: {warning}"));
+    }
+    match path {
         Some(path) => {
             if let Err(err) = history::append::append_line(&path, &line) {
                 say(&format!(

@@ -68,6 +68,7 @@ impl JobOs for FakeOs {
                 memory_total_mb: 1.0,
             },
             environment: Default::default(),
+            slurm: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! so every status, exit and peak source is unit-tested on hand-built
 //! inputs, and golden records (`testdata/`) pin the bytes.
 
+use crate::analysis;
 use crate::profile::{self, Profiler};
 use crate::record::{
     CgroupStatsRecord, ContainerStatsRecord, DetailedProfile, GpuStatsRecord, HostRecord,
@@ -210,6 +211,7 @@ pub fn assemble(
         descendants_left_running: Vec::new(),
         detailed_profile: None,
         profrun_self,
+        analysis: None,
     };
     match end {
         JobEnd::FailedToStart {
@@ -224,6 +226,7 @@ pub fn assemble(
         }
         JobEnd::Ran(ran) => fill_ran(&mut record, *ran),
     }
+    record.analysis = Some(analysis::analyze(&record));
     record
 }
 

@@ -143,6 +143,7 @@ mod tests {
             descendants_left_running: Vec::new(),
             detailed_profile: None,
             profrun_self: None,
+            analysis: None,
         }
     }
 

@@ -46,6 +46,9 @@ pub struct RecordView {
     pub read_bytes: Option<f64>,
     pub write_bytes: Option<f64>,
     pub gpu_utilization_percent: Option<f64>,
+    /// `analysis.bottleneck` as stored (`serial`, `io`, ...); None when the
+    /// record has no verdict or predates the analysis block.
+    pub bottleneck: Option<String>,
 }
 
 impl RecordView {
@@ -92,6 +95,14 @@ struct RawView {
     resource_usage: Option<RawUsage>,
     #[serde(default)]
     detailed_profile: Obj<RawDetailed>,
+    #[serde(default)]
+    analysis: Obj<RawAnalysis>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawAnalysis {
+    bottleneck: Text,
 }
 
 #[derive(Deserialize)]
@@ -252,6 +263,7 @@ const WANTED: Wanted = Wanted {
         "host",
         "resource_usage",
         "detailed_profile",
+        "analysis",
     ],
     within: &[
         (
@@ -259,6 +271,7 @@ const WANTED: Wanted = Wanted {
             &["io_stats", "process_memory", "gpu_stats"],
         ),
         ("host", &["hostname"]),
+        ("analysis", &["bottleneck"]),
         (
             "resource_usage",
             &[
@@ -358,6 +371,7 @@ impl RawView {
             read_bytes: usage.read_bytes.or_else(|| mb(io.read_mb)),
             write_bytes: usage.write_bytes.or_else(|| mb(io.write_mb)),
             gpu_utilization_percent: detailed.gpu_stats.0.and_then(|g| g.nvidia.0),
+            bottleneck: self.analysis.0.and_then(|a| a.bottleneck.0),
         })
     }
 }
@@ -388,5 +402,26 @@ mod tests {
             }
         }
         assert!(read >= 9, "{read} lines read");
+    }
+
+    #[test]
+    fn the_bottleneck_is_read_from_the_analysis_block() {
+        let line = r#"{"task_id":"a1","status":"success","start_time":"2025-01-01T00:00:00Z","analysis":{"bottleneck":"serial","evidence":{"samples_count":20,"thresholds_crossed":[{"figure":"x"}]},"phases":[{"bottleneck":"io"}],"advice":[]}}"#;
+        let skimmed = RecordView::from_line(line.as_bytes()).expect("view");
+        assert_eq!(skimmed.bottleneck.as_deref(), Some("serial"));
+        let whole = RecordView::from_whole_line(line.as_bytes()).expect("view");
+        assert_eq!(skimmed, whole);
+        // Null (not judged), a block of the wrong type, or none at all.
+        for other in [
+            r#","analysis":{"bottleneck":null}"#,
+            r#","analysis":[1]"#,
+            "",
+        ] {
+            let line = format!(
+                r#"{{"task_id":"a1","status":"success","start_time":"2025-01-01T00:00:00Z"{other}}}"#
+            );
+            let view = RecordView::from_line(line.as_bytes()).expect("view");
+            assert_eq!(view.bottleneck, None, "{line}");
+        }
     }
 }

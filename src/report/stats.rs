@@ -51,7 +51,7 @@ impl Mean {
 }
 
 /// The figures one run adds to its group.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Row {
     success: bool,
     wall: f64,
@@ -61,6 +61,7 @@ struct Row {
     read: Option<f64>,
     write: Option<f64>,
     gpu: Option<f64>,
+    bottleneck: Option<String>,
 }
 
 impl Row {
@@ -74,6 +75,7 @@ impl Row {
             read: job.read_bytes,
             write: job.write_bytes,
             gpu: job.gpu_utilization_percent,
+            bottleneck: job.bottleneck.clone(),
         }
     }
 }
@@ -90,6 +92,8 @@ struct Accumulator {
     read: Mean,
     write: Mean,
     gpu: Mean,
+    /// Runs per stored bottleneck class.
+    bottlenecks: BTreeMap<String, u64>,
 }
 
 /// Aggregates of one group.
@@ -113,6 +117,9 @@ pub struct GroupStats {
     pub read_bytes_mean: Option<f64>,
     pub write_bytes_mean: Option<f64>,
     pub gpu_utilization_mean_percent: Option<f64>,
+    /// The bottleneck most of the group's judged runs had (ties: the first
+    /// by name); None when no run has one.
+    pub bottleneck_most_common: Option<String>,
 }
 
 impl GroupStats {
@@ -146,6 +153,9 @@ impl Accumulator {
         self.read.add(row.read);
         self.write.add(row.write);
         self.gpu.add(row.gpu);
+        if let Some(b) = &row.bottleneck {
+            *self.bottlenecks.entry(b.clone()).or_default() += 1;
+        }
     }
 }
 
@@ -233,10 +243,22 @@ impl StatsBuilder {
                     read_bytes_mean: acc.read.get(),
                     write_bytes_mean: acc.write.get(),
                     gpu_utilization_mean_percent: acc.gpu.get(),
+                    bottleneck_most_common: most_common(&acc.bottlenecks),
                 }
             })
             .collect()
     }
+}
+
+/// The key with the largest count; the first by name on a tie.
+fn most_common(counts: &BTreeMap<String, u64>) -> Option<String> {
+    let mut best: Option<(&String, u64)> = None;
+    for (k, n) in counts {
+        if best.is_none_or(|(_, m)| *n > m) {
+            best = Some((k, *n));
+        }
+    }
+    best.map(|(k, _)| k.clone())
 }
 
 /// Nearest-rank percentile of sorted values: the smallest value with at
@@ -260,5 +282,37 @@ mod tests {
         assert_eq!(percentile(&v, 95.0), 19.0);
         assert_eq!(percentile(&v, 100.0), 20.0);
         assert_eq!(percentile(&[7.0], 95.0), 7.0);
+    }
+
+    #[test]
+    fn each_group_names_its_most_common_bottleneck() {
+        let job = |tool: &str, bottleneck: Option<&str>| {
+            let analysis = bottleneck.map_or(String::new(), |b| {
+                format!(r#","analysis":{{"bottleneck":"{b}"}}"#)
+            });
+            let line = format!(
+                r#"{{"task_id":"a","tool":"{tool}","status":"success","start_time":"2025-01-01T00:00:00Z","duration_seconds":1{analysis}}}"#
+            );
+            RecordView::from_line(line.as_bytes()).expect("view")
+        };
+        let mut b = StatsBuilder::new(vec![GroupKey::Tool]);
+        for j in [
+            job("a", Some("io")),
+            job("a", Some("serial")),
+            job("a", Some("serial")),
+            job("a", None),
+            job("b", Some("io")),
+            job("b", Some("cpu")),
+            job("c", None),
+        ] {
+            b.add(&j);
+        }
+        let most: Vec<Option<String>> = b
+            .finish()
+            .into_iter()
+            .map(|g| g.bottleneck_most_common)
+            .collect();
+        // b: a tie, broken by name.
+        assert_eq!(most, [Some("serial".into()), Some("cpu".into()), None]);
     }
 }

@@ -39,6 +39,8 @@ pub enum Command {
     JobDetails(JobDetailsArgs),
     /// Aggregate recorded runs by tool, script, command, host, status or tag
     JobStats(JobStatsArgs),
+    /// Right-size the next run from a group's history: memory, cores, wall time, GPU
+    JobAdvice(JobAdviceArgs),
     /// Print a shell completion script on stdout (bash, zsh, fish, ...)
     Completions(CompletionsArgs),
     /// Print the man page (roff) on stdout
@@ -290,6 +292,27 @@ pub struct JobStatsArgs {
     /// Output format (table, json or csv)
     #[arg(long, value_enum, default_value = "table")]
     pub format: StatsFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JobAdviceArgs {
+    #[command(flatten)]
+    pub source: HistorySource,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Group by tool, script, command, host, status or tag:KEY (repeatable) [default: tool, script]
+    #[arg(long = "group-by", value_name = "KEY", value_parser = crate::criteria::parse_group_key)]
+    pub group_by: Vec<GroupKey>,
+    /// Output format (text or json)
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AdviceFormat,
+}
+
+/// Output formats of `job-advice`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdviceFormat {
+    Text,
+    Json,
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod completions;
 pub mod filter_args;
+pub mod job_advice;
 pub mod job_details;
 pub mod job_history;
 pub mod job_stats;

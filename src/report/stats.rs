@@ -254,7 +254,7 @@ impl StatsBuilder {
 fn most_common(counts: &BTreeMap<String, u64>) -> Option<String> {
     let mut best: Option<(&String, u64)> = None;
     for (k, n) in counts {
-        if best.is_none_or(|(_, m)| *n > m) {
+        if best.map_or(true, |(_, m)| *n > m) {
             best = Some((k, *n));
         }
     }

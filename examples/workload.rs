@@ -10,6 +10,7 @@
 //! workload late IDLE MB HOLD AFTER   sleep IDLE ms, touch MB MiB, hold, free, sleep AFTER
 //! workload threads N MS              N busy threads for MS ms of wall time
 //! workload write MB PATH             write MB MiB to PATH with fsync
+//! workload sync-write MS PATH        write 1 MiB blocks to PATH, each synced, for MS ms
 //! workload daemon MS PIDFILE         double-fork a daemon burning MS ms, exit at once
 //! workload tree N MS                 N idle children sleeping MS ms (N+1 processes)
 //! workload swarm N PAR               N short-lived `true` children, PAR at a time
@@ -139,6 +140,28 @@ fn main() {
                 f.write_all(&block).expect("write");
             }
             f.sync_all().expect("fsync");
+        }
+        "sync-write" => {
+            // Each block waits for the disk (fdatasync), so the job is
+            // storage-bound for MS ms of wall time whatever the CPU load.
+            let ms = arg(&args, 1, 2000);
+            let path = args
+                .get(2)
+                .cloned()
+                .unwrap_or_else(|| "workload.out".into());
+            let mut f = std::fs::File::create(&path).expect("create output");
+            let block = vec![7u8; 1 << 20];
+            let deadline = Instant::now() + Duration::from_millis(ms);
+            let mut written = 0u64;
+            while Instant::now() < deadline {
+                // Rewrite a 64 MiB window so a long run does not fill the disk.
+                if written % 64 == 0 {
+                    std::io::Seek::rewind(&mut f).expect("rewind");
+                }
+                f.write_all(&block).expect("write");
+                f.sync_data().expect("fdatasync");
+                written += 1;
+            }
         }
         "daemon" => {
             let ms = arg(&args, 1, 300).to_string();

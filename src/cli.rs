@@ -41,6 +41,8 @@ pub enum Command {
     JobDetails(JobDetailsArgs),
     /// Aggregate recorded runs by tool, script, command, host, status or tag
     JobStats(JobStatsArgs),
+    /// Right-size the next run from a group's history: memory, cores, wall time, GPU
+    JobAdvice(JobAdviceArgs),
     /// Check each group's newest run against its earlier runs (exit 1 on a regression)
     Check(CheckArgs),
     /// Compare two recorded runs figure by figure
@@ -487,6 +489,27 @@ pub struct SlurmJobArgs {
     /// The Slurm job id (an array's job id gathers all its tasks)
     #[arg(value_name = "JOBID")]
     pub job_id: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JobAdviceArgs {
+    #[command(flatten)]
+    pub source: HistorySource,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Group by tool, script, command, host, status or tag:KEY (repeatable) [default: tool, script]
+    #[arg(long = "group-by", value_name = "KEY", value_parser = crate::criteria::parse_group_key)]
+    pub group_by: Vec<GroupKey>,
+    /// Output format (text or json)
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AdviceFormat,
+}
+
+/// Output formats of `job-advice`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdviceFormat {
+    Text,
+    Json,
 }
 
 #[cfg(test)]

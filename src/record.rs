@@ -4,6 +4,7 @@
 //! keep working; new fields name their unit. `docs/record-schema.md` documents
 //! every field.
 
+pub mod analysis;
 mod cgroup;
 mod detailed;
 mod exports;
@@ -124,6 +125,12 @@ pub struct JobRecord {
     /// What became of `--pushgateway` and `--textfile` (only when asked for).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub exports: Option<ExportsRecord>,
+    /// What held the job back, when, and what to ask for next time
+    /// (`docs/analysis.md`). Every record profrun writes has it; records
+    /// from before it existed lack it and readers compute it
+    /// (`analysis::analyze`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub analysis: Option<analysis::AnalysisRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -9,6 +9,7 @@ mod allocation;
 
 pub use allocation::{memory_allocation, memory_efficiency, MemoryAllocation};
 
+use crate::analysis;
 use crate::profile::{self, Profiler};
 use crate::record::{
     CgroupStatsRecord, ContainerStatsRecord, DetailedProfile, GpuStatsRecord, HostRecord,
@@ -218,6 +219,7 @@ pub fn assemble(
         detailed_profile: None,
         profrun_self,
         exports: None,
+        analysis: None,
     };
     match end {
         JobEnd::FailedToStart {
@@ -232,6 +234,7 @@ pub fn assemble(
         }
         JobEnd::Ran(ran) => fill_ran(&mut record, *ran),
     }
+    record.analysis = Some(analysis::analyze(&record));
     record
 }
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod diff;
 pub mod filter_args;
 pub mod find_run;
+pub mod job_advice;
 pub mod job_details;
 pub mod job_history;
 pub mod job_stats;

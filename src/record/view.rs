@@ -52,6 +52,9 @@ pub struct RecordView {
     pub memory_efficiency: Option<f64>,
     /// The `slurm` block's ids, when the run was a Slurm task.
     pub slurm: Option<SlurmView>,
+    /// `analysis.bottleneck` as stored (`serial`, `io`, ...); None when the
+    /// record has no verdict or predates the analysis block.
+    pub bottleneck: Option<String>,
 }
 
 /// The ids of a Slurm task's record (`slurm` block).
@@ -132,6 +135,8 @@ struct RawView {
     detailed_profile: Obj<RawDetailed>,
     #[serde(default)]
     slurm: Obj<RawSlurm>,
+    #[serde(default)]
+    analysis: Obj<RawAnalysis>,
 }
 
 #[derive(Deserialize, Default)]
@@ -155,6 +160,12 @@ impl RawSlurm {
             procid: id(self.procid),
         })
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawAnalysis {
+    bottleneck: Text,
 }
 
 #[derive(Deserialize)]
@@ -318,6 +329,7 @@ const WANTED: Wanted = Wanted {
         "resource_usage",
         "detailed_profile",
         "slurm",
+        "analysis",
     ],
     within: &[
         (
@@ -340,6 +352,7 @@ const WANTED: Wanted = Wanted {
                 "procid",
             ],
         ),
+        ("analysis", &["bottleneck"]),
         (
             "resource_usage",
             &[
@@ -446,6 +459,7 @@ impl RawView {
             read_bytes: usage.read_bytes.or_else(|| mb(io.read_mb)),
             write_bytes: usage.write_bytes.or_else(|| mb(io.write_mb)),
             gpu_utilization_percent: detailed.gpu_stats.0.and_then(|g| g.nvidia.0),
+            bottleneck: self.analysis.0.and_then(|a| a.bottleneck.0),
         })
     }
 }
@@ -476,5 +490,26 @@ mod tests {
             }
         }
         assert!(read >= 9, "{read} lines read");
+    }
+
+    #[test]
+    fn the_bottleneck_is_read_from_the_analysis_block() {
+        let line = r#"{"task_id":"a1","status":"success","start_time":"2025-01-01T00:00:00Z","analysis":{"bottleneck":"serial","evidence":{"samples_count":20,"thresholds_crossed":[{"figure":"x"}]},"phases":[{"bottleneck":"io"}],"advice":[]}}"#;
+        let skimmed = RecordView::from_line(line.as_bytes()).expect("view");
+        assert_eq!(skimmed.bottleneck.as_deref(), Some("serial"));
+        let whole = RecordView::from_whole_line(line.as_bytes()).expect("view");
+        assert_eq!(skimmed, whole);
+        // Null (not judged), a block of the wrong type, or none at all.
+        for other in [
+            r#","analysis":{"bottleneck":null}"#,
+            r#","analysis":[1]"#,
+            "",
+        ] {
+            let line = format!(
+                r#"{{"task_id":"a1","status":"success","start_time":"2025-01-01T00:00:00Z"{other}}}"#
+            );
+            let view = RecordView::from_line(line.as_bytes()).expect("view");
+            assert_eq!(view.bottleneck, None, "{line}");
+        }
     }
 }

@@ -1,8 +1,10 @@
 //! `job-details`: one run in full, from the stored JSON as it is (so blocks
 //! added by later profrun versions still show): command, outcome, host,
 //! kernel totals, the sampled summaries, I/O, network, GPU and cgroup
-//! blocks, the per-process list, alerts, and sparklines of the time series.
+//! blocks, the per-process list, alerts, sparklines of the time series, and
+//! the analysis (stored, or computed for records from before it).
 
+use super::analysis_view;
 use super::fields::{flatten, format_compact, format_value};
 use super::sparkline::sparkline;
 use super::table::{self, TableStyle};
@@ -11,7 +13,7 @@ use crate::record::view::parse_time_us;
 use serde_json::{Map, Value};
 
 /// Top-level keys shown in their own sections; the rest go to "Other".
-const TOP_SHOWN: [&str; 24] = [
+const TOP_SHOWN: [&str; 25] = [
     "schema_version",
     "task_id",
     "tool",
@@ -36,6 +38,7 @@ const TOP_SHOWN: [&str; 24] = [
     "descendants_left_running",
     "detailed_profile",
     "alerts",
+    "analysis",
 ];
 
 /// `detailed_profile` blocks with sections of their own, and titles.
@@ -201,6 +204,7 @@ pub fn details(record: &Value, style: &TableStyle) -> String {
     if let Some(dp) = get(record, "detailed_profile") {
         profile_sections(&mut doc, dp, style);
     }
+    analysis_sections(&mut doc, record, style);
     let left: Vec<(String, String)> = get(record, "descendants_left_running")
         .and_then(Value::as_array)
         .map(|a| {
@@ -227,6 +231,24 @@ pub fn details(record: &Value, style: &TableStyle) -> String {
     });
     doc.section("Other", other);
     doc.out
+}
+
+/// Analysis, evidence, phases and advice: the stored block, or computed
+/// for a record from before it.
+fn analysis_sections(doc: &mut Doc, record: &Value, style: &TableStyle) {
+    let (analysis, source) = analysis_view::analysis_of(record);
+    doc.section("Analysis", analysis_view::verdict_rows(&analysis, source));
+    doc.section("Evidence", analysis_view::evidence_rows(&analysis));
+    doc.block(
+        "Phases",
+        &analysis_view::phases_text(&analysis.phases, chart_width(style)),
+    );
+    doc.section("Advice", analysis_view::advice_rows(&analysis));
+}
+
+/// Cells of a sparkline or the phase timeline.
+fn chart_width(style: &TableStyle) -> usize {
+    (usize::from(style.width.unwrap_or(100)).saturating_sub(48)).clamp(10, 80)
 }
 
 fn outcome(record: &Value, status: &str) -> String {
@@ -333,7 +355,7 @@ fn charts(ts: &Value, style: &TableStyle) -> String {
         return String::new();
     };
     let t = map.get("t_seconds").and_then(Value::as_array);
-    let width = (usize::from(style.width.unwrap_or(100)).saturating_sub(48)).clamp(10, 80);
+    let width = chart_width(style);
     let first = ["cpu_percent", "rss_mb"];
     let mut keys: Vec<&String> = map.keys().filter(|k| k.as_str() != "t_seconds").collect();
     keys.sort_by_key(|k| first.iter().position(|f| f == k).unwrap_or(first.len()));

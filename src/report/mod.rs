@@ -1,6 +1,8 @@
 //! Rendering: records and aggregates to strings. Never prints; the commands
 //! decide where the text goes.
 
+pub mod advice_view;
+pub mod analysis_view;
 pub mod details;
 pub mod export;
 pub mod fields;

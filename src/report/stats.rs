@@ -37,7 +37,7 @@ pub fn default_keys() -> Vec<GroupKey> {
 type Mean = crate::profile::stats::Gauge;
 
 /// The figures one run adds to its group.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Row {
     success: bool,
     wall: f64,
@@ -53,6 +53,7 @@ struct Row {
     /// Wall seconds × CPUs available: what the run could have used.
     cpu_capacity: Option<f64>,
     memory_efficiency: Option<f64>,
+    bottleneck: Option<String>,
 }
 
 impl Row {
@@ -72,6 +73,7 @@ impl Row {
                 .map(|cpus| cpus * job.duration_seconds)
                 .filter(|c| c.is_finite() && *c > 0.0),
             memory_efficiency: job.memory_efficiency,
+            bottleneck: job.bottleneck.clone(),
         }
     }
 }
@@ -100,6 +102,8 @@ struct Accumulator {
     cpu_used: f64,
     cpu_capacity: f64,
     memory_efficiency_max: Option<f64>,
+    /// Runs per stored bottleneck class.
+    bottlenecks: BTreeMap<String, u64>,
 }
 
 /// Aggregates of one group.
@@ -132,6 +136,9 @@ pub struct GroupStats {
     pub cpu_efficiency: Option<f64>,
     /// The largest `memory_efficiency` of a run of the group.
     pub memory_efficiency_max: Option<f64>,
+    /// The bottleneck most of the group's judged runs had (ties: the first
+    /// by name); None when no run has one.
+    pub bottleneck_most_common: Option<String>,
 }
 
 impl GroupStats {
@@ -173,6 +180,9 @@ impl Accumulator {
         if let Some(e) = row.memory_efficiency.filter(|e| e.is_finite()) {
             self.memory_efficiency_max =
                 Some(self.memory_efficiency_max.map_or(e, |x: f64| x.max(e)));
+        }
+        if let Some(b) = &row.bottleneck {
+            *self.bottlenecks.entry(b.clone()).or_default() += 1;
         }
     }
 }
@@ -266,10 +276,22 @@ impl StatsBuilder {
                     cpu_efficiency: (acc.cpu_capacity > 0.0)
                         .then(|| acc.cpu_used / acc.cpu_capacity),
                     memory_efficiency_max: acc.memory_efficiency_max,
+                    bottleneck_most_common: most_common(&acc.bottlenecks),
                 }
             })
             .collect()
     }
+}
+
+/// The key with the largest count; the first by name on a tie.
+fn most_common(counts: &BTreeMap<String, u64>) -> Option<String> {
+    let mut best: Option<(&String, u64)> = None;
+    for (k, n) in counts {
+        if best.map_or(true, |(_, m)| *n > m) {
+            best = Some((k, *n));
+        }
+    }
+    best.map(|(k, _)| k.clone())
 }
 
 /// Nearest-rank percentile of sorted values: the smallest value with at
@@ -323,5 +345,37 @@ mod tests {
         assert_eq!(percentile(&v, 95.0), 19.0);
         assert_eq!(percentile(&v, 100.0), 20.0);
         assert_eq!(percentile(&[7.0], 95.0), 7.0);
+    }
+
+    #[test]
+    fn each_group_names_its_most_common_bottleneck() {
+        let job = |tool: &str, bottleneck: Option<&str>| {
+            let analysis = bottleneck.map_or(String::new(), |b| {
+                format!(r#","analysis":{{"bottleneck":"{b}"}}"#)
+            });
+            let line = format!(
+                r#"{{"task_id":"a","tool":"{tool}","status":"success","start_time":"2025-01-01T00:00:00Z","duration_seconds":1{analysis}}}"#
+            );
+            RecordView::from_line(line.as_bytes()).expect("view")
+        };
+        let mut b = StatsBuilder::new(vec![GroupKey::Tool]);
+        for j in [
+            job("a", Some("io")),
+            job("a", Some("serial")),
+            job("a", Some("serial")),
+            job("a", None),
+            job("b", Some("io")),
+            job("b", Some("cpu")),
+            job("c", None),
+        ] {
+            b.add(&j);
+        }
+        let most: Vec<Option<String>> = b
+            .finish()
+            .into_iter()
+            .map(|g| g.bottleneck_most_common)
+            .collect();
+        // b: a tie, broken by name.
+        assert_eq!(most, [Some("serial".into()), Some("cpu".into()), None]);
     }
 }

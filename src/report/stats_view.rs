@@ -10,7 +10,7 @@ use crate::criteria::GroupKey;
 use serde_json::Value;
 
 /// Metric columns of `--format json|csv`, after the key columns.
-pub const METRICS: [&str; 16] = [
+pub const METRICS: [&str; 17] = [
     "runs",
     "successes",
     "success_rate",
@@ -27,6 +27,7 @@ pub const METRICS: [&str; 16] = [
     "read_bytes_mean",
     "write_bytes_mean",
     "gpu_utilization_mean_percent",
+    "bottleneck_most_common",
 ];
 
 fn metric_values(g: &GroupStats) -> Vec<Value> {
@@ -47,6 +48,9 @@ fn metric_values(g: &GroupStats) -> Vec<Value> {
         export::num(g.read_bytes_mean),
         export::num(g.write_bytes_mean),
         export::num(g.gpu_utilization_mean_percent),
+        g.bottleneck_most_common
+            .clone()
+            .map_or(Value::Null, Value::String),
     ]
 }
 
@@ -150,7 +154,8 @@ fn slurm_table(keys: &[GroupKey], groups: &[GroupStats], style: &TableStyle) -> 
     table::finish(&t)
 }
 
-/// The table; a GPU column only when some group has GPU figures.
+/// The table; a GPU column only when some group has GPU figures, a
+/// BOTTLENECK column only when some group's runs were judged.
 pub fn table(keys: &[GroupKey], groups: &[GroupStats], style: &TableStyle) -> String {
     if by_slurm_job(keys) {
         return slurm_table(keys, groups, style);
@@ -158,6 +163,7 @@ pub fn table(keys: &[GroupKey], groups: &[GroupStats], style: &TableStyle) -> St
     let gpu = groups
         .iter()
         .any(|g| g.gpu_utilization_mean_percent.is_some());
+    let bottleneck = groups.iter().any(|g| g.bottleneck_most_common.is_some());
     let key_names: Vec<String> = keys.iter().map(|k| k.name().to_uppercase()).collect();
     let mut head: Vec<&str> = key_names.iter().map(String::as_str).collect();
     head.extend([
@@ -176,7 +182,11 @@ pub fn table(keys: &[GroupKey], groups: &[GroupStats], style: &TableStyle) -> St
     if gpu {
         head.push("GPU mean");
     }
-    let right: Vec<usize> = (keys.len()..head.len()).collect();
+    if bottleneck {
+        head.push("BOTTLENECK");
+    }
+    // The bottleneck is a word: left-aligned, as the keys are.
+    let right: Vec<usize> = (keys.len()..head.len() - usize::from(bottleneck)).collect();
     let mut t = table::new_table(style, &head, &right);
     let opt = |v: Option<f64>, f: fn(f64) -> String| v.map_or("-".to_string(), f);
     for g in groups {
@@ -208,6 +218,9 @@ pub fn table(keys: &[GroupKey], groups: &[GroupStats], style: &TableStyle) -> St
         ]);
         if gpu {
             row.push(opt(g.gpu_utilization_mean_percent, text::percent));
+        }
+        if bottleneck {
+            row.push(g.bottleneck_most_common.clone().unwrap_or("-".to_string()));
         }
         t.add_row(row);
     }

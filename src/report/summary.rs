@@ -1,8 +1,10 @@
 //! The one- or two-line summary printed on stderr after a run: fate, wall
 //! time, CPU with average (and, when sampled, busiest) cores, the peak
-//! memory with the source it came from, and I/O.
+//! memory with the source it came from, and I/O; then the bottleneck and
+//! the first advice (`docs/analysis.md`).
 
 use super::units;
+use crate::analysis::{self, THRESHOLDS};
 use crate::record::{JobRecord, Status};
 
 /// How the summary names `measurement.memory_peak_source`.
@@ -72,7 +74,36 @@ pub fn summary(record: &JobRecord) -> String {
         line.push_str("\nprofrun: ");
         line.push_str(&second.join("; "));
     }
+    if let Some(verdict) = analysis_line(record) {
+        line.push_str("\nprofrun: ");
+        line.push_str(&verdict);
+    }
     line
+}
+
+/// `bottleneck serial: serial code: ...` (the first advice), or why there is
+/// no verdict. Nothing for a run too short to judge: the reason would only
+/// say it was short, which the wall time already shows.
+fn analysis_line(record: &JobRecord) -> Option<String> {
+    let computed;
+    let a = match &record.analysis {
+        Some(a) => a,
+        None => {
+            computed = analysis::analyze(record);
+            &computed
+        }
+    };
+    match a.bottleneck {
+        Some(b) => Some(match a.advice.first() {
+            Some(advice) => format!("bottleneck {}: {}", b.as_str(), advice.text),
+            None => format!("bottleneck {}", b.as_str()),
+        }),
+        None if record.duration_seconds < THRESHOLDS.min_duration_seconds => None,
+        None => Some(format!(
+            "bottleneck not judged: {}",
+            a.reason.as_deref().unwrap_or("no verdict")
+        )),
+    }
 }
 
 /// `GPU 85% util, peak 5.7 GiB, 1234 J` when a GPU was read.
@@ -145,6 +176,7 @@ mod tests {
             detailed_profile: None,
             profrun_self: None,
             exports: None,
+            analysis: None,
         }
     }
 
@@ -208,5 +240,38 @@ mod tests {
         r.exit_code = 127;
         r.error = Some("command not found: 'x'".into());
         assert_eq!(summary(&r), "profrun: abc123  failed_to_start  exit 127");
+    }
+
+    #[test]
+    fn one_line_names_the_bottleneck_and_the_first_advice() {
+        use crate::record::analysis::*;
+        let mut r = record();
+        r.analysis = Some(AnalysisRecord {
+            bottleneck: Some(Bottleneck::Serial),
+            advice: vec![AdviceRecord {
+                kind: AdviceKind::Cores,
+                text: "serial code: ask for 1 core".into(),
+                request_bytes: None,
+                cores_count: Some(1),
+            }],
+            ..Default::default()
+        });
+        let text = summary(&r);
+        assert_eq!(
+            text.lines().last(),
+            Some("profrun: bottleneck serial: serial code: ask for 1 core"),
+            "{text}"
+        );
+        // No verdict on a 2 s run without a series: the reason, briefly.
+        r.analysis = None;
+        let text = summary(&r);
+        assert_eq!(
+            text.lines().last(),
+            Some("profrun: bottleneck not judged: the record has no sampled series"),
+            "{text}"
+        );
+        // A run too short to judge: nothing said.
+        r.duration_seconds = 0.02;
+        assert_eq!(summary(&r).lines().count(), 1, "{}", summary(&r));
     }
 }

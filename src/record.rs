@@ -6,6 +6,7 @@
 
 mod cgroup;
 mod detailed;
+pub mod details_view;
 mod gpu;
 pub mod lenient;
 mod skim;

@@ -4,7 +4,8 @@
 //! block of the wrong shape is shown as unreadable instead of failing the
 //! whole view). Keys this profrun does not know (blocks a newer profrun
 //! adds, new keys inside known blocks) are kept in each block's `extra`, so
-//! the view still shows them.
+//! the view still shows them. Each block remembers the order its keys were
+//! stored in, and lists its fields in that order, as the stored line reads.
 //!
 //! The written types (`JobRecord`, `DetailedProfile`, ...) default absent
 //! figures to 0, which a view cannot tell from a measured 0; so the blocks
@@ -221,7 +222,8 @@ impl ToItem for ExtraValue {
     }
 }
 
-/// A block of the view: every field a [`Field`], unknown keys in `extra`.
+/// A block of the view: every field a [`Field`], unknown keys in `extra`,
+/// and the order its keys were stored in (the view lists them in it).
 macro_rules! view_block {
     ($(#[$meta:meta])* $name:ident { $($field:ident: $ty:ty),* $(,)? }) => {
         $(#[$meta])*
@@ -232,6 +234,9 @@ macro_rules! view_block {
             /// Keys this profrun does not know, kept to be shown as stored.
             #[serde(flatten)]
             pub extra: Extra,
+            /// The stored keys, in stored order.
+            #[serde(skip)]
+            order: Vec<String>,
         }
 
         impl Block for $name {
@@ -241,6 +246,7 @@ macro_rules! view_block {
                     out.push((stringify!($field), item));
                 })*
                 out.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.item())));
+                in_stored_order(&mut out, &self.order);
                 out
             }
         }
@@ -250,7 +256,84 @@ macro_rules! view_block {
                 Item::Block(self)
             }
         }
+
+        impl Remember for $name {
+            fn remember(&mut self, stored: &serde_json::Value) {
+                if let Some(map) = stored.as_object() {
+                    self.order = map.keys().cloned().collect();
+                    $(if let Some(v) = map.get(stringify!($field)) {
+                        self.$field.remember(v);
+                    })*
+                }
+            }
+        }
     };
+}
+
+/// Sorts `fields` (known ones first, then the extra ones) by where their
+/// key was stored; keys not stored keep their place at the end.
+fn in_stored_order(fields: &mut [(&str, Item<'_>)], order: &[String]) {
+    fields.sort_by_key(|(k, _)| order.iter().position(|o| o == k).unwrap_or(usize::MAX));
+}
+
+/// Takes the stored key order of every block under a value, since a derived
+/// `Deserialize` does not see it.
+trait Remember {
+    fn remember(&mut self, _stored: &serde_json::Value) {}
+}
+
+macro_rules! leaves {
+    ($($t:ty),*) => {
+        $(impl Remember for $t {})*
+    };
+}
+leaves!(
+    f64,
+    u64,
+    i64,
+    u32,
+    i32,
+    u8,
+    bool,
+    String,
+    StoredStatus,
+    ExtraValue
+);
+
+impl<T> Remember for BTreeMap<String, T> {}
+
+impl<T: Remember> Remember for Option<T> {
+    fn remember(&mut self, stored: &serde_json::Value) {
+        if let Some(t) = self {
+            t.remember(stored);
+        }
+    }
+}
+
+impl<T: Remember> Remember for Vec<T> {
+    fn remember(&mut self, stored: &serde_json::Value) {
+        if let Some(items) = stored.as_array() {
+            for (t, v) in self.iter_mut().zip(items) {
+                t.remember(v);
+            }
+        }
+    }
+}
+
+impl<T: Remember> Remember for Field<T> {
+    fn remember(&mut self, stored: &serde_json::Value) {
+        if let Field::Known(t) = self {
+            t.remember(stored);
+        }
+    }
+}
+
+impl Remember for AlertDetails {
+    fn remember(&mut self, stored: &serde_json::Value) {
+        if let AlertDetails::Entry(e) = self {
+            e.remember(stored);
+        }
+    }
 }
 
 view_block! {
@@ -287,7 +370,10 @@ view_block! {
 impl RecordDetails {
     /// The view of one stored line (any JSON object reads).
     pub fn from_line(line: &[u8]) -> serde_json::Result<RecordDetails> {
-        serde_json::from_slice(line)
+        let stored: serde_json::Value = serde_json::from_slice(line)?;
+        let mut record = RecordDetails::deserialize(&stored)?;
+        record.remember(&stored);
+        Ok(record)
     }
 
     /// The status, when the record has a readable one.
@@ -522,10 +608,10 @@ view_block! {
 }
 
 view_block! {
-    /// One row of `top_processes`; the pid first, as the table shows it.
+    /// One row of `top_processes`.
     TopProcessDetails {
-        pid: i64,
         name: String,
+        pid: i64,
         cpu_seconds: f64,
         peak_rss_mb: f64,
         peak_pss_mb: f64,
@@ -657,5 +743,76 @@ view_block! {
         write_bytes: u64,
         oom_kills: u64,
         left_in_place: String,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(line: &str) -> RecordDetails {
+        RecordDetails::from_line(line.as_bytes()).expect("a JSON object reads")
+    }
+
+    #[test]
+    fn a_field_is_absent_null_known_or_unreadable() {
+        let r = read(r#"{"task_id": "a", "tool": null, "exit_code": "two"}"#);
+        assert_eq!(r.task_id, Field::Known("a".to_string()));
+        assert_eq!(r.tool, Field::Null);
+        assert_eq!(
+            r.exit_code,
+            Field::Unreadable(ExtraValue::Text("two".into()))
+        );
+        assert_eq!(r.cwd, Field::Absent);
+    }
+
+    #[test]
+    fn a_block_of_the_wrong_shape_leaves_the_rest_readable() {
+        let r = read(r#"{"host": [1], "user": {"name": "ada", "uid": "x"}, "status": "success"}"#);
+        let list = ExtraValue::List(vec![ExtraValue::Number(1.0)]);
+        assert_eq!(r.host, Field::Unreadable(list));
+        let user = r.user.known().expect("user reads");
+        assert_eq!(user.name.known().map(String::as_str), Some("ada"));
+        assert_eq!(user.uid, Field::Unreadable(ExtraValue::Text("x".into())));
+        assert!(r.is(Status::Success));
+    }
+
+    #[test]
+    fn a_newer_status_is_kept_as_stored() {
+        let r = read(r#"{"status": "limit_exceeded"}"#);
+        assert_eq!(r.status().map(StoredStatus::as_str), Some("limit_exceeded"));
+        assert_eq!(r.status().and_then(StoredStatus::known), None);
+    }
+
+    #[test]
+    fn unknown_keys_are_kept_and_listed_where_they_were_stored() {
+        let r =
+            read(r#"{"zeta": 1, "task_id": "a", "measurement": {"new": true, "io_source": "x"}}"#);
+        let names: Vec<&str> = r.fields().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["zeta", "task_id", "measurement"]);
+        let m = r.measurement.known().expect("measurement");
+        assert_eq!(m.extra.get("new"), Some(&ExtraValue::Bool(true)));
+        let names: Vec<&str> = m.fields().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["new", "io_source"]);
+    }
+
+    #[test]
+    fn lists_of_blocks_keep_each_items_order() {
+        let r = read(
+            r#"{"detailed_profile": {"top_processes": [{"pid": 1, "name": "a"}, {"name": "b", "pid": 2}]}}"#,
+        );
+        let dp = r.detailed_profile.known().expect("profile");
+        let procs = dp.top_processes.known().expect("processes");
+        let order = |p: &TopProcessDetails| -> Vec<String> {
+            p.fields().into_iter().map(|(k, _)| k.to_string()).collect()
+        };
+        assert_eq!(order(&procs[0]), ["pid", "name"]);
+        assert_eq!(order(&procs[1]), ["name", "pid"]);
+    }
+
+    #[test]
+    fn a_line_that_is_not_an_object_does_not_read() {
+        assert!(RecordDetails::from_line(b"[1, 2]").is_err());
+        assert!(RecordDetails::from_line(b"{\"task_id\": ").is_err());
     }
 }

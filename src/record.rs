@@ -7,6 +7,7 @@
 pub mod analysis;
 mod cgroup;
 mod detailed;
+pub mod details_view;
 mod exports;
 mod gpu;
 pub mod lenient;

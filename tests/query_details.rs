@@ -226,3 +226,115 @@ fn minus_3_asks_for_the_3rd_newest_run_not_the_3th() {
         );
     }
 }
+
+/// The fixture's run `6a1b2c3d4e5f` with `change` applied, as a one-line
+/// history, and its `job-details` view.
+fn details_of_changed(change: impl FnOnce(&mut serde_json::Value)) -> String {
+    let line = std::fs::read_to_string(fixture()).expect("fixture");
+    let mut v: serde_json::Value =
+        serde_json::from_str(line.lines().nth(1).expect("line")).expect("json");
+    change(&mut v);
+    let (_dir, h) = history_file("h.jsonl", &format!("{v}\n"));
+    ok(&[
+        "job-details",
+        "last",
+        "--history",
+        path_str(&h),
+        "--width",
+        "100",
+    ])
+}
+
+#[test]
+fn a_block_of_the_wrong_shape_is_shown_as_unreadable_and_the_rest_still_shows() {
+    let out = details_of_changed(|v| {
+        v["measurement"] = serde_json::json!("ru_maxrss");
+        v["detailed_profile"]["io_stats"] = serde_json::json!([1, 2]);
+        v["detailed_profile"]["network"]["rx_bytes"] = serde_json::json!("many");
+    });
+    assert!(
+        out.contains("\nMeasurement\n  unreadable: ru_maxrss\n"),
+        "{out}"
+    );
+    assert!(out.contains("\nI/O\n  unreadable: 1, 2\n"), "{out}");
+    assert!(
+        out.contains(
+            "\nNetwork\n  rx_bytes                unreadable: many\n  \
+             tx_bytes                64 KiB (65432 B)\n"
+        ),
+        "{out}"
+    );
+    // The blocks around them read as before.
+    assert!(
+        out.contains("\n  cpu_total_seconds             4m 58s (297.8 s)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nOver time\n  10 samples over 5m 30s\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_newer_status_and_new_keys_inside_known_blocks_show_as_stored() {
+    let out = details_of_changed(|v| {
+        v["status"] = serde_json::json!("limit_exceeded");
+        v["resource_usage"]["spill_mb"] = serde_json::json!(3);
+        v["detailed_profile"]["top_processes"][0]["gpu_mb"] = serde_json::json!(5);
+    });
+    assert!(
+        out.starts_with("run 6a1b2c3d4e5f  limit_exceeded (exit 0)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n  status                  limit_exceeded\n"),
+        "{out}"
+    );
+    // In stored order: after the last known field of the block.
+    assert!(
+        out.contains(
+            "\n  block_output_ops              0\n  spill_mb                      3.0 MiB\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "\n   PID  NAME     CPU_SECONDS  PEAK_RSS_MB   GPU_MB\n  \
+             4242  python3       4m 41s      2.0 GiB  5.0 MiB\n  \
+             4250  mpirun        17.2 s       48 MiB        -\n"
+        ),
+        "{out}"
+    );
+}
+
+/// The fixture lists `pid` before `name` in `top_processes`; profrun
+/// writes `name` first. The view keeps each record's stored order, as it did
+/// when it rendered the stored JSON.
+#[test]
+fn the_process_table_of_a_real_run_keeps_the_recorded_column_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let h = dir.path().join("h.jsonl");
+    let out = common::profrun()
+        .args(["--quiet", "--history", path_str(&h), "--"])
+        .args(["sh", "-c", "sleep 0.6"])
+        .output()
+        .expect("run profrun");
+    assert!(out.status.success(), "{out:?}");
+    let view = ok(&[
+        "job-details",
+        "last",
+        "--history",
+        path_str(&h),
+        "--width",
+        "120",
+    ]);
+    let header = view
+        .lines()
+        .skip_while(|l| *l != "Processes (top by CPU)")
+        .nth(1)
+        .expect("process table");
+    assert!(
+        header.trim_start().starts_with("NAME  ") && header.contains("PID"),
+        "{view}"
+    );
+}

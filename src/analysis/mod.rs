@@ -9,6 +9,7 @@ mod classify;
 mod group;
 mod input;
 mod phases;
+pub mod stored;
 mod thresholds;
 mod types;
 

@@ -298,16 +298,27 @@ fn a_sleeping_job_on_a_contended_host_is_still_idle() {
     assert!(!a.evidence.cpu_contended);
 }
 
+/// Measured (tests/insight.rs at load 14 on 2 CPUs): one busy thread got
+/// 0.6 cores with CPU pressure at 35 % and 98.7 % of its switches
+/// involuntary, and was classed `idle` while the contended test wanted 50 %
+/// pressure.
+#[test]
+fn a_busy_thread_starved_at_35_percent_pressure_is_cpu_not_idle() {
+    let a = analyze_input(&contended(0.6, 35.2, 3, 224));
+    assert_eq!(a.bottleneck, Some(Bottleneck::Cpu));
+    assert!(a.evidence.cpu_contended);
+}
+
 #[test]
 fn contention_edges() {
     let class_of = |input: &AnalysisInput| analyze_input(input).bottleneck;
-    // cpu pressure 49.9 / 50.1 %.
+    // cpu pressure 19.9 / 20.1 %.
     assert_eq!(
-        class_of(&contended(0.1, 49.9, 0, 100)),
+        class_of(&contended(0.1, 19.9, 0, 100)),
         Some(Bottleneck::Idle)
     );
     assert_eq!(
-        class_of(&contended(0.1, 50.1, 0, 100)),
+        class_of(&contended(0.1, 20.1, 0, 100)),
         Some(Bottleneck::Cpu)
     );
     // Involuntary share 29.9 / 30.1 % (over 5/s either way).

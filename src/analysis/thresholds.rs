@@ -84,7 +84,7 @@ pub const THRESHOLDS: Thresholds = Thresholds {
     cpu_advice_efficiency_below_percent: 80.0,
     cpu_min_busy_cores: 0.65,
     serial_max_cores: 1.25,
-    cpu_contended_pressure_some_above_percent: 50.0,
+    cpu_contended_pressure_some_above_percent: 20.0,
     involuntary_switches_share_above_percent: 30.0,
     involuntary_switches_above_per_second: 5.0,
     cpu_active_above_cores: 0.02,

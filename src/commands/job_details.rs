@@ -2,11 +2,12 @@
 //! and show it in full, or with `--json` print its line exactly as stored.
 
 use super::output;
+use crate::analysis;
 use crate::cli::JobDetailsArgs;
 use crate::criteria::IdSpec;
-use crate::history::line::parse_value;
 use crate::history::lookup::{self, Lookup};
 use crate::history::History;
+use crate::record::details_view::RecordDetails;
 use crate::report::{details, history_view, table};
 use anyhow::Context;
 use std::process::ExitCode;
@@ -79,9 +80,14 @@ pub fn run(args: JobDetailsArgs) -> anyhow::Result<ExitCode> {
         output::emit_bytes(&bytes).context("writing to stdout")?;
         return Ok(ExitCode::SUCCESS);
     }
-    let (_, value) = parse_value(&line)
-        .map_err(|kind| anyhow::anyhow!("the record changed while reading it ({kind})"))?;
-    let text = details::details(&value, &output::table_style(args.source.width));
+    let record = RecordDetails::from_line(&line)
+        .map_err(|e| anyhow::anyhow!("the record changed while reading it ({e})"))?;
+    let analysis = analysis::stored::analysis_of_line(&line);
+    let text = details::details(
+        &record,
+        analysis.as_ref().map(|(a, source)| (a, *source)),
+        &output::table_style(args.source.width),
+    );
     output::emit(&text).context("writing to stdout")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,65 +1,35 @@
-//! `job-details`: one run in full, from the stored JSON as it is (so blocks
+//! `job-details`: one run in full, from the typed read model
+//! [`RecordDetails`] (whose blocks keep the keys they do not know, so blocks
 //! added by later profrun versions still show): command, outcome, host,
 //! kernel totals, the sampled summaries, I/O, network, GPU and cgroup
 //! blocks, the per-process list, alerts, sparklines of the time series, and
-//! the analysis (stored, or computed for records from before it).
+//! the analysis. [`details`] is one call per section, in the order they print.
 
-use super::analysis_view;
-use super::fields::{flatten, format_compact, format_value};
+use super::analysis_view::{self, AnalysisSource};
+use super::fields::{block_rows, flatten, format_compact, format_value};
 use super::sparkline::sparkline;
 use super::table::{self, TableStyle};
 use super::units::text;
+use crate::record::analysis::AnalysisRecord;
+use crate::record::details_view::{
+    AlertDetails, ExtraValue, Field, Item, ProfileDetails, RecordDetails, TimeSeriesDetails,
+    ToItem, TopProcessDetails,
+};
 use crate::record::view::parse_time_us;
-use serde_json::{Map, Value};
-
-/// Top-level keys shown in their own sections; the rest go to "Other".
-const TOP_SHOWN: [&str; 25] = [
-    "schema_version",
-    "task_id",
-    "tool",
-    "script",
-    "params",
-    "tags",
-    "command",
-    "cwd",
-    "start_time",
-    "end_time",
-    "duration_seconds",
-    "status",
-    "returncode",
-    "exit_code",
-    "signal",
-    "error",
-    "user",
-    "host",
-    "environment",
-    "resource_usage",
-    "measurement",
-    "descendants_left_running",
-    "detailed_profile",
-    "alerts",
-    "analysis",
-];
-
-/// `detailed_profile` blocks with sections of their own, and titles.
-const PROFILE_BLOCKS: [(&str, &str); 6] = [
-    ("io_stats", "I/O"),
-    ("network", "Network"),
-    ("pressure", "Pressure stall"),
-    ("gpu_stats", "GPU"),
-    ("container_stats", "Container / cgroup"),
-    ("cgroup", "Cgroup"),
-];
+use crate::record::Status;
+use std::collections::BTreeMap;
 
 /// Narrowest label column, so most sections line up.
 const LABEL: usize = 22;
+
+type Rows = Vec<(String, String)>;
 
 struct Doc {
     out: String,
 }
 
 impl Doc {
-    fn section(&mut self, title: &str, rows: Vec<(String, String)>) {
+    fn section(&mut self, title: &str, rows: Rows) {
         if rows.is_empty() {
             return;
         }
@@ -92,158 +62,67 @@ impl Doc {
     }
 }
 
-fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-    v.get(key).filter(|x| !x.is_null())
-}
-
-fn str_of(v: &Value, key: &str) -> Option<String> {
-    get(v, key).map(|x| format_value(key, x))
-}
-
-/// A key/value object as `k=v, k=v`.
-fn pairs(v: Option<&Value>) -> Option<String> {
-    let map = v?.as_object().filter(|m| !m.is_empty())?;
-    Some(
-        map.iter()
-            .map(|(k, v)| format!("{k}={}", v.as_str().map_or(v.to_string(), str::to_string)))
-            .collect::<Vec<_>>()
-            .join(", "),
-    )
+/// A field as one row, labelled `label`, formatted by the unit `key` names;
+/// none when it is absent or `null`.
+fn value_row<T: ToItem>(label: &str, key: &str, field: &Field<T>) -> Option<(String, String)> {
+    match field.item()? {
+        Item::Null => None,
+        item => Some((label.to_string(), format_value(key, &item))),
+    }
 }
 
 fn row(label: &str, value: Option<String>) -> Option<(String, String)> {
     value.map(|v| (label.to_string(), v))
 }
 
-fn time_row(label: &str, v: &Value, key: &str) -> Option<(String, String)> {
-    let stored = get(v, key)?.as_str()?.to_string();
-    let local = parse_time_us(&stored).map(table::local_full);
-    Some((
-        label.to_string(),
-        match local {
-            Some(l) => format!("{stored} ({l})"),
-            None => stored,
-        },
-    ))
+/// A field that is there but of the wrong shape, as text.
+fn unreadable<T>(field: &Field<T>) -> Option<String> {
+    match field {
+        Field::Unreadable(v) => Some(format_value("", &Item::Unreadable(v))),
+        _ => None,
+    }
 }
 
-/// The whole view.
-pub fn details(record: &Value, style: &TableStyle) -> String {
-    let id = str_of(record, "task_id").unwrap_or_default();
-    let status = str_of(record, "status").unwrap_or_default();
+/// The whole view. `analysis` is the record's analysis (stored, or computed
+/// for a record from before the block, see `analysis::stored`).
+pub fn details(
+    record: &RecordDetails,
+    analysis: Option<(&AnalysisRecord, AnalysisSource)>,
+    style: &TableStyle,
+) -> String {
     let mut doc = Doc {
-        out: format!("run {id}  {}\n", outcome(record, &status)),
+        out: header(record),
     };
-    let command = get(record, "command").and_then(Value::as_array).map(|a| {
-        let argv: Vec<String> = a
-            .iter()
-            .map(|x| x.as_str().map_or(x.to_string(), str::to_string))
-            .collect();
-        text::shell_join(&argv)
-    });
-    doc.section(
-        "Command",
-        [
-            row("command", command),
-            row("cwd", str_of(record, "cwd")),
-            row("tool", str_of(record, "tool")),
-            row("script", str_of(record, "script")),
-            row("params", pairs(record.get("params"))),
-            row("tags", pairs(record.get("tags"))),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
-    );
-    let signal = get(record, "signal").map(|s| {
-        let name = s.get("name").and_then(Value::as_str).unwrap_or("?");
-        match s.get("number") {
-            Some(n) => format!("{name} ({n})"),
-            None => name.to_string(),
-        }
-    });
-    doc.section(
-        "Outcome",
-        [
-            row("status", Some(status.clone()).filter(|s| !s.is_empty())),
-            row("returncode", str_of(record, "returncode")),
-            row("exit_code", str_of(record, "exit_code")),
-            row("signal", signal),
-            row("error", str_of(record, "error")),
-            time_row("started", record, "start_time"),
-            time_row("ended", record, "end_time"),
-            row("wall", str_of(record, "duration_seconds")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
-    );
-    let mut host = get(record, "host").map_or_else(Vec::new, |h| flatten(h, &[]));
-    if let Some(user) = get(record, "user") {
-        host.extend(
-            flatten(user, &[])
-                .into_iter()
-                .map(|(k, v)| (format!("user.{k}"), v)),
-        );
+    doc.section("Command", command_rows(record));
+    doc.section("Outcome", outcome_rows(record));
+    doc.section("Host", host_rows(record));
+    doc.section("Environment", block_rows(record.environment.item()));
+    doc.section("Resource usage (kernel totals)", usage_rows(record));
+    doc.section("Measurement", block_rows(record.measurement.item()));
+    profile_sections(&mut doc, &record.detailed_profile, style);
+    if let Some((analysis, source)) = analysis {
+        analysis_sections(&mut doc, analysis, source, style);
     }
-    doc.section("Host", host);
-    doc.section("Environment", object_rows(record.get("environment")));
-    let mut usage = get(record, "resource_usage").map_or_else(Vec::new, |u| flatten(u, &[]));
-    let cpu = record
-        .pointer("/resource_usage/cpu_total_seconds")
-        .and_then(Value::as_f64);
-    let wall = record.get("duration_seconds").and_then(Value::as_f64);
-    if let (Some(cpu), Some(wall)) = (cpu, wall.filter(|w| *w > 0.0)) {
-        usage.push((
-            "cores (cpu / wall)".to_string(),
-            format!("{:.2}", cpu / wall),
-        ));
-    }
-    doc.section("Resource usage (kernel totals)", usage);
-    doc.section("Measurement", object_rows(record.get("measurement")));
-    if let Some(dp) = get(record, "detailed_profile") {
-        profile_sections(&mut doc, dp, style);
-    }
-    analysis_sections(&mut doc, record, style);
-    let left: Vec<(String, String)> = get(record, "descendants_left_running")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|p| {
-                    let pid = p.get("pid").map_or("?".to_string(), Value::to_string);
-                    let name = p.get("name").and_then(Value::as_str).unwrap_or("?");
-                    (String::new(), format!("{name} (pid {pid})"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    doc.section("Left running", left);
-    let mut alerts = alert_rows(record.get("alerts"));
-    alerts.extend(alert_rows(record.pointer("/detailed_profile/alerts")));
-    doc.section("Alerts", alerts);
-    let other = record.as_object().map_or_else(Vec::new, |m| {
-        let rest: Map<String, Value> = m
-            .iter()
-            .filter(|(k, _)| !TOP_SHOWN.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        flatten(&Value::Object(rest), &[])
-    });
-    doc.section("Other", other);
+    doc.section("Left running", left_running_rows(record));
+    doc.section("Alerts", alert_rows(record));
+    doc.section("Other", flatten(&record.extra, &["analysis"]));
     doc.out
 }
 
-/// Analysis, evidence, phases and advice: the stored block, or computed
-/// for a record from before it.
-fn analysis_sections(doc: &mut Doc, record: &Value, style: &TableStyle) {
-    let (analysis, source) = analysis_view::analysis_of(record);
-    doc.section("Analysis", analysis_view::verdict_rows(&analysis, source));
-    doc.section("Evidence", analysis_view::evidence_rows(&analysis));
+/// Analysis, evidence, phases and advice.
+fn analysis_sections(
+    doc: &mut Doc,
+    analysis: &AnalysisRecord,
+    source: AnalysisSource,
+    style: &TableStyle,
+) {
+    doc.section("Analysis", analysis_view::verdict_rows(analysis, source));
+    doc.section("Evidence", analysis_view::evidence_rows(analysis));
     doc.block(
         "Phases",
         &analysis_view::phases_text(&analysis.phases, chart_width(style)),
     );
-    doc.section("Advice", analysis_view::advice_rows(&analysis));
+    doc.section("Advice", analysis_view::advice_rows(analysis));
 }
 
 /// Cells of a sparkline or the phase timeline.
@@ -251,70 +130,233 @@ fn chart_width(style: &TableStyle) -> usize {
     (usize::from(style.width.unwrap_or(100)).saturating_sub(48)).clamp(10, 80)
 }
 
-fn outcome(record: &Value, status: &str) -> String {
-    let code = record.get("returncode").and_then(Value::as_i64);
-    let sig = record.pointer("/signal/name").and_then(Value::as_str);
-    match (status, code, sig) {
-        ("success", _, _) => "ok".to_string(),
+fn header(record: &RecordDetails) -> String {
+    let id = record.task_id.known().map_or("", String::as_str);
+    let status = record.status().map_or("", |s| s.as_str());
+    let code = record.returncode.known();
+    let sig = record
+        .signal
+        .known()
+        .and_then(|s| s.name.known())
+        .map(String::as_str);
+    let outcome = match (status, code, sig) {
+        _ if record.is(Status::Success) => "ok".to_string(),
         (s, _, Some(name)) => format!("{s} ({name})"),
         (s, Some(c), None) => format!("{s} (exit {c})"),
         (s, None, None) => s.to_string(),
+    };
+    format!("run {id}  {outcome}\n")
+}
+
+fn command_rows(record: &RecordDetails) -> Rows {
+    let command = match &record.command {
+        Field::Known(argv) => Some(text::shell_join(argv)),
+        other => unreadable(other),
+    };
+    [
+        row("command", command),
+        value_row("cwd", "cwd", &record.cwd),
+        value_row("tool", "tool", &record.tool),
+        value_row("script", "script", &record.script),
+        row("params", pairs(&record.params)),
+        row("tags", pairs(&record.tags)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// A key/value map as `k=v, k=v`; none when empty.
+fn pairs(field: &Field<BTreeMap<String, ExtraValue>>) -> Option<String> {
+    let map = match field {
+        Field::Known(map) => map,
+        other => return unreadable(other),
+    };
+    let shown: Vec<String> = map
+        .iter()
+        .map(|(k, v)| match v {
+            ExtraValue::Text(s) => format!("{k}={s}"),
+            ExtraValue::Number(x) => format!("{k}={x}"),
+            other => format!("{k}={}", format_value(k, &other.item())),
+        })
+        .collect();
+    Some(shown.join(", ")).filter(|s| !s.is_empty())
+}
+
+fn outcome_rows(record: &RecordDetails) -> Rows {
+    let signal = match &record.signal {
+        Field::Known(s) => {
+            let name = s.name.known().map_or("?", String::as_str);
+            Some(match s.number.known() {
+                Some(n) => format!("{name} ({n})"),
+                None => name.to_string(),
+            })
+        }
+        other => unreadable(other),
+    };
+    [
+        value_row("status", "status", &record.status),
+        value_row("returncode", "returncode", &record.returncode),
+        value_row("exit_code", "exit_code", &record.exit_code),
+        row("signal", signal),
+        value_row("error", "error", &record.error),
+        time_row("started", &record.start_time),
+        time_row("ended", &record.end_time),
+        value_row("wall", "duration_seconds", &record.duration_seconds),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn time_row(label: &str, field: &Field<String>) -> Option<(String, String)> {
+    let Some(stored) = field.known() else {
+        return row(label, unreadable(field));
+    };
+    let local = parse_time_us(stored).map(table::local_full);
+    Some((
+        label.to_string(),
+        match local {
+            Some(l) => format!("{stored} ({l})"),
+            None => stored.clone(),
+        },
+    ))
+}
+
+fn host_rows(record: &RecordDetails) -> Rows {
+    let mut host = block_rows(record.host.item());
+    host.extend(
+        block_rows(record.user.item())
+            .into_iter()
+            .map(|(k, v)| (format!("user.{k}"), v)),
+    );
+    host
+}
+
+fn usage_rows(record: &RecordDetails) -> Rows {
+    let mut usage = block_rows(record.resource_usage.item());
+    let cpu = record
+        .resource_usage
+        .known()
+        .and_then(|u| u.cpu_total_seconds.known());
+    let wall = record.duration_seconds.known();
+    if let (Some(cpu), Some(wall)) = (cpu, wall.filter(|w| **w > 0.0)) {
+        usage.push((
+            "cores (cpu / wall)".to_string(),
+            format!("{:.2}", cpu / wall),
+        ));
+    }
+    usage
+}
+
+fn left_running_rows(record: &RecordDetails) -> Rows {
+    match &record.descendants_left_running {
+        Field::Known(procs) => procs
+            .iter()
+            .map(|p| {
+                let pid = p.pid.known().map_or("?".to_string(), i64::to_string);
+                let name = p.name.known().map_or("?", String::as_str);
+                (String::new(), format!("{name} (pid {pid})"))
+            })
+            .collect(),
+        other => unreadable(other)
+            .map(|t| (String::new(), t))
+            .into_iter()
+            .collect(),
     }
 }
 
-fn object_rows(v: Option<&Value>) -> Vec<(String, String)> {
-    v.filter(|x| x.is_object())
-        .map_or_else(Vec::new, |x| flatten(x, &[]))
-}
-
-fn alert_rows(v: Option<&Value>) -> Vec<(String, String)> {
-    let Some(items) = v.and_then(Value::as_array) else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .map(|a| {
-            let text = match a {
-                Value::String(s) => s.clone(),
-                Value::Object(m) => {
-                    let level = m.get("level").or(m.get("severity")).and_then(Value::as_str);
-                    let msg = m.get("message").and_then(Value::as_str);
-                    match (level, msg) {
-                        (Some(l), Some(msg)) => format!("{l}: {msg}"),
-                        (None, Some(msg)) => msg.to_string(),
-                        _ => a.to_string(),
-                    }
-                }
-                other => other.to_string(),
-            };
-            (String::new(), text)
+fn alert_rows(record: &RecordDetails) -> Rows {
+    let profile = record.detailed_profile.known().map(|dp| &dp.alerts);
+    [Some(&record.alerts), profile]
+        .into_iter()
+        .flatten()
+        .flat_map(|field| match field {
+            Field::Known(alerts) => alerts.iter().map(alert_text).collect(),
+            other => unreadable(other).into_iter().collect::<Vec<_>>(),
         })
+        .map(|text| (String::new(), text))
         .collect()
 }
 
-fn profile_sections(doc: &mut Doc, dp: &Value, style: &TableStyle) {
-    let mut skip: Vec<&str> = PROFILE_BLOCKS.iter().map(|(k, _)| *k).collect();
-    skip.extend(["top_processes", "timeseries", "alerts"]);
-    doc.section("Sampled profile", flatten(dp, &skip));
-    for (key, title) in PROFILE_BLOCKS {
-        if let Some(block) = get(dp, key) {
-            doc.section(title, flatten(block, &[]));
+fn alert_text(alert: &AlertDetails) -> String {
+    match alert {
+        AlertDetails::Text(s) => s.clone(),
+        AlertDetails::Entry(e) => {
+            let level = e.level.known().or(e.severity.known());
+            match (level, e.message.known()) {
+                (Some(l), Some(msg)) => format!("{l}: {msg}"),
+                (None, Some(msg)) => msg.clone(),
+                _ => flatten(e, &[])
+                    .into_iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
         }
-    }
-    if let Some(procs) = get(dp, "top_processes").and_then(Value::as_array) {
-        doc.block("Processes (top by CPU)", &process_table(procs, style));
-    }
-    if let Some(ts) = get(dp, "timeseries") {
-        doc.block("Over time", &charts(ts, style));
     }
 }
 
-fn process_table(procs: &[Value], style: &TableStyle) -> String {
-    let mut columns: Vec<String> = Vec::new();
-    for p in procs {
-        for k in p.as_object().into_iter().flat_map(|m| m.keys()) {
+/// Fields of `detailed_profile` shown in sections of their own.
+const PROFILE_OWN_SECTIONS: [&str; 9] = [
+    "io_stats",
+    "network",
+    "pressure",
+    "gpu_stats",
+    "container_stats",
+    "cgroup",
+    "top_processes",
+    "timeseries",
+    "alerts",
+];
+
+fn profile_sections(doc: &mut Doc, field: &Field<ProfileDetails>, style: &TableStyle) {
+    let dp = match field {
+        Field::Known(dp) => dp,
+        other => {
+            let rows = unreadable(other).map(|t| (String::new(), t));
+            doc.section("Sampled profile", rows.into_iter().collect());
+            return;
+        }
+    };
+    doc.section("Sampled profile", flatten(dp, &PROFILE_OWN_SECTIONS));
+    doc.section("I/O", block_rows(dp.io_stats.item()));
+    doc.section("Network", block_rows(dp.network.item()));
+    doc.section("Pressure stall", block_rows(dp.pressure.item()));
+    doc.section("GPU", block_rows(dp.gpu_stats.item()));
+    doc.section("Container / cgroup", block_rows(dp.container_stats.item()));
+    doc.section("Cgroup", block_rows(dp.cgroup.item()));
+    match &dp.top_processes {
+        Field::Known(procs) => doc.block("Processes (top by CPU)", &process_table(procs, style)),
+        other => doc.section(
+            "Processes (top by CPU)",
+            unreadable(other)
+                .map(|t| (String::new(), t))
+                .into_iter()
+                .collect(),
+        ),
+    }
+    match &dp.timeseries {
+        Field::Known(ts) => doc.block("Over time", &charts(ts, style)),
+        other => doc.section(
+            "Over time",
+            unreadable(other)
+                .map(|t| (String::new(), t))
+                .into_iter()
+                .collect(),
+        ),
+    }
+}
+
+/// One column per field any process has, in the model's order.
+fn process_table(procs: &[TopProcessDetails], style: &TableStyle) -> String {
+    use crate::record::details_view::Block;
+    let rows: Vec<Vec<(&str, Item)>> = procs.iter().map(|p| p.fields()).collect();
+    let mut columns: Vec<&str> = Vec::new();
+    for fields in &rows {
+        for (k, _) in fields {
             if !columns.contains(k) {
-                columns.push(k.clone());
+                columns.push(k);
             }
         }
     }
@@ -326,7 +368,7 @@ fn process_table(procs: &[Value], style: &TableStyle) -> String {
     let right: Vec<usize> = columns
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.as_str() != "name" && c.as_str() != "command")
+        .filter(|(_, c)| **c != "name" && **c != "command")
         .map(|(i, _)| i)
         .collect();
     let style = TableStyle {
@@ -334,11 +376,16 @@ fn process_table(procs: &[Value], style: &TableStyle) -> String {
         ..*style
     };
     let mut t = table::new_table(&style, &header, &right);
-    for p in procs {
+    for fields in &rows {
         t.add_row(
             columns
                 .iter()
-                .map(|c| p.get(c).map_or("-".to_string(), |v| format_compact(c, v)))
+                .map(|c| {
+                    fields
+                        .iter()
+                        .find(|(k, _)| k == c)
+                        .map_or("-".to_string(), |(_, v)| format_compact(c, v))
+                })
                 .collect::<Vec<_>>(),
         );
     }
@@ -350,29 +397,37 @@ fn process_table(procs: &[Value], style: &TableStyle) -> String {
 }
 
 /// One sparkline per numeric series, CPU and memory first.
-fn charts(ts: &Value, style: &TableStyle) -> String {
-    let Some(map) = ts.as_object() else {
-        return String::new();
-    };
-    let t = map.get("t_seconds").and_then(Value::as_array);
+fn charts(ts: &TimeSeriesDetails, style: &TableStyle) -> String {
+    use crate::record::details_view::Block;
     let width = chart_width(style);
     let first = ["cpu_percent", "rss_mb"];
-    let mut keys: Vec<&String> = map.keys().filter(|k| k.as_str() != "t_seconds").collect();
-    keys.sort_by_key(|k| first.iter().position(|f| f == k).unwrap_or(first.len()));
+    let mut series: Vec<(&str, Item)> = ts
+        .fields()
+        .into_iter()
+        .filter(|(k, _)| *k != "t_seconds")
+        .collect();
+    series.sort_by_key(|(k, _)| first.iter().position(|f| f == k).unwrap_or(first.len()));
     let mut out = String::new();
-    if let Some(t) = t {
-        let end = t.last().and_then(Value::as_f64).unwrap_or(0.0);
+    if let Some(t) = ts.t_seconds.known() {
+        let end = t.last().copied().flatten().unwrap_or(0.0);
         out.push_str(&format!(
             "  {} samples over {}\n",
             t.len(),
             super::units::duration(end)
         ));
     }
-    for key in keys {
-        let Some(series) = map[key].as_array() else {
+    for (key, item) in series {
+        let Item::List(list) = item else {
             continue;
         };
-        let values: Vec<Option<f64>> = series.iter().map(Value::as_f64).collect();
+        let values: Vec<Option<f64>> = list
+            .items()
+            .iter()
+            .map(|i| match i {
+                Item::Number(x) => Some(*x),
+                _ => None,
+            })
+            .collect();
         if values.iter().all(Option::is_none) {
             continue;
         }
@@ -384,7 +439,7 @@ fn charts(ts: &Value, style: &TableStyle) -> String {
         out.push_str(&format!(
             "  {key:<24} {}  max {}\n",
             sparkline(&values, width),
-            format_compact(key, &Value::from(max))
+            format_compact(key, &Item::Number(max))
         ));
     }
     out

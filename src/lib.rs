@@ -35,6 +35,8 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         Some(cli::Command::JobHistory(args)) => commands::job_history::run(args),
         Some(cli::Command::JobDetails(args)) => commands::job_details::run(args),
         Some(cli::Command::JobStats(args)) => commands::job_stats::run(args),
+        Some(cli::Command::Plot(args)) => commands::plot::run(args),
+        Some(cli::Command::Report(args)) => commands::report::run(args),
         Some(cli::Command::Completions(args)) => commands::completions::run(args),
         Some(cli::Command::Man) => commands::man::run(),
         None => commands::run::run(cli.run),

@@ -8,4 +8,6 @@ pub mod job_history;
 pub mod job_stats;
 pub mod man;
 pub mod output;
+pub mod plot;
+pub mod report;
 pub mod run;

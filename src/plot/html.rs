@@ -13,10 +13,33 @@ pub const MAX_TREND_RUNS: usize = 500;
 /// Most points of one run's series on the page.
 pub const MAX_SERIES_POINTS: usize = 300;
 
+/// What a group's trend charts need of one run (from its summary view,
+/// so a 1 000-run history is not parsed in full).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendRun {
+    pub task_id: String,
+    pub wall_seconds: f64,
+    /// NaN when the record lacks it (the point is left out).
+    pub cpu_seconds: f64,
+    /// NaN when the record lacks it.
+    pub memory_peak_bytes: f64,
+}
+
+impl TrendRun {
+    pub fn from_record(record: &JobRecord) -> TrendRun {
+        TrendRun {
+            task_id: record.task_id.clone(),
+            wall_seconds: record.duration_seconds,
+            cpu_seconds: record.resource_usage.cpu_total_seconds,
+            memory_peak_bytes: record.resource_usage.memory_peak_mb * BYTES_PER_MB,
+        }
+    }
+}
+
 /// One group of the history, its runs oldest first.
-pub struct GroupSection<'a> {
+pub struct GroupSection {
     pub name: String,
-    pub runs: Vec<&'a JobRecord>,
+    pub runs: Vec<TrendRun>,
     /// The `profrun check` verdict of the group's newest run, when known.
     pub verdict: Option<String>,
 }
@@ -34,7 +57,7 @@ pub struct ReportPage<'a> {
     pub description: String,
     /// The `job-stats` table as text.
     pub stats_table: String,
-    pub groups: Vec<GroupSection<'a>>,
+    pub groups: Vec<GroupSection>,
     pub newest: Vec<RunSection<'a>>,
 }
 
@@ -87,7 +110,7 @@ fn group_section(out: &mut String, group: &GroupSection) {
         group.runs.len()
     ));
     if let Some(verdict) = &group.verdict {
-        let class = if verdict.contains("regression") {
+        let class = if verdict.starts_with("regression") || verdict.starts_with("failed") {
             "regression"
         } else {
             "ok"
@@ -98,15 +121,9 @@ fn group_section(out: &mut String, group: &GroupSection) {
         ));
     }
     let ids: Vec<String> = runs.iter().map(|r| r.task_id.clone()).collect();
-    let wall: Vec<f64> = runs.iter().map(|r| r.duration_seconds).collect();
-    let cpu: Vec<f64> = runs
-        .iter()
-        .map(|r| r.resource_usage.cpu_total_seconds)
-        .collect();
-    let mem: Vec<f64> = runs
-        .iter()
-        .map(|r| r.resource_usage.memory_peak_mb * BYTES_PER_MB)
-        .collect();
+    let wall: Vec<f64> = runs.iter().map(|r| r.wall_seconds).collect();
+    let cpu: Vec<f64> = runs.iter().map(|r| r.cpu_seconds).collect();
+    let mem: Vec<f64> = runs.iter().map(|r| r.memory_peak_bytes).collect();
     let metrics = [
         ("wall time (s)", Unit::Cores, &wall),
         ("CPU time (s)", Unit::Cores, &cpu),

@@ -5,7 +5,8 @@ use super::chart::{axis_max, axis_ticks, Unit, PALETTE};
 use super::scale::Scale;
 use super::svg::{Anchor, Svg};
 
-const W: f64 = 400.0;
+// Three side by side fit a 1280 px window, scroll bar and margins included.
+const W: f64 = 390.0;
 const H: f64 = 170.0;
 const L: f64 = 70.0;
 const R: f64 = 12.0;
@@ -45,11 +46,11 @@ pub fn trend_svg(trend: &Trend) -> String {
     axis(&mut svg, top, &y, trend.unit);
     let n = trend.values.len();
     let x = Scale::new(0.0, (n.max(2) - 1) as f64, L + 6.0, W - R - 6.0);
-    let points: Vec<(f64, f64)> = trend
-        .values
+    // A run without the figure (NaN) is left out, not drawn at 0.
+    let drawn: Vec<usize> = (0..n).filter(|i| trend.values[*i].is_finite()).collect();
+    let points: Vec<(f64, f64)> = drawn
         .iter()
-        .enumerate()
-        .map(|(i, v)| (x.map(i as f64), y.map(*v)))
+        .map(|i| (x.map(*i as f64), y.map(trend.values[*i])))
         .collect();
     let (lo, hi) = extremes(trend.values);
     svg.polyline(
@@ -60,7 +61,7 @@ pub fn trend_svg(trend: &Trend) -> String {
             super::svg::escape(trend.title)
         ),
     );
-    for (i, (px, py)) in points.iter().enumerate() {
+    for (&i, (px, py)) in drawn.iter().zip(&points) {
         let id = trend.ids.get(i).map(String::as_str).unwrap_or("");
         svg.rect_titled(
             px - 2.5,

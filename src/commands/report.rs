@@ -216,6 +216,7 @@ fn verdict_line(checks: &[&regress::MetricCheck]) -> String {
     let worst_checks: Vec<_> = checks.iter().filter(|c| c.verdict == *worst).collect();
     let detail = match worst {
         // A change within the baseline's spread is not news: name no figure.
+        Verdict::NoBaseline => "too few earlier successful runs to judge".to_string(),
         Verdict::Ok => format!(
             "{} metrics within the baseline's spread",
             worst_checks.len()

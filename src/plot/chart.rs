@@ -227,7 +227,7 @@ fn draw_phases(svg: &mut Svg, chart: &Chart, x: &Scale, top: f64, bottom: f64) {
             (x0 + x1) / 2.0,
             top - 4.0,
             Anchor::Middle,
-            "font-size=\"10\" fill=\"#667\"",
+            "font-size=\"11\" fill=\"#556\"",
             &p.label,
         );
     }

@@ -65,7 +65,7 @@ const STYLE: &str = "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;m
 h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd}\
 h3{font-size:15px}pre{background:#f6f8fa;padding:10px;overflow-x:auto;font-size:12px}\
 .row{display:flex;flex-wrap:wrap;gap:12px}.meta{color:#555;font-size:13px}\
-.verdict{font-weight:bold}.regression{color:#b00}.ok{color:#070}\
+.verdict{font-weight:bold}.regression{color:#b00}.ok{color:#070}.neutral{color:#666}\
 ul.notes{font-size:13px}svg{max-width:100%;height:auto}";
 
 /// The page as HTML text.
@@ -110,10 +110,13 @@ fn group_section(out: &mut String, group: &GroupSection) {
         group.runs.len()
     ));
     if let Some(verdict) = &group.verdict {
+        // Green only for a verdict that was reached: "no baseline" is grey.
         let class = if verdict.starts_with("regression") || verdict.starts_with("failed") {
             "regression"
-        } else {
+        } else if verdict.starts_with("ok") || verdict.starts_with("improvement") {
             "ok"
+        } else {
+            "neutral"
         };
         out.push_str(&format!(
             "<p class=\"verdict {class}\">check: {}</p>\n",

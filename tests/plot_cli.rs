@@ -370,3 +370,46 @@ fn chromium_renders_the_report_and_the_picture_is_not_blank() {
         share * 100.0
     );
 }
+
+#[test]
+fn plot_marks_alerts_and_the_limit_read_from_the_stored_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out, records) = run_workload(dir.path(), &[], &["demo"]);
+    ok(&out);
+    // The blocks the alert and limit features add, by name only.
+    let mut record = records[0].clone();
+    record["alerts"] = serde_json::json!([
+        {"name": "memory_high", "fired_at_seconds": 1.2},
+        {"name": "cpu_idle", "fired_at_seconds": 2.0}
+    ]);
+    record["limit"] = serde_json::json!({"kind": "memory", "at_seconds": 2.5});
+    let history = dir.path().join("h.jsonl");
+    std::fs::write(&history, format!("{record}\n")).expect("rewrite");
+    let out = plot(&history, dir.path(), &["-o", "-"]);
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let doc = roxmltree::Document::parse(&text).expect("well-formed");
+    let marks = doc
+        .descendants()
+        .find(|n| n.attribute("class") == Some("marks"))
+        .expect("a marks group");
+    let labels: Vec<&str> = marks
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(
+        labels,
+        ["alert: memory_high", "alert: cpu_idle", "limit: memory"],
+        "{labels:?}"
+    );
+    // Marks sit at their times on the shared axis: in order left to right.
+    let xs: Vec<f64> = marks
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("mark"))
+        .map(|n| attr_f64(&n, "x1"))
+        .collect();
+    assert!(xs.windows(2).all(|w| w[0] < w[1]), "{xs:?}");
+    if let Ok(dir_out) = std::env::var("PROFRUN_PLOT_DUMP") {
+        std::fs::write(format!("{dir_out}/marks.svg"), &text).expect("dump");
+    }
+}

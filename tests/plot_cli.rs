@@ -378,11 +378,12 @@ fn plot_marks_alerts_and_the_limit_read_from_the_stored_line() {
     ok(&out);
     // The blocks the alert and limit features add, by name only.
     let mut record = records[0].clone();
+    let wall = record["duration_seconds"].as_f64().expect("wall");
     record["alerts"] = serde_json::json!([
-        {"name": "memory_high", "fired_at_seconds": 1.2},
-        {"name": "cpu_idle", "fired_at_seconds": 2.0}
+        {"name": "memory_high", "fired_at_seconds": wall * 0.3},
+        {"name": "cpu_idle", "fired_at_seconds": wall * 0.5}
     ]);
-    record["limit"] = serde_json::json!({"kind": "memory", "at_seconds": 2.5});
+    record["limit"] = serde_json::json!({"kind": "memory", "at_seconds": wall * 0.7});
     let history = dir.path().join("h.jsonl");
     std::fs::write(&history, format!("{record}\n")).expect("rewrite");
     let out = plot(&history, dir.path(), &["-o", "-"]);

@@ -43,6 +43,10 @@ pub enum Command {
     JobStats(JobStatsArgs),
     /// Right-size the next run from a group's history: memory, cores, wall time, GPU
     JobAdvice(JobAdviceArgs),
+    /// Draw one run (or several overlaid with --compare) as an SVG chart
+    Plot(PlotArgs),
+    /// Write one self-contained HTML page about the history: stats, trends, plots
+    Report(ReportArgs),
     /// Check each group's newest run against its earlier runs (exit 1 on a regression)
     Check(CheckArgs),
     /// Compare two recorded runs figure by figure
@@ -510,6 +514,46 @@ pub struct JobAdviceArgs {
 pub enum AdviceFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PlotArgs {
+    #[command(flatten)]
+    pub source: HistorySource,
+    /// A task id, a unique prefix of one, `last`, or `-N` for the N-th newest
+    #[arg(allow_hyphen_values = true, value_name = "ID", default_value = "last",
+          value_parser = crate::criteria::parse_id, conflicts_with = "compare")]
+    pub id: IdSpec,
+    /// Overlay the series of these runs (two or more ids) on one chart
+    #[arg(long, num_args = 2.., value_name = "ID", allow_negative_numbers = true,
+          value_parser = crate::criteria::parse_id)]
+    pub compare: Vec<IdSpec>,
+    /// Where to write the SVG (`-` for stdout) [default: profrun-<id>.svg]
+    #[arg(long, short = 'o', value_name = "FILE", allow_hyphen_values = true)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub source: HistorySource,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Group by tool, script, command, host, status or tag:KEY (repeatable) [default: tool, script]
+    #[arg(long = "group-by", value_name = "KEY", value_parser = crate::criteria::parse_group_key)]
+    pub group_by: Vec<GroupKey>,
+    /// Where to write the page (`-` for stdout)
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = "report.html",
+        allow_hyphen_values = true
+    )]
+    pub output: PathBuf,
+    /// How many of the newest runs to draw in full
+    #[arg(long, default_value = "5", value_name = "N")]
+    pub runs: usize,
 }
 
 #[cfg(test)]

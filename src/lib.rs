@@ -54,6 +54,8 @@ pub fn run(mut cli: cli::Cli) -> anyhow::Result<ExitCode> {
         Some(cli::Command::Diff(args)) => commands::diff::run(args),
         Some(cli::Command::SlurmJob(args)) => commands::slurm_job::run(args),
         Some(cli::Command::JobAdvice(args)) => commands::job_advice::run(args),
+        Some(cli::Command::Plot(args)) => commands::plot::run(args),
+        Some(cli::Command::Report(args)) => commands::report::run(args),
         Some(cli::Command::Completions(args)) => commands::completions::run(args),
         Some(cli::Command::Man) => commands::man::run(),
         Some(cli::Command::Config(args)) => commands::config::run(args, &loaded),

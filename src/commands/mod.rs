@@ -13,5 +13,7 @@ pub mod job_history;
 pub mod job_stats;
 pub mod man;
 pub mod output;
+pub mod plot;
+pub mod report;
 pub mod run;
 pub mod slurm_job;

@@ -227,7 +227,7 @@ fn draw_phases(svg: &mut Svg, chart: &Chart, x: &Scale, top: f64, bottom: f64) {
             (x0 + x1) / 2.0,
             top - 4.0,
             Anchor::Middle,
-            "font-size=\"10\" fill=\"#667\"",
+            "font-size=\"11\" fill=\"#556\"",
             &p.label,
         );
     }
@@ -471,7 +471,7 @@ fn draw_marks(svg: &mut Svg, chart: &Chart, x: &Scale, top: f64, bottom: f64) {
         return;
     }
     svg.open_group("marks", None);
-    for m in &chart.marks {
+    for (i, m) in chart.marks.iter().enumerate() {
         let px = x.map(m.t_seconds);
         svg.line(
             px,
@@ -480,11 +480,20 @@ fn draw_marks(svg: &mut Svg, chart: &Chart, x: &Scale, top: f64, bottom: f64) {
             bottom,
             &format!("stroke=\"{}\" stroke-width=\"1.5\" class=\"mark\"", m.color),
         );
+        // Marks close in time would print their labels over each other:
+        // three rows, and a label near the right edge turns left so it
+        // stays out of the legend column.
+        let ty = top + 22.0 + (i % 3) as f64 * 13.0;
+        let (tx, anchor) = if px > WIDTH - RIGHT - 140.0 {
+            (px - 3.0, Anchor::End)
+        } else {
+            (px + 3.0, Anchor::Start)
+        };
         svg.text(
-            px + 3.0,
-            top + 22.0,
-            Anchor::Start,
-            &format!("font-size=\"10\" fill=\"{}\"", m.color),
+            tx,
+            ty,
+            anchor,
+            &format!("font-size=\"11\" fill=\"{}\"", m.color),
             &m.label,
         );
     }

@@ -13,10 +13,33 @@ pub const MAX_TREND_RUNS: usize = 500;
 /// Most points of one run's series on the page.
 pub const MAX_SERIES_POINTS: usize = 300;
 
+/// What a group's trend charts need of one run (from its summary view,
+/// so a 1 000-run history is not parsed in full).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrendRun {
+    pub task_id: String,
+    pub wall_seconds: f64,
+    /// NaN when the record lacks it (the point is left out).
+    pub cpu_seconds: f64,
+    /// NaN when the record lacks it.
+    pub memory_peak_bytes: f64,
+}
+
+impl TrendRun {
+    pub fn from_record(record: &JobRecord) -> TrendRun {
+        TrendRun {
+            task_id: record.task_id.clone(),
+            wall_seconds: record.duration_seconds,
+            cpu_seconds: record.resource_usage.cpu_total_seconds,
+            memory_peak_bytes: record.resource_usage.memory_peak_mb * BYTES_PER_MB,
+        }
+    }
+}
+
 /// One group of the history, its runs oldest first.
-pub struct GroupSection<'a> {
+pub struct GroupSection {
     pub name: String,
-    pub runs: Vec<&'a JobRecord>,
+    pub runs: Vec<TrendRun>,
     /// The `profrun check` verdict of the group's newest run, when known.
     pub verdict: Option<String>,
 }
@@ -34,7 +57,7 @@ pub struct ReportPage<'a> {
     pub description: String,
     /// The `job-stats` table as text.
     pub stats_table: String,
-    pub groups: Vec<GroupSection<'a>>,
+    pub groups: Vec<GroupSection>,
     pub newest: Vec<RunSection<'a>>,
 }
 
@@ -42,7 +65,7 @@ const STYLE: &str = "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;m
 h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd}\
 h3{font-size:15px}pre{background:#f6f8fa;padding:10px;overflow-x:auto;font-size:12px}\
 .row{display:flex;flex-wrap:wrap;gap:12px}.meta{color:#555;font-size:13px}\
-.verdict{font-weight:bold}.regression{color:#b00}.ok{color:#070}\
+.verdict{font-weight:bold}.regression{color:#b00}.ok{color:#070}.neutral{color:#666}\
 ul.notes{font-size:13px}svg{max-width:100%;height:auto}";
 
 /// The page as HTML text.
@@ -87,10 +110,13 @@ fn group_section(out: &mut String, group: &GroupSection) {
         group.runs.len()
     ));
     if let Some(verdict) = &group.verdict {
-        let class = if verdict.contains("regression") {
+        // Green only for a verdict that was reached: "no baseline" is grey.
+        let class = if verdict.starts_with("regression") || verdict.starts_with("failed") {
             "regression"
-        } else {
+        } else if verdict.starts_with("ok") || verdict.starts_with("improvement") {
             "ok"
+        } else {
+            "neutral"
         };
         out.push_str(&format!(
             "<p class=\"verdict {class}\">check: {}</p>\n",
@@ -98,15 +124,9 @@ fn group_section(out: &mut String, group: &GroupSection) {
         ));
     }
     let ids: Vec<String> = runs.iter().map(|r| r.task_id.clone()).collect();
-    let wall: Vec<f64> = runs.iter().map(|r| r.duration_seconds).collect();
-    let cpu: Vec<f64> = runs
-        .iter()
-        .map(|r| r.resource_usage.cpu_total_seconds)
-        .collect();
-    let mem: Vec<f64> = runs
-        .iter()
-        .map(|r| r.resource_usage.memory_peak_mb * BYTES_PER_MB)
-        .collect();
+    let wall: Vec<f64> = runs.iter().map(|r| r.wall_seconds).collect();
+    let cpu: Vec<f64> = runs.iter().map(|r| r.cpu_seconds).collect();
+    let mem: Vec<f64> = runs.iter().map(|r| r.memory_peak_bytes).collect();
     let metrics = [
         ("wall time (s)", Unit::Cores, &wall),
         ("CPU time (s)", Unit::Cores, &cpu),

@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod html;
+pub mod overlays;
 pub mod run_chart;
 pub mod scale;
 pub mod svg;

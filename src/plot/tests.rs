@@ -65,7 +65,7 @@ fn report_page_is_self_contained() {
         stats_table: "TOOL <b>".into(),
         groups: vec![html::GroupSection {
             name: "workload".into(),
-            runs: vec![&r, &r, &r],
+            runs: vec![html::TrendRun::from_record(&r); 3],
             verdict: Some("ok".into()),
         }],
         newest: vec![html::RunSection {

@@ -139,6 +139,13 @@ fn stream_all(
 
 /// Why the list is empty, said kindly.
 fn empty_line(history: &History, args: &JobHistoryArgs) -> String {
+    if args.limit == 0 && !args.all {
+        // Not "no runs recorded yet": the history may hold many (issue 11, item 6).
+        return format!(
+            "--limit 0 shows no runs (history: {})\n",
+            history.sources.describe()
+        );
+    }
     let filtered = args.filter.tool.is_some()
         || args.filter.script.is_some()
         || args.filter.status.is_some()

@@ -74,6 +74,9 @@ impl Sources {
 
     fn add_path(&mut self, path: PathBuf) -> Result<(), HistoryError> {
         match std::fs::metadata(&path) {
+            Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+                return Err(HistoryError::new(&path, not_a_folder_error(&path, e)))
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 self.missing.push(path.display().to_string());
                 return Ok(());
@@ -117,6 +120,20 @@ impl Sources {
             .map(|p| format!("'{p}'"))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// "Not a directory (os error 20)" names no path: say which one above
+/// `path` is a file (issue 11, item 6).
+fn not_a_folder_error(path: &Path, err: io::Error) -> io::Error {
+    let blocker = path
+        .ancestors()
+        .skip(1)
+        .filter(|a| !a.as_os_str().is_empty())
+        .find(|a| std::fs::metadata(a).is_ok_and(|m| !m.is_dir()));
+    match blocker {
+        Some(b) => io::Error::new(err.kind(), format!("'{}' is not a folder", b.display())),
+        None => err,
     }
 }
 

@@ -27,8 +27,8 @@ pub use os::{JobOs, Measured, RealOs};
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut os = RealOs::prepare(&args)?;
     let record = execute(&mut os, &args);
-    save::save(&args, &record);
-    save::report(&args, &record);
+    let recorded = save::save(&args, &record);
+    save::report(&args, &record, recorded);
     // Cancels a pending kill-after; the leaf was removed by `measure`.
     drop(os);
     if args.self_stats {

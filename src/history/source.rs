@@ -74,7 +74,7 @@ impl Sources {
 
     fn add_path(&mut self, path: PathBuf) -> Result<(), HistoryError> {
         match std::fs::metadata(&path) {
-            Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::NOTDIR.raw_os_error()) => {
                 return Err(HistoryError::new(&path, not_a_folder_error(&path, e)))
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {

@@ -112,6 +112,20 @@ impl Sources {
         }
     }
 
+    /// The files read, and the named paths that do not exist yet (a run
+    /// whose profrun was killed before its first append has only a
+    /// checkpoint naming its history).
+    pub fn named_paths(&self) -> Vec<PathBuf> {
+        let mut all = self.files.clone();
+        all.extend(
+            self.missing
+                .iter()
+                .filter(|m| !is_pattern(m) && !m.starts_with("the default history"))
+                .map(PathBuf::from),
+        );
+        all
+    }
+
     /// For "no runs" messages: every file and pattern that was looked at.
     pub fn describe(&self) -> String {
         let mut all: Vec<String> = self.files.iter().map(|p| p.display().to_string()).collect();

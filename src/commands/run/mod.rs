@@ -8,6 +8,7 @@
 //! real one in `os.rs`), so the path below is also tested with a fake; the
 //! record itself is assembled by the pure [`crate::assemble`].
 
+mod checkpoint;
 mod identity;
 mod os;
 mod save;
@@ -27,7 +28,9 @@ pub use os::{JobOs, Measured, RealOs};
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut os = RealOs::prepare(&args)?;
     let record = execute(&mut os, &args);
+    os.close_checkpoint();
     let recorded = save::save(&args, &record);
+    os.remove_checkpoint();
     save::report(&args, &record, recorded);
     // Cancels a pending kill-after; the leaf was removed by `measure`.
     drop(os);
@@ -48,6 +51,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 pub fn execute(os: &mut impl JobOs, args: &RunArgs) -> JobRecord {
     let spawned = os.spawn(&args.command);
     let id = os.identity(args);
+    os.identified(&id);
     let end = match spawned {
         Err(err) => failed_to_start(os, err),
         Ok(()) => JobEnd::Ran(Box::new(ran(os, args))),

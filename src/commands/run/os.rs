@@ -10,6 +10,7 @@ use std::io;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use super::checkpoint;
 use super::identity;
 use crate::assemble::{
     CgroupOutcome, ChildExit, ChildrenUsage, IoReadings, JobIdentity, RunClock, SampledRun,
@@ -41,6 +42,8 @@ pub trait JobOs {
     fn spawn(&mut self, argv: &[OsString]) -> Result<(), spawn::SpawnError>;
     /// Everything known about the job that does not depend on how it ends.
     fn identity(&mut self, args: &RunArgs) -> JobIdentity;
+    /// The identity is known (checkpoints can name the run from now on).
+    fn identified(&mut self, _id: &JobIdentity) {}
     /// Wait for the main child, reaping orphans on the way.
     fn wait(&mut self) -> io::Result<ChildExit>;
     /// Reap the rest of the tree (all of it with `wait_all`, after stopping
@@ -82,6 +85,8 @@ pub struct RealOs {
     /// Handed to the sampler at the spawn (alerts, limits, live metrics,
     /// checkpoints add theirs in `prepare`).
     observers: Vec<Box<dyn sampler::TickObserver>>,
+    /// This run's checkpoint (`--checkpoint`), when one is kept.
+    checkpoint: Option<std::sync::Arc<checkpoint::Slot>>,
 }
 
 impl RealOs {
@@ -100,6 +105,16 @@ impl RealOs {
         // A leaf of its own for the job (~100 µs); every failure falls back
         // to the next backend or to none, with the reason kept for the record.
         let cgroup = CgroupSetup::for_run(args.no_cgroup, &proc);
+        let history = crate::history::path::resolve(args.history.as_deref());
+        let checkpoint =
+            checkpoint::Slot::new(args.checkpoint, history.as_deref(), args.interval, started);
+        let mut observers: Vec<Box<dyn sampler::TickObserver>> = Vec::new();
+        if let Some(slot) = &checkpoint {
+            observers.push(Box::new(checkpoint::Observer::new(
+                std::sync::Arc::clone(slot),
+                args.checkpoint,
+            )));
+        }
         Ok(RealOs {
             proc,
             no_gpu: args.no_gpu,
@@ -117,7 +132,8 @@ impl RealOs {
             sampler: None,
             forwarder: None,
             ended: None,
-            observers: Vec::new(),
+            observers,
+            checkpoint,
         })
     }
 
@@ -189,7 +205,12 @@ impl JobOs for RealOs {
         // First thing after the spawn, so the first sample sees the job start.
         self.start_sampler(pid);
         self.child = Some(pid);
-        self.forwarder = signals::start_forwarder(pid, self.kill_after)
+        let on_forward = self.checkpoint.as_ref().map(|slot| {
+            slot.job_started(pid, self.cgroup.backend.as_str());
+            let slot = std::sync::Arc::clone(slot);
+            Box::new(move |signo| slot.signalled(signo)) as signals::OnForward
+        });
+        self.forwarder = signals::start_forwarder(pid, self.kill_after, on_forward)
             .map_err(|err| {
                 say(&format!(
                     "profrun: warning: cannot start the signal thread ({err}); signals will not be forwarded"
@@ -201,6 +222,12 @@ impl JobOs for RealOs {
 
     fn identity(&mut self, args: &RunArgs) -> JobIdentity {
         identity::identity(args, &self.proc, self.start_time)
+    }
+
+    fn identified(&mut self, id: &JobIdentity) {
+        if let Some(slot) = &self.checkpoint {
+            slot.identified(id);
+        }
     }
 
     fn wait(&mut self) -> io::Result<ChildExit> {
@@ -310,6 +337,23 @@ impl JobOs for RealOs {
 
     fn own_cost(&self) -> SelfStats {
         identity::own_cost()
+    }
+}
+
+impl RealOs {
+    /// The run ended normally: no more checkpoint writes (a late signal
+    /// must not bring it back once it is removed).
+    pub fn close_checkpoint(&self) {
+        if let Some(slot) = &self.checkpoint {
+            slot.close();
+        }
+    }
+
+    /// The record is saved: this run's checkpoint goes.
+    pub fn remove_checkpoint(&self) {
+        if let Some(slot) = &self.checkpoint {
+            slot.remove();
+        }
     }
 }
 

@@ -22,16 +22,20 @@ pub fn save(args: &RunArgs, record: &JobRecord) -> bool {
         }
     };
     let recorded = match history::path::resolve(args.history.as_deref()) {
-        Some(path) => match history::append::append_line(&path, &line) {
-            Ok(()) => true,
-            Err(err) => {
-                say(&format!(
-                    "profrun: warning: could not write history '{}': this run was not recorded there: {err}",
-                    path.display()
-                ));
-                false
+        Some(path) => {
+            // Runs whose profrun was killed go in before this one.
+            super::checkpoint::recover_orphans(&path);
+            match history::append::append_line(&path, &line) {
+                Ok(()) => true,
+                Err(err) => {
+                    say(&format!(
+                        "profrun: warning: could not write history '{}': this run was not recorded there: {err}",
+                        path.display()
+                    ));
+                    false
+                }
             }
-        },
+        }
         None => {
             say(
                 "profrun: warning: no history path (HOME, XDG_DATA_HOME and PROFRUN_HISTORY are unset); this run was not recorded",

@@ -52,7 +52,8 @@ struct Header {
 
 impl Slot {
     /// The slot for a run, or `None` when checkpoints are off (`--checkpoint
-    /// 0`), there is no history, or the folder is refused (with a warning).
+    /// 0`) or there is no history. The folder is looked at only once the
+    /// job runs ([`Slot::identified`]), off the path to the spawn.
     pub fn new(
         every_seconds: f64,
         history: Option<&Path>,
@@ -62,24 +63,13 @@ impl Slot {
         if every_seconds <= 0.0 {
             return None;
         }
-        let history = history?;
-        let dir = match checkpoint::dir() {
-            Ok(d) => d,
-            Err(e) => {
-                say(&format!(
-                    "profrun: warning: no checkpoints for this run: {e}"
-                ));
-                return None;
-            }
-        };
-        let ticks = checkpoint::start_ticks(std::process::id() as i32)?;
         Some(Arc::new(Slot {
             state: Mutex::new(State {
-                path: dir,
+                path: PathBuf::new(),
                 file: None,
                 header: Header {
-                    history: checkpoint::history_key(history),
-                    profrun_start_ticks: ticks,
+                    history: checkpoint::history_key(history?),
+                    profrun_start_ticks: 0,
                     job_pid: 0,
                     signal: None,
                 },
@@ -105,11 +95,24 @@ impl Slot {
         s.cgroup_backend = cgroup_backend.to_string();
     }
 
-    /// The identity is known: checkpoints can be written from now on.
+    /// The identity is known: checkpoints can be written from now on, once
+    /// the folder is found fit (else a warning, and none for this run).
     pub fn identified(&self, id: &JobIdentity) {
+        let dir = match checkpoint::dir() {
+            Ok(d) => d,
+            Err(e) => {
+                say(&format!(
+                    "profrun: warning: no checkpoints for this run: {e}"
+                ));
+                return;
+            }
+        };
+        let Some(ticks) = checkpoint::start_ticks(std::process::id() as i32) else {
+            return;
+        };
         let mut s = self.lock();
-        let name = checkpoint::path_for(&s.path, &id.task_id);
-        s.path = name;
+        s.path = checkpoint::path_for(&dir, &id.task_id);
+        s.header.profrun_start_ticks = ticks;
         s.identity = Some(id.clone());
     }
 

@@ -111,7 +111,9 @@ pub struct JobRecord {
     /// the command could not start).
     pub exit_code: i32,
     pub signal: Option<SignalRecord>,
-    /// Why the command could not be started (status `failed_to_start`).
+    /// Why the command could not be started (status `failed_to_start`); for
+    /// a run recovered from a checkpoint (`lost`, or `interrupted` at a
+    /// signal), that profrun was killed and the job's pid.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
     pub user: UserRecord,

@@ -43,6 +43,23 @@ pub fn dir() -> io::Result<PathBuf> {
 
 use std::os::unix::fs::DirBuilderExt;
 
+fn dir_path() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| Path::new(d).is_absolute()) {
+        Some(runtime) => PathBuf::from(runtime).join("profrun"),
+        None => {
+            std::env::temp_dir().join(format!("profrun-{}", rustix::process::geteuid().as_raw()))
+        }
+    }
+}
+
+/// The checkpoint folder if it exists and is fit, without creating it: for
+/// readers, which write nothing, and for recovery.
+pub fn existing_dir() -> Option<PathBuf> {
+    let dir = dir_path();
+    check_private(&dir).ok()?;
+    Some(dir)
+}
+
 /// Ours, a real folder (not a link), and closed to group and others.
 fn check_private(dir: &Path) -> io::Result<()> {
     let meta = std::fs::symlink_metadata(dir)?;
@@ -205,7 +222,7 @@ pub struct Pending {
 /// the folder that is not a checkpoint.
 pub fn pending_for(files: &[PathBuf]) -> (Vec<Pending>, Vec<String>) {
     let mut warnings = Vec::new();
-    let Ok(dir) = dir() else {
+    let Some(dir) = existing_dir() else {
         return (Vec::new(), warnings);
     };
     let keys: Vec<String> = files.iter().map(|f| history_key(f)).collect();

@@ -231,7 +231,7 @@ impl TickObserver for Observer {
 /// rename before it is appended. Checkpoints of other histories and of live
 /// profruns are left alone; unreadable ones are named in a warning.
 pub fn recover_orphans(history: &Path) {
-    let Ok(dir) = checkpoint::dir() else {
+    let Some(dir) = checkpoint::existing_dir() else {
         return;
     };
     let key = checkpoint::history_key(history);

@@ -32,6 +32,7 @@ pub struct Slot {
 struct State {
     path: PathBuf,
     file: Option<CheckpointFile>,
+    history_path: PathBuf,
     /// The header until the identity is known.
     header: Header,
     identity: Option<JobIdentity>,
@@ -67,8 +68,10 @@ impl Slot {
             state: Mutex::new(State {
                 path: PathBuf::new(),
                 file: None,
+                history_path: history?.to_path_buf(),
                 header: Header {
-                    history: checkpoint::history_key(history?),
+                    // Set from `history_path` in `identified`.
+                    history: String::new(),
                     profrun_start_ticks: 0,
                     job_pid: 0,
                     signal: None,
@@ -113,6 +116,7 @@ impl Slot {
         let mut s = self.lock();
         s.path = checkpoint::path_for(&dir, &id.task_id);
         s.header.profrun_start_ticks = ticks;
+        s.header.history = checkpoint::history_key(&s.history_path);
         s.identity = Some(id.clone());
     }
 

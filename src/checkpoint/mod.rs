@@ -15,33 +15,22 @@ pub use file::{parse, CheckpointFile, FORMAT};
 
 use rustix::fs::{Mode, OFlags};
 use std::io;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// The checkpoint folder for this user, created (mode 0700) if needed. A
 /// folder owned by someone else, or open to others, is refused: another user
 /// could plant or read checkpoints there.
 pub fn dir() -> io::Result<PathBuf> {
-    let dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| Path::new(d).is_absolute()) {
-        Some(runtime) => PathBuf::from(runtime).join("profrun"),
-        None => {
-            std::env::temp_dir().join(format!("profrun-{}", rustix::process::geteuid().as_raw()))
-        }
-    };
+    let dir = dir_path();
     match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            // XDG_RUNTIME_DIR itself is missing: its parent is not ours to make.
-            return Err(e);
-        }
-        Err(e) => return Err(e),
+        // A missing XDG_RUNTIME_DIR is not ours to make: NotFound, no checkpoint.
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+        _ => {}
     }
     check_private(&dir)?;
     Ok(dir)
 }
-
-use std::os::unix::fs::DirBuilderExt;
 
 fn dir_path() -> PathBuf {
     match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| Path::new(d).is_absolute()) {
@@ -252,4 +241,56 @@ pub fn pending_for(files: &[PathBuf]) -> (Vec<Pending>, Vec<String>) {
         }
     }
     (pending, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_open_to_others_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        let err = check_private(dir.path()).expect_err("refused");
+        assert!(err.to_string().contains("mode 755"), "{err}");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .expect("chmod");
+        check_private(dir.path()).expect("ours, 0700");
+    }
+
+    #[test]
+    fn a_folder_of_another_user_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let nobody = rustix::process::Uid::from_raw(65534);
+        match rustix::fs::chown(dir.path(), Some(nobody), None) {
+            Ok(()) => {
+                let err = check_private(dir.path()).expect_err("refused");
+                assert!(err.to_string().contains("belongs to uid 65534"), "{err}");
+            }
+            // Only root can give a folder away.
+            Err(e) => assert_eq!(e, rustix::io::Errno::PERM),
+        }
+    }
+
+    #[test]
+    fn own_start_ticks_are_read_and_a_missing_pid_has_none() {
+        assert!(start_ticks(std::process::id() as i32).is_some());
+        assert_eq!(start_ticks(i32::MAX), None);
+    }
+
+    #[test]
+    fn an_orphan_is_claimed_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = path_for(dir.path(), "abc");
+        write_atomic(&path, b"{}").expect("write");
+        write_atomic(&path, b"{\"x\":1}").expect("rewrite");
+        assert_eq!(std::fs::read(&path).expect("read"), b"{\"x\":1}");
+        let found = list(dir.path());
+        assert_eq!(found.len(), 1, "no temp file is left or listed");
+        assert!(found[0].checkpoint.is_err(), "not a checkpoint");
+        let claimed = claim(&path).expect("first claim");
+        assert!(claim(&path).is_none(), "second claim");
+        assert!(claimed.exists() && list(dir.path()).is_empty());
+    }
 }

@@ -188,6 +188,12 @@ pub struct RunArgs {
           allow_negative_numbers = true)]
     pub kill_after: f64,
 
+    /// Rewrite the record so far to a checkpoint file every SECONDS, so a
+    /// SIGKILLed profrun's run is recovered as `lost` (0 turns it off)
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds,
+          allow_negative_numbers = true)]
+    pub checkpoint: f64,
+
     /// Sampling interval in seconds (0.01 to 3600)
     #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = parse_interval,
           allow_negative_numbers = true)]

@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod assemble;
+pub mod checkpoint;
 pub mod cli;
 pub mod commands;
 pub mod config;

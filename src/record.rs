@@ -48,16 +48,25 @@ pub enum Status {
     Interrupted,
     /// The command could not be started (not found, not executable, ...).
     FailedToStart,
+    /// profrun was killed (SIGKILL, the OOM killer) while the job ran: the
+    /// record is its last checkpoint, appended by the next profrun run on
+    /// the same history; the job itself may still be running.
+    Lost,
+    /// Never stored: what readers show for the checkpoint of a profrun that
+    /// is still running.
+    Running,
 }
 
 impl Status {
     /// Every status this profrun writes, in the order help texts list them.
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 7] = [
         Status::Success,
         Status::Failed,
         Status::Signaled,
         Status::Interrupted,
         Status::FailedToStart,
+        Status::Lost,
+        Status::Running,
     ];
 
     /// The status a stored name stands for, if this profrun knows it.
@@ -74,6 +83,8 @@ impl Status {
             Status::Signaled => "signaled",
             Status::Interrupted => "interrupted",
             Status::FailedToStart => "failed_to_start",
+            Status::Lost => "lost",
+            Status::Running => "running",
         }
     }
 }
@@ -104,7 +115,9 @@ pub struct JobRecord {
     /// the command could not start).
     pub exit_code: i32,
     pub signal: Option<SignalRecord>,
-    /// Why the command could not be started (status `failed_to_start`).
+    /// Why the command could not be started (status `failed_to_start`); for
+    /// a run recovered from a checkpoint (`lost`, or `interrupted` at a
+    /// signal), that profrun was killed and the job's pid.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
     pub user: UserRecord,

@@ -19,6 +19,8 @@ use crate::record::{
 use crate::sample::IoSample;
 use std::collections::BTreeMap;
 
+pub mod interim;
+
 /// How the main child ended (a raw `wait` status decoded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChildExit {

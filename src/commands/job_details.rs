@@ -23,6 +23,11 @@ pub fn run(args: JobDetailsArgs) -> anyhow::Result<ExitCode> {
     output::warn_missing(&history.sources);
     let found = lookup::find(&mut history, &args.id);
     output::warn_bad_lines(&history.bad);
+    if !matches!(found, Ok(Lookup::Found(_))) {
+        if let Some(line) = checkpointed(&history, &args.id) {
+            return show(&line, args.json, args.source.width);
+        }
+    }
     let entry = match found {
         Err(e) => return Ok(output::history_failed(&e)),
         Ok(Lookup::Found(entry)) => entry,
@@ -74,22 +79,47 @@ pub fn run(args: JobDetailsArgs) -> anyhow::Result<ExitCode> {
         Ok(l) => l,
         Err(e) => return Ok(output::history_failed(&e)),
     };
-    if args.json {
-        let mut bytes = line;
+    show(&line, args.json, args.source.width)
+}
+
+/// The stored line as is (`--json`), or in full.
+fn show(line: &[u8], json: bool, width: Option<u16>) -> anyhow::Result<ExitCode> {
+    if json {
+        let mut bytes = line.trim_ascii_end().to_vec();
         bytes.push(b'\n');
         output::emit_bytes(&bytes).context("writing to stdout")?;
         return Ok(ExitCode::SUCCESS);
     }
-    let record = RecordDetails::from_line(&line)
+    let record = RecordDetails::from_line(line)
         .map_err(|e| anyhow::anyhow!("the record changed while reading it ({e})"))?;
-    let analysis = analysis::stored::analysis_of_line(&line);
+    let analysis = analysis::stored::analysis_of_line(line);
     let text = details::details(
         &record,
         analysis.as_ref().map(|(a, source)| (a, *source)),
-        &output::table_style(args.source.width),
+        &output::table_style(width),
     );
     output::emit(&text).context("writing to stdout")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A run of this history known only by its checkpoint (`running`, `lost`),
+/// found by id or unique prefix.
+fn checkpointed(history: &History, spec: &IdSpec) -> Option<Vec<u8>> {
+    let IdSpec::Prefix(prefix) = spec else {
+        return None;
+    };
+    let (pending, warnings) = crate::checkpoint::pending_for(&history.sources.named_paths());
+    for w in warnings {
+        output::say(&w);
+    }
+    let mut matching = pending.into_iter().filter(|p| {
+        p.view
+            .task_id
+            .to_ascii_lowercase()
+            .starts_with(prefix.as_str())
+    });
+    let first = matching.next()?;
+    matching.next().is_none().then_some(first.line)
 }
 
 /// `1st`, `2nd`, `3rd`, `4th`, ..., `11th`-`13th`, `21st`, ...

@@ -49,10 +49,11 @@ pub fn run(args: JobHistoryArgs) -> anyhow::Result<ExitCode> {
             .newest(args.limit, &filter)
             .map(|v| v.into_iter().map(|e| e.job).collect())
     };
-    let jobs = match jobs {
+    let mut jobs = match jobs {
         Ok(j) => j,
         Err(e) => return Ok(output::history_failed(&e)),
     };
+    add_checkpoints(&mut jobs, &history, &args, &filter);
     output::warn_bad_lines(&history.bad);
     let text = match args.format {
         Format::Table if jobs.is_empty() => empty_line(&history, &args),
@@ -137,8 +138,41 @@ fn stream_all(
     }
 }
 
+/// Runs known only by a checkpoint (`running`, or `lost` when their
+/// profrun is gone), among the newest as their start time says.
+fn add_checkpoints(
+    jobs: &mut Vec<RecordView>,
+    history: &History,
+    args: &JobHistoryArgs,
+    filter: &Filter,
+) {
+    let (pending, warnings) = crate::checkpoint::pending_for(&history.sources.named_paths());
+    for w in warnings {
+        output::say(&w);
+    }
+    if pending.is_empty() {
+        return;
+    }
+    for p in pending {
+        if filter.matches(&p.view) && !jobs.iter().any(|j| j.task_id == p.view.task_id) {
+            jobs.push(p.view);
+        }
+    }
+    jobs.sort_by(|a, b| (b.start_us, &b.task_id).cmp(&(a.start_us, &a.task_id)));
+    if !args.all {
+        jobs.truncate(args.limit);
+    }
+}
+
 /// Why the list is empty, said kindly.
 fn empty_line(history: &History, args: &JobHistoryArgs) -> String {
+    if args.limit == 0 && !args.all {
+        // Not "no runs recorded yet": the history may hold many (issue 11, item 6).
+        return format!(
+            "--limit 0 shows no runs (history: {})\n",
+            history.sources.describe()
+        );
+    }
     let filtered = args.filter.tool.is_some()
         || args.filter.script.is_some()
         || args.filter.status.is_some()

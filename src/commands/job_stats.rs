@@ -67,8 +67,20 @@ pub fn run(args: JobStatsArgs) -> anyhow::Result<ExitCode> {
             None => builder = Some(part.builder),
         }
     }
-    let builder = builder.unwrap_or_else(|| stats::StatsBuilder::new(keys.clone()));
+    let mut builder = builder.unwrap_or_else(|| stats::StatsBuilder::new(keys.clone()));
     output::warn_bad_lines(&history.bad);
+    // Runs known only by a checkpoint count too, as `running` or `lost`.
+    let (pending, warnings) = crate::checkpoint::pending_for(&history.sources.named_paths());
+    for w in warnings {
+        output::say(&w);
+    }
+    for p in pending {
+        seen += 1;
+        if filter.matches(&p.view) {
+            matched += 1;
+            builder.add(&p.view);
+        }
+    }
     let groups = builder.finish();
     let text = match args.format {
         StatsFormat::Table if groups.is_empty() => {

@@ -3,7 +3,10 @@
 //! (shared/MEASUREMENTS.md): 16 processes × 500 appends stay intact this way,
 //! while `writeln!` or `serde_json::to_writer` on a `File` interleave. If the
 //! file's last byte is not `\n` (a torn line left by a crash), the record
-//! starts with `\n` so it lands on a line of its own.
+//! starts with `\n` so it lands on a line of its own. A short or failed
+//! write (a full disk) is cut back to the old length while the lock is held,
+//! so no fragment of the record stays behind for readers to skip (issue 11,
+//! item 1).
 
 use rustix::fs::{fcntl_lock, FlockOperation};
 use rustix::io::Errno;
@@ -12,9 +15,36 @@ use std::io::{self, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
 
+/// An append that did not happen, and what it left in the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}; {}", on_disk_words(*.left_bytes))]
+pub struct AppendError {
+    pub error: io::Error,
+    /// Bytes of the failed record still at the end of the file: 0 when the
+    /// history is as it was before.
+    pub left_bytes: u64,
+}
+
+fn on_disk_words(left_bytes: u64) -> String {
+    match left_bytes {
+        0 => "the history is unchanged".to_string(),
+        n => format!("{n} bytes of the record are left at its end (a torn line readers skip)"),
+    }
+}
+
+impl From<io::Error> for AppendError {
+    /// A failure before anything was written.
+    fn from(error: io::Error) -> Self {
+        AppendError {
+            error,
+            left_bytes: 0,
+        }
+    }
+}
+
 /// Append `line` (which must end in `\n`) to the history at `path`, creating
 /// the file (mode 0600) and its parent folders as needed.
-pub fn append_line(path: &Path, line: &[u8]) -> io::Result<()> {
+pub fn append_line(path: &Path, line: &[u8]) -> Result<(), AppendError> {
     debug_assert!(line.ends_with(b"\n"));
     super::path::create_parent_folders(path)?;
     let file = OpenOptions::new()
@@ -36,7 +66,14 @@ pub fn append_line(path: &Path, line: &[u8]) -> io::Result<()> {
     } else {
         line
     };
-    write_once(&file, bytes)
+    write_once(&file, bytes).map_err(|error| {
+        // Still under the lock: no other appender wrote after `len`.
+        let left_bytes = match file.set_len(len) {
+            Ok(()) => 0,
+            Err(_) => file.metadata().map_or(0, |m| m.len().saturating_sub(len)),
+        };
+        AppendError { error, left_bytes }
+    })
 }
 
 /// One `write(2)`; a short write is an error (a second write could interleave

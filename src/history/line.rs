@@ -108,6 +108,26 @@ pub fn parse_value(line: &[u8]) -> Result<(RecordView, serde_json::Value), BadKi
     Ok((summary, value))
 }
 
+/// Whether a line can be passed over unparsed by a reader that only wants
+/// some lines (`job-details PREFIX`) and still counts bad lines as the
+/// full readers do: false for anything that is not a one-line JSON object
+/// with the three required keys holding strings, which are then parsed to
+/// learn why they are bad (issue 11, item 5). A well-formed line whose
+/// values have the wrong content (a start time that is not a time) passes.
+pub fn looks_like_record(line: &[u8]) -> bool {
+    let t = line.trim_ascii();
+    t.starts_with(b"{")
+        && t.ends_with(b"}")
+        && memchr::memchr(0, t).is_none()
+        && [
+            &b"\"task_id\":\""[..],
+            b"\"start_time\":\"",
+            b"\"status\":\"",
+        ]
+        .iter()
+        .all(|key| memchr::memmem::find(t, key).is_some())
+}
+
 /// Where a bad line is: its line number when read forwards, its byte
 /// offset when read backwards (turned into a number only if reported).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -127,6 +147,9 @@ pub struct BadLineAt {
 #[derive(Debug, Default)]
 pub struct BadLines {
     pub count: u64,
+    /// The reader stopped before reading every line (the newest N of a file
+    /// in end-time order): `count` is a lower bound, said "at least".
+    pub partial: bool,
     /// The earliest bad line seen (lowest file index, then position).
     pub first: Option<(usize, BadLineAt)>,
 }
@@ -159,6 +182,7 @@ impl BadLines {
         }
         self.record(i, &at.path, at.pos, at.kind);
         self.count += part.count - 1;
+        self.partial |= part.partial;
     }
 
     /// The one stderr line, or `None` when nothing was skipped.
@@ -172,8 +196,9 @@ impl BadLines {
             },
         };
         let plural = if self.count == 1 { "" } else { "s" };
+        let at_least = if self.partial { "at least " } else { "" };
         Some(format!(
-            "profrun: warning: skipped {} bad line{plural} in the history (first: '{}' line {line}, {})",
+            "profrun: warning: skipped {at_least}{} bad line{plural} in the history (first: '{}' line {line}, {})",
             self.count,
             at.path.display(),
             at.kind
@@ -253,6 +278,31 @@ mod tests {
         let msg = bad.message().expect("message");
         assert!(msg.contains("skipped 2 bad lines"), "{msg}");
         assert!(msg.contains("'h' line 12, torn line"), "{msg}");
+    }
+
+    #[test]
+    fn a_partial_count_says_at_least() {
+        let mut bad = BadLines::default();
+        bad.record(0, Path::new("h"), LinePos::Number(3), BadKind::Torn);
+        bad.partial = true;
+        let msg = bad.message().expect("message");
+        assert!(msg.contains("skipped at least 1 bad line "), "{msg}");
+    }
+
+    #[test]
+    fn only_lines_that_look_like_records_are_passed_over() {
+        assert!(looks_like_record(GOOD.as_bytes()));
+        for bad in [
+            &b"   "[..],
+            &GOOD.as_bytes()[..80],
+            b"hello world",
+            b"[1,2]",
+            br#"{"task_id":7,"status":"success","start_time":"2025-11-21T10:30:00Z"}"#,
+            b"{\"task_id\":\"a\0\",\"status\":\"s\",\"start_time\":\"x\"}",
+        ] {
+            assert!(!looks_like_record(bad), "{}", String::from_utf8_lossy(bad));
+            assert!(parse_summary(bad).is_err());
+        }
     }
 
     #[test]

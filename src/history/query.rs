@@ -6,7 +6,7 @@
 
 use super::filter::Filter;
 use super::forward::ForwardLines;
-use super::line::{parse_summary, BadLines, LinePos};
+use super::line::{looks_like_record, parse_summary, BadLines, LinePos};
 use super::order::{EndOrder, END_ORDER_SLACK_US};
 use super::reverse::ReverseLines;
 use super::source::{HistoryError, Sources};
@@ -140,6 +140,8 @@ impl History {
                             .may_stop(lines.file(), offset, threshold)
                             .map_err(err)?
                     {
+                        // Lines above were not read: their bad ones are not counted.
+                        self.bad.partial |= offset > 0;
                         break;
                     }
                 }
@@ -175,7 +177,9 @@ impl History {
     }
 
     /// Like [`History::scan`], but only lines for which `wanted(bytes)` holds
-    /// are parsed (a cheap byte-level pre-filter; others are not counted).
+    /// are parsed (a cheap byte-level pre-filter). The others are still
+    /// counted when bad, as far as [`looks_like_record`] can tell, so this
+    /// reader reports the bad lines the full scan does.
     pub fn scan_lines(
         &mut self,
         mut wanted: impl FnMut(&[u8]) -> bool,
@@ -189,10 +193,12 @@ impl History {
             let err = |e| HistoryError::new(&path, e);
             let mut lines = ForwardLines::new(file).map_err(err)?;
             while let Some(line) = lines.next_line().map_err(err)? {
-                if !wanted(line.bytes) {
+                let want = wanted(line.bytes);
+                if !want && looks_like_record(line.bytes) {
                     continue;
                 }
                 match parse_summary(line.bytes) {
+                    Ok(_) if !want => {}
                     Ok(job) => each(
                         job,
                         &Located {

@@ -91,6 +91,9 @@ impl Sources {
 
     fn add_path(&mut self, path: PathBuf) -> Result<(), HistoryError> {
         match std::fs::metadata(&path) {
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::NOTDIR.raw_os_error()) => {
+                return Err(HistoryError::new(&path, not_a_folder_error(&path, e)))
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 self.missing.push(path.display().to_string());
                 return Ok(());
@@ -126,6 +129,20 @@ impl Sources {
         }
     }
 
+    /// The files read, and the named paths that do not exist yet (a run
+    /// whose profrun was killed before its first append has only a
+    /// checkpoint naming its history).
+    pub fn named_paths(&self) -> Vec<PathBuf> {
+        let mut all = self.files.clone();
+        all.extend(
+            self.missing
+                .iter()
+                .filter(|m| !is_pattern(m) && !m.starts_with("the default history"))
+                .map(PathBuf::from),
+        );
+        all
+    }
+
     /// For "no runs" messages: every file and pattern that was looked at.
     pub fn describe(&self) -> String {
         let mut all: Vec<String> = self.files.iter().map(|p| p.display().to_string()).collect();
@@ -134,6 +151,20 @@ impl Sources {
             .map(|p| format!("'{p}'"))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// "Not a directory (os error 20)" names no path: say which one above
+/// `path` is a file (issue 11, item 6).
+fn not_a_folder_error(path: &Path, err: io::Error) -> io::Error {
+    let blocker = path
+        .ancestors()
+        .skip(1)
+        .filter(|a| !a.as_os_str().is_empty())
+        .find(|a| std::fs::metadata(a).is_ok_and(|m| !m.is_dir()));
+    match blocker {
+        Some(b) => io::Error::new(err.kind(), format!("'{}' is not a folder", b.display())),
+        None => err,
     }
 }
 

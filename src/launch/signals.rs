@@ -91,9 +91,18 @@ pub struct Forwarder {
     _done: Sender<()>,
 }
 
+/// Called on the forwarding thread with each signal about to be forwarded,
+/// before it is: a checkpoint written here survives a SIGKILL that follows
+/// the SIGTERM within milliseconds. It must be quick.
+pub type OnForward = Box<dyn Fn(i32) + Send>;
+
 /// Start the forwarding thread for `child_pid`. The whole tree is SIGKILLed
 /// if the job outlives a forwarded signal by `kill_after`.
-pub fn start_forwarder(child_pid: i32, kill_after: Duration) -> io::Result<Forwarder> {
+pub fn start_forwarder(
+    child_pid: i32,
+    kill_after: Duration,
+    on_forward: Option<OnForward>,
+) -> io::Result<Forwarder> {
     let state = Arc::new(SignalState::default());
     let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(0);
     let thread_state = Arc::clone(&state);
@@ -109,7 +118,7 @@ pub fn start_forwarder(child_pid: i32, kill_after: Duration) -> io::Result<Forwa
                 pidfd,
                 kill_after,
             };
-            forward_loop(&target, &thread_state, done_rx)
+            forward_loop(&target, &thread_state, done_rx, on_forward)
         })?;
     Ok(Forwarder {
         state,
@@ -125,7 +134,12 @@ struct Target {
     kill_after: Duration,
 }
 
-fn forward_loop(target: &Target, state: &SignalState, done: Receiver<()>) {
+fn forward_loop(
+    target: &Target,
+    state: &SignalState,
+    done: Receiver<()>,
+    on_forward: Option<OnForward>,
+) {
     let set = handled_set();
     let mut killer_started = false;
     loop {
@@ -143,6 +157,12 @@ fn forward_loop(target: &Target, state: &SignalState, done: Receiver<()>) {
             .received
             .compare_exchange(0, signo, Ordering::SeqCst, Ordering::SeqCst);
         let main_exited = state.main_exited.load(Ordering::SeqCst);
+        if let Some(hook) = on_forward
+            .as_ref()
+            .filter(|_| main_exited || should_forward(signo, info.si_code))
+        {
+            hook(signo);
+        }
         if main_exited {
             // Descendants in other sessions get nothing from the terminal.
             signal_descendants(signo);

@@ -57,7 +57,8 @@ pub fn status_colour(status: &StoredStatus) -> Option<Color> {
     match status.known()? {
         Status::Success => Some(Color::Green),
         Status::Failed | Status::Signaled | Status::FailedToStart => Some(Color::Red),
-        Status::Interrupted => Some(Color::Yellow),
+        Status::Interrupted | Status::Lost => Some(Color::Yellow),
+        Status::Running => Some(Color::Cyan),
     }
 }
 

@@ -8,6 +8,7 @@
 //! real one in `os.rs`), so the path below is also tested with a fake; the
 //! record itself is assembled by the pure [`crate::assemble`].
 
+mod checkpoint;
 mod export;
 mod identity;
 pub mod live;
@@ -41,10 +42,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Err(err) => return Err(err),
     };
     let mut record = execute(&mut os, &args);
+    os.close_checkpoint();
     // Before saving: the record notes whether the exports worked.
     export::export(&args, &mut record);
-    save::save(&args, &record);
-    save::report(&args, &record);
+    let recorded = save::save(&args, &record);
+    os.remove_checkpoint();
+    save::report(&args, &record, recorded);
     // Cancels a pending kill-after; the leaf was removed by `measure`.
     drop(os);
     if args.self_stats {
@@ -64,6 +67,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 pub fn execute(os: &mut impl JobOs, args: &RunArgs) -> JobRecord {
     let spawned = os.spawn(&args.command);
     let id = os.identity(args);
+    os.identified(&id);
     let end = match spawned {
         Err(err) => failed_to_start(os, err),
         Ok(()) => JobEnd::Ran(Box::new(ran(os, args))),

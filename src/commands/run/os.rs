@@ -10,6 +10,7 @@ use std::io;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use super::checkpoint;
 use super::identity;
 use super::live::LiveObserver;
 use crate::assemble::{
@@ -45,6 +46,8 @@ pub trait JobOs {
     fn spawn(&mut self, argv: &[OsString]) -> Result<(), spawn::SpawnError>;
     /// Everything known about the job that does not depend on how it ends.
     fn identity(&mut self, args: &RunArgs) -> JobIdentity;
+    /// The identity is known (checkpoints can name the run from now on).
+    fn identified(&mut self, _id: &JobIdentity) {}
     /// Wait for the main child, reaping orphans on the way.
     fn wait(&mut self) -> io::Result<ChildExit>;
     /// Reap the rest of the tree (all of it with `wait_all`, after stopping
@@ -88,6 +91,8 @@ pub struct RealOs {
     observers: Vec<Box<dyn sampler::TickObserver>>,
     /// `--metrics-listen`: serves until the run is over (dropped with us).
     _metrics_server: Option<MetricsServer>,
+    /// This run's checkpoint (`--checkpoint`), when one is kept.
+    checkpoint: Option<std::sync::Arc<checkpoint::Slot>>,
 }
 
 /// `--metrics-listen ADDR` could not be bound: a usage error (exit 2),
@@ -115,7 +120,16 @@ impl RealOs {
         // A leaf of its own for the job (~100 µs); every failure falls back
         // to the next backend or to none, with the reason kept for the record.
         let cgroup = CgroupSetup::for_run(args.no_cgroup, &proc);
+        let history = crate::history::path::resolve(args.history.as_deref());
+        let checkpoint =
+            checkpoint::Slot::new(args.checkpoint, history.as_deref(), args.interval, started);
         let mut observers: Vec<Box<dyn sampler::TickObserver>> = Vec::new();
+        if let Some(slot) = &checkpoint {
+            observers.push(Box::new(checkpoint::Observer::new(
+                std::sync::Arc::clone(slot),
+                args.checkpoint,
+            )));
+        }
         // After the signal mask: the server is a thread of its own.
         let metrics_server = match &args.metrics_listen {
             Some(addr) => {
@@ -158,6 +172,7 @@ impl RealOs {
             ended: None,
             observers,
             _metrics_server: metrics_server,
+            checkpoint,
         })
     }
 
@@ -229,7 +244,12 @@ impl JobOs for RealOs {
         // First thing after the spawn, so the first sample sees the job start.
         self.start_sampler(pid);
         self.child = Some(pid);
-        self.forwarder = signals::start_forwarder(pid, self.kill_after)
+        let on_forward = self.checkpoint.as_ref().map(|slot| {
+            slot.job_started(pid, self.cgroup.backend.as_str());
+            let slot = std::sync::Arc::clone(slot);
+            Box::new(move |signo| slot.signalled(signo)) as signals::OnForward
+        });
+        self.forwarder = signals::start_forwarder(pid, self.kill_after, on_forward)
             .map_err(|err| {
                 say(&format!(
                     "profrun: warning: cannot start the signal thread ({err}); signals will not be forwarded"
@@ -241,6 +261,12 @@ impl JobOs for RealOs {
 
     fn identity(&mut self, args: &RunArgs) -> JobIdentity {
         identity::identity(args, &self.proc, self.start_time)
+    }
+
+    fn identified(&mut self, id: &JobIdentity) {
+        if let Some(slot) = &self.checkpoint {
+            slot.identified(id);
+        }
     }
 
     fn wait(&mut self) -> io::Result<ChildExit> {
@@ -372,6 +398,23 @@ fn live_labels(args: &RunArgs, proc: &ProcRoot) -> Labels {
         name: args.name.clone().unwrap_or_else(|| tool.clone()),
         tool,
         host,
+    }
+}
+
+impl RealOs {
+    /// The run ended normally: no more checkpoint writes (a late signal
+    /// must not bring it back once it is removed).
+    pub fn close_checkpoint(&self) {
+        if let Some(slot) = &self.checkpoint {
+            slot.close();
+        }
+    }
+
+    /// The record is saved: this run's checkpoint goes.
+    pub fn remove_checkpoint(&self) {
+        if let Some(slot) = &self.checkpoint {
+            slot.remove();
+        }
     }
 }
 

@@ -1,0 +1,61 @@
+//! The checkpoint file: one JSON object naming its history, the profrun
+//! that wrote it (pid and start time) and the job's pid, around the record
+//! so far. Parsing is total: any bytes give a checkpoint or a reason, never
+//! a panic (proptested in tests/checkpoint.rs).
+
+use crate::record::{JobRecord, SignalRecord};
+use serde::{Deserialize, Serialize};
+
+/// The format version this profrun writes and reads.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointFile {
+    /// Always [`FORMAT`]: marks the file as a profrun checkpoint.
+    pub profrun_checkpoint: u32,
+    /// The history the run is to be appended to (see `history_key`).
+    pub history: String,
+    pub profrun_pid: i32,
+    /// Field 22 of profrun's `/proc/PID/stat`.
+    pub profrun_start_ticks: u64,
+    pub job_pid: i32,
+    /// The signal profrun was forwarding when it wrote this checkpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<SignalRecord>,
+    /// The record so far (status `running`).
+    pub record: JobRecord,
+}
+
+impl CheckpointFile {
+    pub fn to_bytes(&self) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(self)
+    }
+}
+
+/// Read a checkpoint, or say why the bytes are not one.
+pub fn parse(bytes: &[u8]) -> Result<CheckpointFile, String> {
+    let cp: CheckpointFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if cp.profrun_checkpoint != FORMAT {
+        return Err(format!(
+            "checkpoint format {} is not {FORMAT}",
+            cp.profrun_checkpoint
+        ));
+    }
+    if cp.profrun_pid <= 0 || cp.job_pid <= 0 {
+        return Err("a pid that is not positive".to_string());
+    }
+    if cp.record.task_id.is_empty()
+        || !cp
+            .record
+            .task_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(format!(
+            "task id {:?} is not one profrun writes",
+            cp.record.task_id
+        ));
+    }
+    Ok(cp)
+}

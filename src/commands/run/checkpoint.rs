@@ -1,0 +1,280 @@
+//! Keeping the checkpoint of this run, and appending the orphaned ones of
+//! earlier runs (issue 11, item 7). The slot is shared by three threads:
+//! the main one (the identity, right after the spawn; the removal at the
+//! end), the sampler (an observer rewriting the record so far at most
+//! every `--checkpoint` seconds) and the signal forwarder (a rewrite at
+//! once, naming the signal, since a SIGKILL may follow within
+//! milliseconds).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{SecondsFormat, Utc};
+
+use crate::assemble::{interim, JobIdentity, RunClock};
+use crate::checkpoint::{self, CheckpointFile};
+use crate::commands::output::say;
+use crate::history;
+use crate::launch::exit;
+use crate::profile::Profiler;
+use crate::record::{JobRecord, SignalRecord};
+use crate::sampler::TickObserver;
+
+/// This run's checkpoint, shared between the threads that write it.
+pub struct Slot {
+    state: Mutex<State>,
+    /// Set by the forwarder: the sampler's next tick writes fresh figures.
+    write_now: AtomicBool,
+}
+
+struct State {
+    path: PathBuf,
+    file: Option<CheckpointFile>,
+    history_path: PathBuf,
+    /// The header until the identity is known.
+    header: Header,
+    identity: Option<JobIdentity>,
+    cgroup_backend: String,
+    interval_seconds: f64,
+    started: Instant,
+    /// The run ended normally: nothing is written any more.
+    done: bool,
+}
+
+#[derive(Clone)]
+struct Header {
+    history: String,
+    profrun_start_ticks: u64,
+    job_pid: i32,
+    signal: Option<SignalRecord>,
+}
+
+impl Slot {
+    /// The slot for a run, or `None` when checkpoints are off (`--checkpoint
+    /// 0`) or there is no history. The folder is looked at only once the
+    /// job runs ([`Slot::identified`]), off the path to the spawn.
+    pub fn new(
+        every_seconds: f64,
+        history: Option<&Path>,
+        interval_seconds: f64,
+        started: Instant,
+    ) -> Option<Arc<Slot>> {
+        if every_seconds <= 0.0 {
+            return None;
+        }
+        Some(Arc::new(Slot {
+            state: Mutex::new(State {
+                path: PathBuf::new(),
+                file: None,
+                history_path: history?.to_path_buf(),
+                header: Header {
+                    // Set from `history_path` in `identified`.
+                    history: String::new(),
+                    profrun_start_ticks: 0,
+                    job_pid: 0,
+                    signal: None,
+                },
+                identity: None,
+                cgroup_backend: String::new(),
+                interval_seconds,
+                started,
+                done: false,
+            }),
+            write_now: AtomicBool::new(false),
+        }))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic on another thread leaves the state usable: plain data.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Right after the spawn: the job's pid.
+    pub fn job_started(&self, job_pid: i32, cgroup_backend: &str) {
+        let mut s = self.lock();
+        s.header.job_pid = job_pid;
+        s.cgroup_backend = cgroup_backend.to_string();
+    }
+
+    /// The identity is known: checkpoints can be written from now on, once
+    /// the folder is found fit (else a warning, and none for this run).
+    pub fn identified(&self, id: &JobIdentity) {
+        let dir = match checkpoint::dir() {
+            Ok(d) => d,
+            Err(e) => {
+                say(&format!(
+                    "profrun: warning: no checkpoints for this run: {e}"
+                ));
+                return;
+            }
+        };
+        let Some(ticks) = checkpoint::start_ticks(std::process::id() as i32) else {
+            return;
+        };
+        let mut s = self.lock();
+        s.path = checkpoint::path_for(&dir, &id.task_id);
+        s.header.profrun_start_ticks = ticks;
+        s.header.history = checkpoint::history_key(&s.history_path);
+        s.identity = Some(id.clone());
+    }
+
+    /// Rewrite the checkpoint with the figures of `profiler` (or the last
+    /// ones written, when `None`).
+    fn write(&self, profiler: Option<&Profiler>) {
+        let mut s = self.lock();
+        if s.done || s.header.job_pid == 0 {
+            return;
+        }
+        let record = match (profiler, &s.identity, &s.file) {
+            (Some(p), Some(id), _) => interim::interim(
+                id,
+                clock(p.now().t_seconds),
+                Some(p),
+                s.interval_seconds,
+                &s.cgroup_backend,
+            ),
+            (None, _, Some(file)) => file.record.clone(),
+            (None, Some(id), None) => interim::interim(
+                id,
+                clock(s.started.elapsed().as_secs_f64()),
+                None,
+                s.interval_seconds,
+                &s.cgroup_backend,
+            ),
+            (_, None, _) => return,
+        };
+        let file = CheckpointFile {
+            profrun_checkpoint: checkpoint::FORMAT,
+            history: s.header.history.clone(),
+            profrun_pid: std::process::id() as i32,
+            profrun_start_ticks: s.header.profrun_start_ticks,
+            job_pid: s.header.job_pid,
+            signal: s.header.signal.clone(),
+            record,
+        };
+        if let Ok(bytes) = file.to_bytes() {
+            // A failed write keeps the previous checkpoint: nothing to say
+            // mid-run that would help the job.
+            let _ = checkpoint::write_atomic(&s.path, &bytes);
+        }
+        s.file = Some(file);
+    }
+
+    /// On the forwarder thread, at every signal profrun forwards: the
+    /// checkpoint names the signal at once, with the last figures.
+    pub fn signalled(&self, signo: i32) {
+        {
+            let mut s = self.lock();
+            if s.header.signal.is_none() {
+                s.header.signal = Some(SignalRecord {
+                    number: signo,
+                    name: exit::signal_name(signo),
+                });
+            }
+        }
+        self.write(None);
+        self.write_now.store(true, Ordering::SeqCst);
+    }
+
+    /// The run ended normally (its record is being saved): stop writing.
+    pub fn close(&self) {
+        self.lock().done = true;
+    }
+
+    /// After the record was saved: the checkpoint goes.
+    pub fn remove(&self) {
+        let s = self.lock();
+        if s.file.is_some() {
+            let _ = std::fs::remove_file(&s.path);
+        }
+    }
+}
+
+fn clock(duration_seconds: f64) -> RunClock {
+    RunClock {
+        end_time: Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true),
+        duration_seconds,
+    }
+}
+
+/// The sampler's side: every `every`, and at the next tick after a signal.
+pub struct Observer {
+    slot: Arc<Slot>,
+    every: Duration,
+    last: Instant,
+}
+
+impl Observer {
+    pub fn new(slot: Arc<Slot>, every_seconds: f64) -> Observer {
+        Observer {
+            slot,
+            every: Duration::from_secs_f64(every_seconds),
+            last: Instant::now(),
+        }
+    }
+}
+
+impl TickObserver for Observer {
+    fn on_tick(&mut self, profiler: &Profiler, final_sample: bool) {
+        if final_sample {
+            return;
+        }
+        let asked = self.slot.write_now.swap(false, Ordering::SeqCst);
+        if !asked && self.last.elapsed() < self.every {
+            return;
+        }
+        self.last = Instant::now();
+        self.slot.write(Some(profiler));
+    }
+}
+
+/// Append every orphaned checkpoint of `history` (its profrun gone) as a
+/// `lost` (or `interrupted`) record, exactly once: each is claimed by a
+/// rename before it is appended. Checkpoints of other histories and of live
+/// profruns are left alone; unreadable ones are named in a warning.
+pub fn recover_orphans(history: &Path) {
+    let Some(dir) = checkpoint::existing_dir() else {
+        return;
+    };
+    let key = checkpoint::history_key(history);
+    for found in checkpoint::list(&dir) {
+        let cp = match found.checkpoint {
+            Ok(cp) => cp,
+            Err(why) => {
+                say(&format!(
+                    "profrun: warning: skipped checkpoint '{}': {why}",
+                    found.path.display()
+                ));
+                continue;
+            }
+        };
+        if cp.history != key || checkpoint::writer_alive(&cp) {
+            continue;
+        }
+        let Some(claimed) = checkpoint::claim(&found.path) else {
+            continue; // another profrun took it
+        };
+        let record = interim::recovered(cp.record, cp.job_pid, cp.signal);
+        match append(history, &record) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(&claimed);
+            }
+            Err(why) => {
+                // Put it back for the next run.
+                let _ = std::fs::rename(&claimed, &found.path);
+                say(&format!(
+                    "profrun: warning: could not append the lost run {} to '{}': {why}",
+                    record.task_id,
+                    history.display()
+                ));
+            }
+        }
+    }
+}
+
+fn append(history: &Path, record: &JobRecord) -> Result<(), String> {
+    let line = record.to_line().map_err(|e| e.to_string())?;
+    history::append::append_line(history, &line).map_err(|e| e.to_string())
+}

@@ -511,12 +511,7 @@ fn a_job_too_short_for_a_rate_still_has_the_seed_cpu_blocks() {
             .unwrap_or_else(|| panic!("{ptr} missing in {detailed}"));
         assert!(figure.is_null() || figure.is_f64(), "{ptr}: {figure}");
     }
-    // On a loaded machine `true` can take long enough for the host's rate
-    // (two /proc/stat readings far enough apart), but not for the tree's,
-    // which needs a longer span: some block is written with null figures.
-    assert!(
-        detailed["cpu"]["mean_percent"].is_null()
-            || detailed["process_cpu"]["mean_percent"].is_null(),
-        "`true` is too short for a rate: {detailed}"
-    );
+    // Whether `true` lasted long enough for a rate depends on the machine's
+    // load; the null form itself is pinned by
+    // `record::detailed::tests::a_block_without_a_rate_is_written_with_null_figures`.
 }

@@ -364,3 +364,29 @@ impl TimeSeries {
         self.t_seconds.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 10: the seed's blocks were left out for a job too short for a
+    /// rate, so `detailed_profile["cpu"]["mean_percent"]` failed; they are
+    /// written with `null` figures, and read back as absent.
+    #[test]
+    fn a_block_without_a_rate_is_written_with_null_figures() {
+        let text = serde_json::to_string(&DetailedProfile::default()).expect("serialise");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        for (block, figure) in [
+            ("cpu", "mean_percent"),
+            ("process_cpu", "max_percent"),
+            ("process_memory", "max_mb"),
+        ] {
+            assert!(v[block][figure].is_null(), "{block}.{figure} in {text}");
+            assert!(v[block].is_object(), "{block} written in {text}");
+        }
+        let back: DetailedProfile = serde_json::from_str(&text).expect("read back");
+        assert_eq!(back.cpu, None);
+        assert_eq!(back.process_cpu, None);
+        assert_eq!(back.process_memory, None);
+    }
+}

@@ -5,6 +5,7 @@
 //! Dependencies point one way:
 //! `cli → commands → {launch, sampler, history, report} → {probe, profile, record}`.
 
+pub mod alerts;
 pub mod analysis;
 pub mod assemble;
 pub mod cli;

@@ -4,6 +4,7 @@
 //! keep working; new fields name their unit. `docs/record-schema.md` documents
 //! every field.
 
+mod alerts;
 mod cgroup;
 mod detailed;
 mod gpu;
@@ -13,6 +14,7 @@ mod slurm;
 mod status_read;
 pub mod view;
 
+pub use alerts::*;
 pub use cgroup::*;
 pub use detailed::*;
 pub use gpu::*;
@@ -44,16 +46,19 @@ pub enum Status {
     Interrupted,
     /// The command could not be started (not found, not executable, ...).
     FailedToStart,
+    /// A `--limit` was crossed and profrun stopped the tree (see `limit`).
+    LimitExceeded,
 }
 
 impl Status {
     /// Every status this profrun writes, in the order help texts list them.
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Status::Success,
         Status::Failed,
         Status::Signaled,
         Status::Interrupted,
         Status::FailedToStart,
+        Status::LimitExceeded,
     ];
 
     /// The status a stored name stands for, if this profrun knows it.
@@ -70,6 +75,7 @@ impl Status {
             Status::Signaled => "signaled",
             Status::Interrupted => "interrupted",
             Status::FailedToStart => "failed_to_start",
+            Status::LimitExceeded => "limit_exceeded",
         }
     }
 }
@@ -116,6 +122,12 @@ pub struct JobRecord {
     /// profrun's own cost (`--self-stats` only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub profrun_self: Option<SelfStats>,
+    /// The `--alert` rules that fired, in the order they fired.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub alerts: Vec<AlertRecord>,
+    /// The `--limit` that stopped the job (status `limit_exceeded`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<LimitRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -143,6 +143,8 @@ mod tests {
             descendants_left_running: Vec::new(),
             detailed_profile: None,
             profrun_self: None,
+            alerts: Vec::new(),
+            limit: None,
         }
     }
 

@@ -8,7 +8,9 @@
 //! real one in `os.rs`), so the path below is also tested with a fake; the
 //! record itself is assembled by the pure [`crate::assemble`].
 
+mod alerts;
 mod identity;
+mod limits;
 mod os;
 mod save;
 #[cfg(test)]
@@ -20,8 +22,9 @@ use crate::assemble::{self, ChildExit, JobEnd, RanJob};
 use crate::cli::RunArgs;
 use crate::commands::output::say;
 use crate::launch::{self, exit, spawn::SpawnError};
-use crate::record::JobRecord;
+use crate::record::{JobRecord, Status};
 
+pub use alerts::AlertBoard;
 pub use os::{JobOs, Measured, RealOs};
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -94,11 +97,17 @@ fn ran(os: &mut impl JobOs, args: &RunArgs) -> RanJob {
         sampled: measured.sampled,
         cgroup: measured.cgroup,
         interval_seconds: args.interval,
+        alerts: measured.alerts,
+        limit: measured.limit,
     }
 }
 
-/// Exit the way the child did: die of its signal, or return its code.
+/// Exit the way the child did: die of its signal, or return its code;
+/// after a `--limit` stopped it, exit 124 (`assemble::EXIT_LIMIT_EXCEEDED`).
 fn mirror(record: &JobRecord) -> ExitCode {
+    if record.status == Status::LimitExceeded {
+        return ExitCode::from((record.exit_code & 0xff) as u8);
+    }
     if let Some(signal) = &record.signal {
         exit::reraise(signal.number);
     }

@@ -24,7 +24,7 @@ use crate::commands::output::say;
 use crate::launch::{self, exit, spawn::SpawnError};
 use crate::record::{JobRecord, Status};
 
-pub use alerts::AlertBoard;
+pub use alerts::{AlertBoard, AlertObserver};
 pub use os::{JobOs, Measured, RealOs};
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {

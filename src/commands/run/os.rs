@@ -206,11 +206,18 @@ impl RealOs {
             .end
             .and_then(|end| end.oom_kills)
             .is_some_and(|kills| kills > 0);
-        match self.leaf_memory_limit.filter(|_| oom_killed) {
+        let peak = leaf_peak_bytes(run);
+        // `oom_kill` counts every OOM kill in the leaf, a host-wide one too:
+        // it is the leaf's limit only if the leaf got near it.
+        let near = |limit: &u64| peak.map_or(true, |p| p as f64 >= 0.9 * *limit as f64);
+        match self
+            .leaf_memory_limit
+            .filter(|limit| oom_killed && near(limit))
+        {
             Some(limit) => Some(LimitRecord {
                 resource: "memory".to_string(),
                 limit: limit as f64,
-                value: leaf_peak_bytes(run).unwrap_or(limit) as f64,
+                value: peak.unwrap_or(limit) as f64,
                 // The kernel does not say when; the main child ended then.
                 at_seconds: self
                     .ended

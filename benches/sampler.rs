@@ -376,6 +376,23 @@ impl profrun::sampler::TickObserver for Publisher {
     }
 }
 
+/// An observer with its own CPU time counted (thread clock around each call).
+struct Timed {
+    inner: Box<dyn profrun::sampler::TickObserver>,
+    seconds: std::sync::Arc<std::sync::Mutex<f64>>,
+}
+
+impl profrun::sampler::TickObserver for Timed {
+    fn on_tick(&mut self, profiler: &profrun::profile::Profiler, final_sample: bool) {
+        let t0 = thread_cpu_seconds();
+        self.inner.on_tick(profiler, final_sample);
+        let spent = thread_cpu_seconds() - t0;
+        if let Ok(mut total) = self.seconds.lock() {
+            *total += spent;
+        }
+    }
+}
+
 fn process_cpu_seconds() -> f64 {
     // SAFETY: getrusage fills the zeroed struct it is given.
     let ru = unsafe {
@@ -388,8 +405,10 @@ fn process_cpu_seconds() -> f64 {
 }
 
 /// One sampler run over the idle tree for `ms`: (process CPU seconds,
-/// ticks, scrapes answered).
-fn sampler_run(ms: u64, with_observers: bool) -> (f64, u64, u64) {
+/// ticks, scrapes answered, CPU seconds inside the alert observer and the
+/// publisher). The process CPU leaves out the scraping client's thread,
+/// which stands for Prometheus, not for profrun.
+fn sampler_run(ms: u64, with_observers: bool) -> (f64, u64, u64, [f64; 2]) {
     use profrun::sampler::{self, Extras, SamplerConfig};
     use std::io::{Read, Write};
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -405,6 +424,10 @@ fn sampler_run(ms: u64, with_observers: bool) -> (f64, u64, u64) {
     let mut server = None;
     let stop_scraping = Arc::new(AtomicBool::new(false));
     let scrapes = Arc::new(AtomicU64::new(0));
+    let observer_seconds = [
+        Arc::new(std::sync::Mutex::new(0.0f64)),
+        Arc::new(std::sync::Mutex::new(0.0f64)),
+    ];
     let mut scraper = None;
     if with_observers {
         let rules = BENCH_RULES
@@ -416,8 +439,7 @@ fn sampler_run(ms: u64, with_observers: bool) -> (f64, u64, u64) {
         let listening = profrun::export::listen::MetricsServer::bind("127.0.0.1:0", slot.clone())
             .expect("bind the metrics server");
         let addr = listening.local_addr();
-        observers.push(Box::new(alerts));
-        observers.push(Box::new(Publisher {
+        let publisher = Publisher {
             board,
             slot,
             labels: profrun::metrics::exposition::Labels {
@@ -425,10 +447,21 @@ fn sampler_run(ms: u64, with_observers: bool) -> (f64, u64, u64) {
                 tool: "workload".into(),
                 host: "localhost".into(),
             },
-        }));
+        };
+        let inners = [
+            Box::new(alerts) as Box<dyn sampler::TickObserver>,
+            Box::new(publisher),
+        ];
+        for (inner, seconds) in inners.into_iter().zip(&observer_seconds) {
+            observers.push(Box::new(Timed {
+                inner,
+                seconds: Arc::clone(seconds),
+            }));
+        }
         server = Some(listening);
         let (stop, count) = (Arc::clone(&stop_scraping), Arc::clone(&scrapes));
         scraper = Some(std::thread::spawn(move || {
+            let t0 = thread_cpu_seconds();
             while !stop.load(Ordering::SeqCst) {
                 if let Ok(mut conn) = std::net::TcpStream::connect(addr) {
                     let mut body = String::new();
@@ -441,6 +474,7 @@ fn sampler_run(ms: u64, with_observers: bool) -> (f64, u64, u64) {
                 }
                 std::thread::sleep(Duration::from_secs(1));
             }
+            thread_cpu_seconds() - t0
         }));
     }
     let before = process_cpu_seconds();
@@ -462,42 +496,56 @@ fn sampler_run(ms: u64, with_observers: bool) -> (f64, u64, u64) {
     std::thread::sleep(Duration::from_millis(ms));
     let out = running.stop();
     stop_scraping.store(true, Ordering::SeqCst);
-    if let Some(scraper) = scraper {
-        let _ = scraper.join();
-    }
-    let cpu = process_cpu_seconds() - before;
+    let client = scraper.map_or(0.0, |s| s.join().unwrap_or(0.0));
+    let cpu = process_cpu_seconds() - before - client;
     drop(server);
     let _ = tree.kill();
     let _ = tree.wait();
     let ticks = out.profile.map(|p| p.samples()).unwrap_or(0);
-    (cpu, ticks, scrapes.load(Ordering::SeqCst))
+    let inside = observer_seconds.map(|s| *s.lock().expect("not poisoned"));
+    (cpu, ticks, scrapes.load(Ordering::SeqCst), inside)
 }
 
 fn part_three() {
-    let ms = std::env::var("PROFRUN_BENCH_OBSERVER_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000u64);
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let ms = env("PROFRUN_BENCH_OBSERVER_MS", 20_000);
+    let runs = env("PROFRUN_BENCH_OBSERVER_RUNS", 1).max(1);
     let (_, what) = idle_tree_command(ms);
     println!(
-        "\nsampler in-process on an idle 11-process tree ({what}), --interval 0.5, {:.0} s each:",
+        "\nsampler in-process on an idle 11-process tree ({what}), --interval 0.5, {:.0} s a run, {runs} run(s) each, taking turns:",
         ms as f64 / 1000.0
     );
-    let (base_cpu, base_ticks, _) = sampler_run(ms, false);
-    let (obs_cpu, obs_ticks, scrapes) = sampler_run(ms, true);
     let per_tick = |cpu: f64, ticks: u64| cpu * 1e6 / ticks.max(1) as f64;
-    let (a, b) = (per_tick(base_cpu, base_ticks), per_tick(obs_cpu, obs_ticks));
-    println!(
-        "  without observers:                       own CPU {:7.2} ms = {:.4} % of a core, {a:6.1} µs/tick over {base_ticks} ticks",
-        base_cpu * 1e3,
-        base_cpu / (ms as f64 / 1e3) * 100.0
-    );
-    println!(
-        "  5 alert rules + /metrics scraped at 1 Hz: own CPU {:7.2} ms = {:.4} % of a core, {b:6.1} µs/tick over {obs_ticks} ticks, {scrapes} scrapes   ratio {:.2}",
-        obs_cpu * 1e3,
-        obs_cpu / (ms as f64 / 1e3) * 100.0,
-        b / a
-    );
+    let (mut base, mut with) = (Vec::new(), Vec::new());
+    let (mut alerting, mut publishing) = (Vec::new(), Vec::new());
+    let (mut base_cpu, mut with_cpu, mut scrapes) = (Vec::new(), Vec::new(), 0);
+    for _ in 0..runs {
+        let (cpu, ticks, _, _) = sampler_run(ms, false);
+        base.push(per_tick(cpu, ticks));
+        base_cpu.push(cpu / (ms as f64 / 1e3) * 100.0);
+        let (cpu, ticks, answered, observers) = sampler_run(ms, true);
+        with.push(per_tick(cpu, ticks));
+        with_cpu.push(cpu / (ms as f64 / 1e3) * 100.0);
+        alerting.push(per_tick(observers[0], ticks));
+        publishing.push(per_tick(observers[1], ticks));
+        scrapes += answered;
+    }
+    let (a, alo, ahi) = stats(&mut base);
+    let (b, blo, bhi) = stats(&mut with);
+    let (o, olo, ohi) = stats(&mut alerting);
+    let (q, qlo, qhi) = stats(&mut publishing);
+    let (pa, _, _) = stats(&mut base_cpu);
+    let (pb, _, _) = stats(&mut with_cpu);
+    println!("  without observers:                        {a:6.1} µs/tick [{alo:.1} – {ahi:.1}]   own CPU {pa:.4} % of a core");
+    println!("  5 alert rules + /metrics scraped at 1 Hz: {b:6.1} µs/tick [{blo:.1} – {bhi:.1}]   own CPU {pb:.4} % of a core   ratio {:.2}", b / a);
+    println!("    of which evaluating the 5 rules:        {o:6.1} µs/tick [{olo:.1} – {ohi:.1}]");
+    println!("    and rendering + publishing /metrics:    {q:6.1} µs/tick [{qlo:.1} – {qhi:.1}]");
+    println!("    (the scraping client's own CPU is left out; {scrapes} scrapes answered)");
 }
 
 fn main() {

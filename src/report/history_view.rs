@@ -47,8 +47,7 @@ pub fn status_label(job: &RecordView) -> String {
             _ => job.status.to_string(),
         },
         Some(Status::FailedToStart) => "not started".to_string(),
-        Some(Status::LimitExceeded) => "limit".to_string(),
-        Some(Status::Interrupted) | None => job.status.to_string(),
+        Some(Status::Interrupted | Status::LimitExceeded) | None => job.status.to_string(),
     }
 }
 

@@ -1,4 +1,5 @@
-//! `--limit RESOURCE=VALUE`: `memory=8GiB` (Σ RSS of the tree), `wall=2h`
+//! `--limit RESOURCE=VALUE`: `memory=8GiB` (Σ RSS + swap of the tree: a
+//! job pushed into swap at its leaf's `memory.max` still counts), `wall=2h`
 //! (seconds since the start), `cpu=SECONDS` (CPU seconds of the tree, live
 //! and reaped). Crossed when the figure at a sample is above the limit.
 
@@ -24,7 +25,7 @@ impl LimitResource {
 
     fn value(self, now: &NowFigures) -> f64 {
         match self {
-            LimitResource::Memory => now.rss_bytes as f64,
+            LimitResource::Memory => (now.rss_bytes + now.swap_bytes) as f64,
             LimitResource::Wall => now.t_seconds,
             LimitResource::Cpu => now.cpu_seconds_total,
         }
@@ -124,6 +125,21 @@ mod tests {
         for bad in ["memory", "heat=3", "wall=soon", "memory=0"] {
             assert!(parse_limit(bad).is_err(), "{bad} should not parse");
         }
+    }
+
+    #[test]
+    fn swapped_out_memory_counts_against_the_limit() {
+        let memory = parse_limit("memory=64MiB").expect("valid");
+        let mib = 1024 * 1024;
+        let now = NowFigures {
+            rss_bytes: 40 * mib,
+            swap_bytes: 30 * mib,
+            ..NowFigures::default()
+        };
+        assert_eq!(
+            memory.check(&now).expect("crossed").value,
+            (70 * mib) as f64
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub struct AlertRecord {
 /// The `--limit` that stopped the job (status `limit_exceeded`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct LimitRecord {
-    /// `memory` (tree RSS, bytes), `wall` (seconds) or `cpu` (CPU seconds).
+    /// `memory` (tree RSS + swap, bytes), `wall` (seconds) or `cpu` (CPU seconds).
     pub resource: String,
     /// The limit, in the resource's unit.
     pub limit: f64,

@@ -9,7 +9,13 @@
 //! 2. profrun's own CPU time and peak RSS (`--self-stats`) wrapping an idle
 //!    11-process tree (`workload tree 10 MS`) at 0.5 s, and at one tick per
 //!    hour to separate start-up from sampling.
-//! 3. The cost of checkpoints: the same tree at 0.5 s with `--checkpoint 1`
+//! 3. The sampler in this process on the same idle tree, side by side:
+//!    without observers, and with 5 `--alert` rules plus a live `/metrics`
+//!    endpoint (an `export::listen::MetricsServer` fed by an observer each
+//!    tick, scraped once a second): per-tick cost and own CPU, and the
+//!    ratio. `PROFRUN_BENCH_OBSERVER_MS` (default 20000) sets each run's
+//!    length; `PROFRUN_BENCH_PART=3` runs this part alone.
+//! 4. The cost of checkpoints: the same tree at 0.5 s with `--checkpoint 1`
 //!    (a rewrite every second) and `--checkpoint 0` (none), side by side.
 //!
 //! ```text
@@ -326,18 +332,241 @@ fn part_two() {
     }
 }
 
+/// The alert rules of part three: seed 000's three and two more.
+const BENCH_RULES: [&str; 5] = [
+    "duration>300s",
+    "memory>8GiB",
+    "cpu>90%for5m",
+    "gpu<10%for10m",
+    "swap>0",
+];
+
+/// What the live endpoint would do each tick: render the figures and the
+/// alerts' state, and hand the text to the server.
+struct Publisher {
+    board: profrun::commands::run::AlertBoard,
+    slot: profrun::export::listen::SnapshotSlot,
+    labels: profrun::metrics::exposition::Labels,
+}
+
+impl profrun::sampler::TickObserver for Publisher {
+    fn on_tick(&mut self, profiler: &profrun::profile::Profiler, _final_sample: bool) {
+        use profrun::metrics::live::{live_metrics, LiveAlert, LiveState};
+        let now = profiler.now();
+        let state = LiveState {
+            elapsed_seconds: now.t_seconds,
+            cores_in_use: now.cpu_percent.unwrap_or(0.0) / 100.0,
+            cpus_available: 1,
+            tree_rss_bytes: now.rss_bytes,
+            processes: now.processes as usize,
+            read_bytes_per_second: now.read_bytes_per_second,
+            write_bytes_per_second: now.write_bytes_per_second,
+            cpu_user_seconds_total: now.cpu_seconds_total,
+            cpu_system_seconds_total: 0.0,
+            read_bytes_total: now.read_bytes_total,
+            write_bytes_total: now.write_bytes_total,
+            gpu: None,
+            alerts: self
+                .board
+                .firing_snapshot()
+                .into_iter()
+                .map(|(name, firing)| LiveAlert { name, firing })
+                .collect(),
+        };
+        let text = profrun::metrics::exposition::encode(&live_metrics(&state, &self.labels));
+        self.slot.publish(text);
+    }
+}
+
+/// An observer with its own CPU time counted (thread clock around each call).
+struct Timed {
+    inner: Box<dyn profrun::sampler::TickObserver>,
+    seconds: std::sync::Arc<std::sync::Mutex<f64>>,
+}
+
+impl profrun::sampler::TickObserver for Timed {
+    fn on_tick(&mut self, profiler: &profrun::profile::Profiler, final_sample: bool) {
+        let t0 = thread_cpu_seconds();
+        self.inner.on_tick(profiler, final_sample);
+        let spent = thread_cpu_seconds() - t0;
+        if let Ok(mut total) = self.seconds.lock() {
+            *total += spent;
+        }
+    }
+}
+
+fn process_cpu_seconds() -> f64 {
+    // SAFETY: getrusage fills the zeroed struct it is given.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+        ru
+    };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// One sampler run over the idle tree for `ms`: (process CPU seconds,
+/// ticks, scrapes answered, CPU seconds inside the alert observer and the
+/// publisher). The process CPU leaves out the scraping client's thread,
+/// which stands for Prometheus, not for profrun.
+fn sampler_run(ms: u64, with_observers: bool) -> (f64, u64, u64, [f64; 2]) {
+    use profrun::sampler::{self, Extras, SamplerConfig};
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::Arc;
+
+    let (cmd, _) = idle_tree_command(ms + 2_000);
+    let mut tree = Command::new(&cmd[0])
+        .args(&cmd[1..])
+        .spawn()
+        .expect("spawn the tree");
+    std::thread::sleep(Duration::from_millis(300)); // let it fork its 10
+    let mut observers: Vec<Box<dyn sampler::TickObserver>> = Vec::new();
+    let mut server = None;
+    let stop_scraping = Arc::new(AtomicBool::new(false));
+    let scrapes = Arc::new(AtomicU64::new(0));
+    let observer_seconds = [
+        Arc::new(std::sync::Mutex::new(0.0f64)),
+        Arc::new(std::sync::Mutex::new(0.0f64)),
+    ];
+    let mut scraper = None;
+    if with_observers {
+        let rules = BENCH_RULES
+            .iter()
+            .map(|r| profrun::alerts::parse_rule(r).expect("valid rule"))
+            .collect();
+        let (alerts, board) = profrun::commands::run::AlertObserver::new(rules, 1);
+        let slot = profrun::export::listen::SnapshotSlot::default();
+        let listening = profrun::export::listen::MetricsServer::bind("127.0.0.1:0", slot.clone())
+            .expect("bind the metrics server");
+        let addr = listening.local_addr();
+        let publisher = Publisher {
+            board,
+            slot,
+            labels: profrun::metrics::exposition::Labels {
+                name: "bench".into(),
+                tool: "workload".into(),
+                host: "localhost".into(),
+            },
+        };
+        let inners = [
+            Box::new(alerts) as Box<dyn sampler::TickObserver>,
+            Box::new(publisher),
+        ];
+        for (inner, seconds) in inners.into_iter().zip(&observer_seconds) {
+            observers.push(Box::new(Timed {
+                inner,
+                seconds: Arc::clone(seconds),
+            }));
+        }
+        server = Some(listening);
+        let (stop, count) = (Arc::clone(&stop_scraping), Arc::clone(&scrapes));
+        scraper = Some(std::thread::spawn(move || {
+            let t0 = thread_cpu_seconds();
+            while !stop.load(Ordering::SeqCst) {
+                if let Ok(mut conn) = std::net::TcpStream::connect(addr) {
+                    let mut body = String::new();
+                    if conn.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").is_ok()
+                        && conn.read_to_string(&mut body).is_ok()
+                        && body.contains("profrun_job_alert_firing")
+                    {
+                        count.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            thread_cpu_seconds() - t0
+        }));
+    }
+    let before = process_cpu_seconds();
+    let running = sampler::start(
+        SamplerConfig {
+            interval: Duration::from_millis(500),
+            series_cap: profrun::profile::series::DEFAULT_CAP,
+            pss: false,
+            proc: ProcRoot::default(),
+            root_pid: std::process::id() as i32,
+            io_baseline: Default::default(),
+            job_started: std::time::Instant::now(),
+        },
+        Extras {
+            observers,
+            ..Extras::default()
+        },
+    );
+    std::thread::sleep(Duration::from_millis(ms));
+    let out = running.stop();
+    stop_scraping.store(true, Ordering::SeqCst);
+    let client = scraper.map_or(0.0, |s| s.join().unwrap_or(0.0));
+    let cpu = process_cpu_seconds() - before - client;
+    drop(server);
+    let _ = tree.kill();
+    let _ = tree.wait();
+    let ticks = out.profile.map(|p| p.samples()).unwrap_or(0);
+    let inside = observer_seconds.map(|s| *s.lock().expect("not poisoned"));
+    (cpu, ticks, scrapes.load(Ordering::SeqCst), inside)
+}
+
+fn part_three() {
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let ms = env("PROFRUN_BENCH_OBSERVER_MS", 20_000);
+    let runs = env("PROFRUN_BENCH_OBSERVER_RUNS", 1).max(1);
+    let (_, what) = idle_tree_command(ms);
+    println!(
+        "\nsampler in-process on an idle 11-process tree ({what}), --interval 0.5, {:.0} s a run, {runs} run(s) each, taking turns:",
+        ms as f64 / 1000.0
+    );
+    let per_tick = |cpu: f64, ticks: u64| cpu * 1e6 / ticks.max(1) as f64;
+    let (mut base, mut with) = (Vec::new(), Vec::new());
+    let (mut alerting, mut publishing) = (Vec::new(), Vec::new());
+    let (mut base_cpu, mut with_cpu, mut scrapes) = (Vec::new(), Vec::new(), 0);
+    for _ in 0..runs {
+        let (cpu, ticks, _, _) = sampler_run(ms, false);
+        base.push(per_tick(cpu, ticks));
+        base_cpu.push(cpu / (ms as f64 / 1e3) * 100.0);
+        let (cpu, ticks, answered, observers) = sampler_run(ms, true);
+        with.push(per_tick(cpu, ticks));
+        with_cpu.push(cpu / (ms as f64 / 1e3) * 100.0);
+        alerting.push(per_tick(observers[0], ticks));
+        publishing.push(per_tick(observers[1], ticks));
+        scrapes += answered;
+    }
+    let (a, alo, ahi) = stats(&mut base);
+    let (b, blo, bhi) = stats(&mut with);
+    let (o, olo, ohi) = stats(&mut alerting);
+    let (q, qlo, qhi) = stats(&mut publishing);
+    let (pa, _, _) = stats(&mut base_cpu);
+    let (pb, _, _) = stats(&mut with_cpu);
+    println!("  without observers:                        {a:6.1} µs/tick [{alo:.1} – {ahi:.1}]   own CPU {pa:.4} % of a core");
+    println!("  5 alert rules + /metrics scraped at 1 Hz: {b:6.1} µs/tick [{blo:.1} – {bhi:.1}]   own CPU {pb:.4} % of a core   ratio {:.2}", b / a);
+    println!("    of which evaluating the 5 rules:        {o:6.1} µs/tick [{olo:.1} – {ohi:.1}]");
+    println!("    and rendering + publishing /metrics:    {q:6.1} µs/tick [{qlo:.1} – {qhi:.1}]");
+    println!("    (the scraping client's own CPU is left out; {scrapes} scrapes answered)");
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` passes nothing
     // useful either: run only when benchmarking.
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    if std::env::var("PROFRUN_BENCH_PART").as_deref() == Ok("3") {
+        part_three();
+        return;
+    }
     part_one();
     part_two();
+    part_three();
     checkpoint_cost();
 }
 
-/// Part 3: own CPU with a checkpoint rewritten every second, against none
+/// Part 4: own CPU with a checkpoint rewritten every second, against none
 /// (the default, 30 s, lies between: one rewrite per 30 s).
 fn checkpoint_cost() {
     let ms = std::env::var("PROFRUN_BENCH_IDLE_MS")

@@ -219,6 +219,17 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_cgroup: bool,
 
+    /// Alert when a rule holds, e.g. memory>8GiB, cpu>90%for5m,
+    /// NAME=duration>300s (repeatable; metrics: duration, memory, rss, swap,
+    /// cpu (% of the available CPUs), gpu, read_rate, write_rate)
+    #[arg(long = "alert", value_name = "RULE", value_parser = crate::alerts::parse_rule)]
+    pub alerts: Vec<crate::alerts::Rule>,
+
+    /// Stop the job (SIGTERM, SIGKILL after --kill-after) when it crosses a
+    /// limit: memory=8GiB, wall=2h, cpu=SECONDS (repeatable; exit code 124)
+    #[arg(long = "limit", value_name = "RESOURCE=VALUE", value_parser = crate::alerts::parse_limit)]
+    pub limits: Vec<crate::alerts::Limit>,
+
     /// Do not print the summary on stderr
     #[arg(short, long)]
     pub quiet: bool,

@@ -6,6 +6,7 @@
 //! Dependencies point one way:
 //! `cli → commands → {launch, sampler, history, report} → {probe, profile, record}`.
 
+pub mod alerts;
 pub mod analysis;
 pub mod assemble;
 pub mod checkpoint;

@@ -4,6 +4,7 @@
 //! keep working; new fields name their unit. `docs/record-schema.md` documents
 //! every field.
 
+mod alerts;
 pub mod analysis;
 mod cgroup;
 mod detailed;
@@ -16,6 +17,7 @@ mod slurm;
 mod status_read;
 pub mod view;
 
+pub use alerts::*;
 pub use cgroup::*;
 pub use detailed::*;
 pub use exports::*;
@@ -55,11 +57,13 @@ pub enum Status {
     /// Never stored: what readers show for the checkpoint of a profrun that
     /// is still running.
     Running,
+    /// A `--limit` was crossed and profrun stopped the tree (see `limit`).
+    LimitExceeded,
 }
 
 impl Status {
     /// Every status this profrun writes, in the order help texts list them.
-    pub const ALL: [Status; 7] = [
+    pub const ALL: [Status; 8] = [
         Status::Success,
         Status::Failed,
         Status::Signaled,
@@ -67,6 +71,7 @@ impl Status {
         Status::FailedToStart,
         Status::Lost,
         Status::Running,
+        Status::LimitExceeded,
     ];
 
     /// The status a stored name stands for, if this profrun knows it.
@@ -85,6 +90,7 @@ impl Status {
             Status::FailedToStart => "failed_to_start",
             Status::Lost => "lost",
             Status::Running => "running",
+            Status::LimitExceeded => "limit_exceeded",
         }
     }
 }
@@ -136,6 +142,12 @@ pub struct JobRecord {
     /// profrun's own cost (`--self-stats` only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub profrun_self: Option<SelfStats>,
+    /// The `--alert` rules that fired, in the order they fired.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub alerts: Vec<AlertRecord>,
+    /// The `--limit` that stopped the job (status `limit_exceeded`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub limit: Option<LimitRecord>,
     /// What became of `--pushgateway` and `--textfile` (only when asked for).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub exports: Option<ExportsRecord>,

@@ -57,6 +57,8 @@ pub fn interim(
             peak_bytes: None,
         },
         interval_seconds,
+        alerts: Vec::new(),
+        limit: None,
     };
     let mut record = assemble(id.clone(), clock, JobEnd::Ran(Box::new(ran)), None);
     record.status = Status::Running;

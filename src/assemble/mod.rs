@@ -12,9 +12,9 @@ pub use allocation::{memory_allocation, memory_efficiency, MemoryAllocation};
 use crate::analysis;
 use crate::profile::{self, Profiler};
 use crate::record::{
-    CgroupStatsRecord, ContainerStatsRecord, DetailedProfile, GpuStatsRecord, HostRecord,
-    JobRecord, Measurement, ProcessRef, ResourceUsage, SelfStats, SignalRecord, SlurmRecord,
-    Status, UserRecord, BYTES_PER_MB, SCHEMA_VERSION,
+    AlertRecord, CgroupStatsRecord, ContainerStatsRecord, DetailedProfile, GpuStatsRecord,
+    HostRecord, JobRecord, LimitRecord, Measurement, ProcessRef, ResourceUsage, SelfStats,
+    SignalRecord, SlurmRecord, Status, UserRecord, BYTES_PER_MB, SCHEMA_VERSION,
 };
 use crate::sample::IoSample;
 use std::collections::BTreeMap;
@@ -160,6 +160,10 @@ pub struct RanJob {
     pub cgroup: CgroupOutcome,
     /// `--interval`, seconds.
     pub interval_seconds: f64,
+    /// The `--alert` firings (the record's `alerts`).
+    pub alerts: Vec<AlertRecord>,
+    /// The `--limit` that stopped the job, if one did.
+    pub limit: Option<LimitRecord>,
 }
 
 /// How the run ended, with the measurements each ending has.
@@ -186,6 +190,13 @@ pub fn status_of(exit: ChildExit, profrun_got_signal: bool) -> Status {
         ChildExit::Signal(_) => Status::Signaled,
     }
 }
+
+/// What profrun exits with when a `--limit` stopped the job: GNU
+/// `timeout`'s code for "the command was stopped for running too long", so
+/// scripts that already test for 124 treat every limit the same way, and
+/// distinct from 128+N (the job died of a signal on its own) and from
+/// 125-127 (it never started).
+pub const EXIT_LIMIT_EXCEEDED: i32 = 124;
 
 /// The record of one run.
 pub fn assemble(
@@ -220,6 +231,8 @@ pub fn assemble(
         descendants_left_running: Vec::new(),
         detailed_profile: None,
         profrun_self,
+        alerts: Vec::new(),
+        limit: None,
         exports: None,
         analysis: None,
     };
@@ -276,6 +289,13 @@ fn fill_ran(record: &mut JobRecord, ran: RanJob) {
         }
     }
     record.exit_code = ran.exit.shell_code();
+    // Whatever the signal that ended it, the limit is why it ended.
+    if ran.limit.is_some() {
+        record.status = Status::LimitExceeded;
+        record.exit_code = EXIT_LIMIT_EXCEEDED;
+    }
+    record.alerts = ran.alerts;
+    record.limit = ran.limit;
     record.error = ran.wait_error;
     record.resource_usage = usage;
     record.measurement = measurement(peak_source, ran.cgroup.backend, ran.cgroup.note);

@@ -148,6 +148,8 @@ fn ran(exit: ChildExit, interrupted: bool) -> RanJob {
         sampled: Some(sampled(Ok(profiler()))),
         cgroup: cgroup(None),
         interval_seconds: 0.5,
+        alerts: Vec::new(),
+        limit: None,
     }
 }
 
@@ -409,4 +411,27 @@ fn memory_efficiency_is_against_the_slurm_allocation_when_no_cgroup_limits_the_j
         (d.memory_efficiency, d.memory_allocation_bytes),
         (None, None)
     );
+}
+
+#[test]
+fn a_crossed_limit_outranks_the_signal_it_sent_and_the_interrupt() {
+    let limit = LimitRecord {
+        resource: "memory".to_string(),
+        limit: 64.0 * 1024.0 * 1024.0,
+        value: 80.0 * 1024.0 * 1024.0,
+        at_seconds: 1.5,
+        mechanism: "sampler".to_string(),
+    };
+    for (exit, interrupted) in [
+        (ChildExit::Signal(15), false),
+        (ChildExit::Signal(9), true),
+        (ChildExit::Code(0), false),
+    ] {
+        let mut job = ran(exit, interrupted);
+        job.limit = Some(limit.clone());
+        let record = assemble(identity(), clock(), JobEnd::Ran(Box::new(job)), None);
+        assert_eq!(record.status, Status::LimitExceeded);
+        assert_eq!(record.exit_code, EXIT_LIMIT_EXCEEDED);
+        assert_eq!(record.limit.as_ref(), Some(&limit));
+    }
 }

@@ -62,6 +62,12 @@ pub fn apply(cli: &mut Cli, loaded: &Loaded) {
         Some(Command::JobHistory(args)) => apply_to_readers(&mut args.source.history, file),
         Some(Command::JobDetails(args)) => apply_to_readers(&mut args.source.history, file),
         Some(Command::JobStats(args)) => apply_to_readers(&mut args.source.history, file),
+        Some(Command::JobAdvice(args)) => apply_to_readers(&mut args.source.history, file),
+        Some(Command::Check(args)) => apply_to_readers(&mut args.source.history, file),
+        Some(Command::Diff(args)) => apply_to_readers(&mut args.source.history, file),
+        Some(Command::SlurmJob(args)) => apply_to_readers(&mut args.source.history, file),
+        Some(Command::Plot(args)) => apply_to_readers(&mut args.source.history, file),
+        Some(Command::Report(args)) => apply_to_readers(&mut args.source.history, file),
         Some(_) => {}
     }
 }

@@ -47,7 +47,8 @@ pub fn status_label(job: &RecordView) -> String {
             _ => job.status.to_string(),
         },
         Some(Status::FailedToStart) => "not started".to_string(),
-        Some(Status::Interrupted | Status::Lost | Status::Running) | None => job.status.to_string(),
+        Some(Status::Interrupted | Status::Lost | Status::Running | Status::LimitExceeded)
+        | None => job.status.to_string(),
     }
 }
 

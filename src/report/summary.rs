@@ -177,6 +177,8 @@ mod tests {
             profrun_self: None,
             exports: None,
             analysis: None,
+            alerts: Vec::new(),
+            limit: None,
         }
     }
 

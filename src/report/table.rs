@@ -56,7 +56,9 @@ pub fn coloured(text: impl ToString, colour: Option<Color>, style: &TableStyle) 
 pub fn status_colour(status: &StoredStatus) -> Option<Color> {
     match status.known()? {
         Status::Success => Some(Color::Green),
-        Status::Failed | Status::Signaled | Status::FailedToStart => Some(Color::Red),
+        Status::Failed | Status::Signaled | Status::FailedToStart | Status::LimitExceeded => {
+            Some(Color::Red)
+        }
         Status::Interrupted | Status::Lost => Some(Color::Yellow),
         Status::Running => Some(Color::Cyan),
     }

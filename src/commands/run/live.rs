@@ -5,6 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use super::alerts::AlertBoard;
 use crate::export::listen::SnapshotSlot;
 use crate::metrics::{encode, live_metrics, Labels, LiveAlert, LiveGpu, LiveState};
 use crate::profile::profiler::Profiler;
@@ -20,7 +21,16 @@ pub struct LiveObserver {
     labels: Labels,
     cpus_available: usize,
     alerts: SharedAlerts,
+    /// The `--alert` rules' state, copied into `alerts` each tick.
+    board: Option<AlertBoard>,
+    /// When the text was last rendered (job seconds).
+    rendered_at: Option<f64>,
 }
+
+/// The text is rendered at most this often: rendering is most of the
+/// endpoint's cost (61 µs a tick in the sampler bench, part 3), and
+/// Prometheus scrapes every few seconds at most.
+const RENDER_EVERY_SECONDS: f64 = 1.0;
 
 impl LiveObserver {
     pub fn new(slot: SnapshotSlot, labels: Labels, cpus_available: usize) -> LiveObserver {
@@ -29,7 +39,16 @@ impl LiveObserver {
             labels,
             cpus_available,
             alerts: SharedAlerts::default(),
+            board: None,
+            rendered_at: None,
         }
+    }
+
+    /// Show the firing state of these `--alert` rules
+    /// (`profrun_job_alert_firing`).
+    pub fn with_alert_board(mut self, board: AlertBoard) -> LiveObserver {
+        self.board = Some(board);
+        self
     }
 
     /// The alert list this observer publishes; update it from the alert
@@ -85,7 +104,23 @@ impl LiveObserver {
 }
 
 impl TickObserver for LiveObserver {
-    fn on_tick(&mut self, profiler: &Profiler, _final_sample: bool) {
+    fn on_tick(&mut self, profiler: &Profiler, final_sample: bool) {
+        let t = profiler.now().t_seconds;
+        let due = self
+            .rendered_at
+            .map_or(true, |last| t - last >= RENDER_EVERY_SECONDS - 1e-6);
+        if !due && !final_sample {
+            return;
+        }
+        self.rendered_at = Some(t);
+        if let Some(board) = &self.board {
+            let firing = board
+                .firing_snapshot()
+                .into_iter()
+                .map(|(name, firing)| LiveAlert { name, firing })
+                .collect();
+            self.set_alerts(firing);
+        }
         let state = self.state(profiler);
         self.slot
             .publish(encode(&live_metrics(&state, &self.labels)));
@@ -163,12 +198,19 @@ mod tests {
         );
         assert!(text.contains("profrun_job_alert_firing{"), "{text}");
 
-        // The evaluator flips the shared list; the next tick shows it.
+        // The evaluator flips the shared list; the next rendering shows it.
+        // Half a second later is too soon: the text is rendered once a second.
         observer.alerts().lock().expect("not poisoned")[0].firing = true;
+        let firing = |slot: &SnapshotSlot| {
+            slot.latest()
+                .lines()
+                .any(|l| l.starts_with("profrun_job_alert_firing{") && l.ends_with(" 1"))
+        };
+        profiler.push(&mut sample(1.5, 0.75));
         observer.on_tick(&profiler, false);
-        assert!(slot
-            .latest()
-            .lines()
-            .any(|l| l.starts_with("profrun_job_alert_firing{") && l.ends_with(" 1")));
+        assert!(!firing(&slot), "rendered again after 0.5 s");
+        profiler.push(&mut sample(2.0, 1.0));
+        observer.on_tick(&profiler, false);
+        assert!(firing(&slot));
     }
 }

@@ -8,9 +8,11 @@
 //! real one in `os.rs`), so the path below is also tested with a fake; the
 //! record itself is assembled by the pure [`crate::assemble`].
 
+mod alerts;
 mod checkpoint;
 mod export;
 mod identity;
+mod limits;
 pub mod live;
 mod os;
 mod save;
@@ -23,12 +25,17 @@ use crate::assemble::{self, ChildExit, JobEnd, RanJob};
 use crate::cli::RunArgs;
 use crate::commands::output::say;
 use crate::launch::{self, exit, spawn::SpawnError};
-use crate::record::JobRecord;
+use crate::record::{JobRecord, Status};
 
+pub use alerts::{AlertBoard, AlertObserver};
 pub use os::{JobOs, ListenError, Measured, RealOs};
 
-pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     // Usage errors (exit 2) are found before anything runs.
+    if let Err(err) = add_config_alerts(&mut args) {
+        say(&format!("profrun: error: {err}"));
+        return Ok(ExitCode::from(2));
+    }
     if let Err(err) = export::gateway(&args) {
         say(&format!("profrun: error: {err}"));
         return Ok(ExitCode::from(2));
@@ -60,6 +67,20 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     Ok(mirror(&record))
+}
+
+/// The config file's named alert rules join `--alert`'s; a rule of the same
+/// name on the command line wins.
+fn add_config_alerts(args: &mut RunArgs) -> Result<(), String> {
+    for (name, text) in std::mem::take(&mut args.config_alerts) {
+        if args.alerts.iter().any(|r| r.name == name) {
+            continue;
+        }
+        let rule = crate::alerts::parse_rule(&format!("{name}={text}"))
+            .map_err(|err| format!("bad alert '{name}' in the config file: {err}"))?;
+        args.alerts.push(rule);
+    }
+    Ok(())
 }
 
 /// Run the job through `os` and return its record. Once the job runs
@@ -114,11 +135,17 @@ fn ran(os: &mut impl JobOs, args: &RunArgs) -> RanJob {
         sampled: measured.sampled,
         cgroup: measured.cgroup,
         interval_seconds: args.interval,
+        alerts: measured.alerts,
+        limit: measured.limit,
     }
 }
 
-/// Exit the way the child did: die of its signal, or return its code.
+/// Exit the way the child did: die of its signal, or return its code;
+/// after a `--limit` stopped it, exit 124 (`assemble::EXIT_LIMIT_EXCEEDED`).
 fn mirror(record: &JobRecord) -> ExitCode {
+    if record.status == Status::LimitExceeded {
+        return ExitCode::from((record.exit_code & 0xff) as u8);
+    }
     if let Some(signal) = &record.signal {
         exit::reraise(signal.number);
     }

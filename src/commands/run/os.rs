@@ -10,9 +10,12 @@ use std::io;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use super::alerts::{AlertBoard, AlertObserver};
 use super::checkpoint;
 use super::identity;
+use super::limits::{LimitObserver, LimitSlot};
 use super::live::LiveObserver;
+use crate::alerts::{Limit, LimitResource};
 use crate::assemble::{
     CgroupOutcome, ChildExit, ChildrenUsage, IoReadings, JobIdentity, RunClock, SampledRun,
 };
@@ -26,7 +29,7 @@ use crate::probe::cgroup::{CgroupRun, CgroupSetup};
 use crate::probe::gpu::GpuMonitor;
 use crate::probe::{self, ProcRoot};
 use crate::profile;
-use crate::record::{ProcessRef, SelfStats};
+use crate::record::{AlertRecord, LimitRecord, ProcessRef, SelfStats};
 use crate::sample::IoSample;
 use crate::sampler;
 
@@ -38,6 +41,10 @@ pub struct Measured {
     /// `None` when the sampler never started.
     pub sampled: Option<SampledRun>,
     pub cgroup: CgroupOutcome,
+    /// The `--alert` firings.
+    pub alerts: Vec<AlertRecord>,
+    /// The `--limit` that stopped the job, and by which mechanism.
+    pub limit: Option<LimitRecord>,
 }
 
 /// The steps of a run that touch the OS, in the order they are called.
@@ -93,6 +100,12 @@ pub struct RealOs {
     _metrics_server: Option<MetricsServer>,
     /// This run's checkpoint (`--checkpoint`), when one is kept.
     checkpoint: Option<std::sync::Arc<checkpoint::Slot>>,
+    /// The `--alert` rules' state (None without rules).
+    alert_board: Option<AlertBoard>,
+    /// The first `--limit` crossed (None without limits).
+    limit_slot: Option<LimitSlot>,
+    /// `--limit memory=` when the kernel enforces it in the job's leaf too.
+    leaf_memory_limit: Option<u64>,
 }
 
 /// `--metrics-listen ADDR` could not be bound: a usage error (exit 2),
@@ -120,10 +133,23 @@ impl RealOs {
         // A leaf of its own for the job (~100 µs); every failure falls back
         // to the next backend or to none, with the reason kept for the record.
         let cgroup = CgroupSetup::for_run(args.no_cgroup, &proc);
+        let leaf_memory_limit = limit_the_leaf(&cgroup, &args.limits);
+        let kill_after = Duration::from_secs_f64(args.kill_after);
+        let mut observers: Vec<Box<dyn sampler::TickObserver>> = Vec::new();
+        let alert_board = (!args.alerts.is_empty()).then(|| {
+            let cpus = probe::host_info::available_cpus();
+            let (observer, board) = AlertObserver::new(args.alerts.clone(), cpus);
+            observers.push(Box::new(observer));
+            board
+        });
+        let limit_slot = (!args.limits.is_empty()).then(|| {
+            let (observer, slot) = LimitObserver::new(args.limits.clone(), kill_after);
+            observers.push(Box::new(observer));
+            slot
+        });
         let history = crate::history::path::resolve(args.history.as_deref());
         let checkpoint =
             checkpoint::Slot::new(args.checkpoint, history.as_deref(), args.interval, started);
-        let mut observers: Vec<Box<dyn sampler::TickObserver>> = Vec::new();
         if let Some(slot) = &checkpoint {
             observers.push(Box::new(checkpoint::Observer::new(
                 std::sync::Arc::clone(slot),
@@ -144,11 +170,16 @@ impl RealOs {
                     "profrun: serving /metrics on http://{}/metrics",
                     server.local_addr()
                 ));
-                observers.push(Box::new(LiveObserver::new(
+                let mut live = LiveObserver::new(
                     server.slot().clone(),
                     live_labels(args, &proc),
                     probe::host_info::available_cpus(),
-                )));
+                );
+                if let Some(board) = &alert_board {
+                    // After the alert observer: it sees this tick's state.
+                    live = live.with_alert_board(board.clone());
+                }
+                observers.push(Box::new(live));
                 Some(server)
             }
             None => None,
@@ -158,7 +189,7 @@ impl RealOs {
             no_gpu: args.no_gpu,
             pss: args.pss,
             interval: Duration::from_secs_f64(args.interval),
-            kill_after: Duration::from_secs_f64(args.kill_after),
+            kill_after,
             started,
             start_time,
             thread_before,
@@ -173,7 +204,16 @@ impl RealOs {
             observers,
             _metrics_server: metrics_server,
             checkpoint,
+            alert_board,
+            limit_slot,
+            leaf_memory_limit,
         })
+    }
+
+    /// The `--alert` rules' state, for the live endpoint
+    /// (`profrun_job_alert_firing`); None without rules.
+    pub fn alert_board(&self) -> Option<AlertBoard> {
+        self.alert_board.clone()
     }
 
     fn start_sampler(&mut self, pid: i32) {
@@ -201,6 +241,55 @@ impl RealOs {
             },
             extras,
         ));
+    }
+
+    fn limit_hit(&self) -> bool {
+        self.limit_slot.as_ref().is_some_and(|s| s.hit().is_some())
+    }
+
+    /// Whether the kernel OOM-killed in the leaf under `--limit memory=`.
+    fn leaf_oom_killed(&self) -> bool {
+        self.leaf_memory_limit.is_some()
+            && self
+                .cgroup
+                .reader()
+                .and_then(|r| r.sample().oom_kills)
+                .is_some_and(|kills| kills > 0)
+    }
+
+    /// The record's `limit`: the kernel's OOM kill in the leaf if there was
+    /// one (it acts first: the leaf cannot pass `memory.max`), else the
+    /// sampler's crossing.
+    fn limit_record(&self, run: &CgroupRun) -> Option<LimitRecord> {
+        let oom_killed = run
+            .end
+            .and_then(|end| end.oom_kills)
+            .is_some_and(|kills| kills > 0);
+        let peak = leaf_peak_bytes(run);
+        // `oom_kill` counts every OOM kill in the leaf, a host-wide one too:
+        // it is the leaf's limit only if the leaf got near it.
+        let near = |limit: &u64| peak.map_or(true, |p| p as f64 >= 0.9 * *limit as f64);
+        match self
+            .leaf_memory_limit
+            .filter(|limit| oom_killed && near(limit))
+        {
+            Some(limit) => Some(LimitRecord {
+                resource: "memory".to_string(),
+                limit: limit as f64,
+                value: peak.unwrap_or(limit) as f64,
+                // The kernel does not say when; the main child ended then.
+                at_seconds: self
+                    .ended
+                    .as_ref()
+                    .map_or(0.0, |c| (c.duration_seconds * 1000.0).round() / 1000.0),
+                mechanism: "cgroup".to_string(),
+            }),
+            None => self
+                .limit_slot
+                .as_ref()
+                .and_then(LimitSlot::hit)
+                .map(|hit| hit.record("sampler")),
+        }
     }
 
     fn signal_state(&self) -> Option<&signals::SignalState> {
@@ -275,10 +364,13 @@ impl JobOs for RealOs {
     }
 
     fn reap(&mut self, wait_all: bool) -> Vec<ProcessRef> {
-        let forwarded = self.signal_state().map_or(0, |state| {
+        let mut forwarded = self.signal_state().map_or(0, |state| {
             state.main_exited.store(true, Ordering::SeqCst);
             state.forwarded.load(Ordering::SeqCst)
         });
+        if forwarded == 0 && (self.limit_hit() || self.leaf_oom_killed()) {
+            forwarded = libc::SIGTERM; // a limit stops the whole tree
+        }
         if forwarded != 0 {
             // The job was told to stop: so is the rest of its tree, with the
             // same grace before SIGKILL (also under --wait-all).
@@ -325,7 +417,14 @@ impl JobOs for RealOs {
             say(&format!("profrun: warning: {why}"));
         }
         let (backend, note) = self.cgroup_names();
+        let limit = self.limit_record(&run);
         Measured {
+            alerts: self
+                .alert_board
+                .as_ref()
+                .map(AlertBoard::records)
+                .unwrap_or_default(),
+            limit,
             children: ChildrenUsage {
                 user_seconds: ru.user_seconds,
                 system_seconds: ru.system_seconds,
@@ -414,6 +513,26 @@ impl RealOs {
     pub fn remove_checkpoint(&self) {
         if let Some(slot) = &self.checkpoint {
             slot.remove();
+        }
+    }
+}
+
+/// Write `--limit memory=` into the job's leaf, if profrun made one with
+/// the memory controller; the limit the kernel now enforces.
+fn limit_the_leaf(cgroup: &CgroupSetup, limits: &[Limit]) -> Option<u64> {
+    let bytes = limits
+        .iter()
+        .filter(|l| l.resource == LimitResource::Memory)
+        .map(|l| l.limit as u64)
+        .min()?;
+    match cgroup.limit_memory(bytes) {
+        Ok(true) => Some(bytes),
+        Ok(false) => None,
+        Err(why) => {
+            say(&format!(
+                "profrun: warning: {why}; the memory limit is enforced by sampling only"
+            ));
+            None
         }
     }
 }

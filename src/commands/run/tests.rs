@@ -118,6 +118,8 @@ impl JobOs for FakeOs {
                 stats: CgroupStatsRecord::default(),
                 peak_bytes: None,
             },
+            alerts: Vec::new(),
+            limit: None,
         }
     }
 

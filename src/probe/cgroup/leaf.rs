@@ -85,6 +85,26 @@ impl CgroupLeaf {
         v.join(", ")
     }
 
+    /// Cap the leaf's memory at `bytes` (v2 `memory.max`, v1
+    /// `memory.limit_in_bytes`) so that the kernel stops a spike between two
+    /// samples. Only for a leaf profrun created with the memory controller
+    /// (not the membership-only one); returns whether a limit was written.
+    pub fn set_memory_limit(&self, bytes: u64) -> Result<bool, String> {
+        let file = match self.backend {
+            CgroupBackend::V2 => "memory.max",
+            CgroupBackend::V1 => "memory.limit_in_bytes",
+            CgroupBackend::V2Membership | CgroupBackend::None => return Ok(false),
+        };
+        let mut written = false;
+        for dir in self.dirs.iter().filter(|d| d.memory) {
+            let path = dir.path.join(file);
+            fs::write(&path, bytes.to_string())
+                .map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
+            written = true;
+        }
+        Ok(written)
+    }
+
     /// Open `cgroup.procs` of every directory for writing, to hand to
     /// `SpawnOptions::cgroup_procs` (the fds are close-on-exec).
     pub fn procs_fds(&self) -> io::Result<Vec<OwnedFd>> {

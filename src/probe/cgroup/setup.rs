@@ -117,6 +117,14 @@ impl CgroupSetup {
         });
     }
 
+    /// Cap the leaf's memory (before the spawn, so `--limit memory=` holds
+    /// between samples too); whether the kernel now enforces it, or why not.
+    pub fn limit_memory(&self, bytes: u64) -> Result<bool, String> {
+        self.leaf
+            .as_ref()
+            .map_or(Ok(false), |leaf| leaf.set_memory_limit(bytes))
+    }
+
     /// A reader for the sampler thread (`memory_current_bytes` per tick,
     /// `pids` as a tree source).
     pub fn reader(&self) -> Option<CgroupReader> {

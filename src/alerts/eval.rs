@@ -1,0 +1,217 @@
+//! Rules evaluated tick by tick: a rule fires once its condition has held
+//! on every sample for `hold_seconds` (measured between sample times), and
+//! resolves at the first sample where it no longer holds. A figure that is
+//! not measured breaks the hold, as a false condition does.
+
+use super::rule::Rule;
+use crate::profile::profiler::NowFigures;
+use crate::record::AlertRecord;
+
+/// A change of a rule's state, at a sample.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlertEvent {
+    Fired { rule: usize, message: String },
+    Resolved { rule: usize, message: String },
+}
+
+impl AlertEvent {
+    /// The line for stderr, without `profrun: `.
+    pub fn message(&self) -> &str {
+        match self {
+            AlertEvent::Fired { message, .. } | AlertEvent::Resolved { message, .. } => message,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct RuleState {
+    /// Since when the condition has held without a break.
+    held_since: Option<f64>,
+    /// Index in `records` of the firing in progress.
+    firing: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Evaluator {
+    rules: Vec<Rule>,
+    states: Vec<RuleState>,
+    records: Vec<AlertRecord>,
+    cpus_available: usize,
+}
+
+impl Evaluator {
+    pub fn new(rules: Vec<Rule>, cpus_available: usize) -> Evaluator {
+        Evaluator {
+            states: vec![RuleState::default(); rules.len()],
+            rules,
+            records: Vec::new(),
+            cpus_available,
+        }
+    }
+
+    /// Evaluate every rule on one sample; returns what changed.
+    pub fn observe(&mut self, now: &NowFigures) -> Vec<AlertEvent> {
+        let mut events = Vec::new();
+        let t = now.t_seconds;
+        for (i, (rule, state)) in self.rules.iter().zip(&mut self.states).enumerate() {
+            let value = rule.metric.value(now, self.cpus_available);
+            match value.filter(|v| rule.holds(*v)) {
+                Some(v) => {
+                    let since = *state.held_since.get_or_insert(t);
+                    if state.firing.is_none() && t - since >= rule.hold_seconds {
+                        state.firing = Some(self.records.len());
+                        self.records.push(AlertRecord {
+                            name: rule.name.clone(),
+                            rule: rule.text.clone(),
+                            fired_at_seconds: round3(t),
+                            value: round3(v),
+                            resolved_at_seconds: None,
+                        });
+                        events.push(AlertEvent::Fired {
+                            rule: i,
+                            message: format!(
+                                "alert {} fired at {}: {}",
+                                rule.name,
+                                super::format_seconds(t),
+                                rule.describe(v)
+                            ),
+                        });
+                    }
+                }
+                None => {
+                    state.held_since = None;
+                    if let Some(at) = state.firing.take() {
+                        self.records[at].resolved_at_seconds = Some(round3(t));
+                        let now_is = value
+                            .map_or_else(|| "not measured".to_string(), |v| rule.describe_value(v));
+                        events.push(AlertEvent::Resolved {
+                            rule: i,
+                            message: format!(
+                                "alert {} resolved at {}: {}",
+                                rule.name,
+                                super::format_seconds(t),
+                                now_is
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        events
+    }
+
+    /// Each rule's name and whether it fires now (for the live endpoint's
+    /// `profrun_job_alert_firing`).
+    pub fn firing(&self) -> Vec<(String, bool)> {
+        self.rules
+            .iter()
+            .zip(&self.states)
+            .map(|(rule, state)| (rule.name.clone(), state.firing.is_some()))
+            .collect()
+    }
+
+    /// Every firing so far, in the order they fired (the record's `alerts`).
+    pub fn records(&self) -> &[AlertRecord] {
+        &self.records
+    }
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::parse_rule;
+
+    fn cpu_at(t: f64, percent: f64) -> NowFigures {
+        NowFigures {
+            t_seconds: t,
+            cpu_percent: Some(percent),
+            ..NowFigures::default()
+        }
+    }
+
+    fn evaluator(rule: &str) -> Evaluator {
+        Evaluator::new(vec![parse_rule(rule).expect("valid rule")], 1)
+    }
+
+    #[test]
+    fn a_rule_without_for_fires_on_the_first_sample_that_holds() {
+        let mut e = evaluator("cpu>90%");
+        assert!(e.observe(&cpu_at(0.5, 50.0)).is_empty());
+        let events = e.observe(&cpu_at(1.0, 95.0));
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            events[0].message(),
+            "alert cpu>90% fired at 1 s: cpu 95% > 90%"
+        );
+        assert!(
+            e.observe(&cpu_at(1.5, 99.0)).is_empty(),
+            "fires once, not every tick"
+        );
+        assert_eq!(e.records()[0].fired_at_seconds, 1.0);
+        assert_eq!(e.firing(), vec![("cpu>90%".to_string(), true)]);
+    }
+
+    #[test]
+    fn for_needs_the_condition_to_hold_without_a_break() {
+        let mut e = evaluator("cpu>90%for2s");
+        assert!(e.observe(&cpu_at(0.0, 95.0)).is_empty());
+        assert!(e.observe(&cpu_at(1.0, 95.0)).is_empty());
+        assert!(
+            e.observe(&cpu_at(1.5, 10.0)).is_empty(),
+            "the break restarts the hold"
+        );
+        assert!(e.observe(&cpu_at(2.0, 95.0)).is_empty());
+        assert!(e.observe(&cpu_at(3.5, 95.0)).is_empty());
+        assert_eq!(
+            e.observe(&cpu_at(4.0, 95.0)).len(),
+            1,
+            "held 2.0 s since t=2"
+        );
+        assert_eq!(e.records()[0].fired_at_seconds, 4.0);
+    }
+
+    #[test]
+    fn a_cleared_rule_is_resolved_and_may_fire_again() {
+        let mut e = evaluator("cpu>90%");
+        e.observe(&cpu_at(1.0, 95.0));
+        let events = e.observe(&cpu_at(2.0, 20.0));
+        assert!(matches!(events[..], [AlertEvent::Resolved { rule: 0, .. }]));
+        assert_eq!(
+            events[0].message(),
+            "alert cpu>90% resolved at 2 s: cpu 20%"
+        );
+        assert_eq!(e.records()[0].resolved_at_seconds, Some(2.0));
+        assert_eq!(e.firing(), vec![("cpu>90%".to_string(), false)]);
+        e.observe(&cpu_at(3.0, 95.0));
+        assert_eq!(e.records().len(), 2);
+        assert_eq!(e.records()[1].resolved_at_seconds, None);
+    }
+
+    #[test]
+    fn a_figure_not_measured_never_fires() {
+        let mut e = evaluator("gpu<10%");
+        for t in 0..5 {
+            assert!(e.observe(&cpu_at(f64::from(t), 0.0)).is_empty());
+        }
+        assert!(e.records().is_empty());
+    }
+
+    #[test]
+    fn memory_fires_with_its_figure_in_binary_units() {
+        let mut e = evaluator("memory>50MiB");
+        let now = NowFigures {
+            t_seconds: 12.5,
+            rss_bytes: 80 * 1024 * 1024,
+            ..NowFigures::default()
+        };
+        let events = e.observe(&now);
+        assert_eq!(
+            events[0].message(),
+            "alert memory>50MiB fired at 12.5 s: memory 80 MiB > 50 MiB"
+        );
+    }
+}

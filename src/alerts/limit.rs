@@ -1,0 +1,159 @@
+//! `--limit RESOURCE=VALUE`: `memory=8GiB` (Σ RSS + swap of the tree: a
+//! job pushed into swap at its leaf's `memory.max` still counts), `wall=2h`
+//! (seconds since the start), `cpu=SECONDS` (CPU seconds of the tree, live
+//! and reaped). Crossed when the figure at a sample is above the limit.
+
+use super::units::{parse_bytes, parse_duration};
+use crate::profile::profiler::NowFigures;
+use crate::record::LimitRecord;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitResource {
+    Memory,
+    Wall,
+    Cpu,
+}
+
+impl LimitResource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitResource::Memory => "memory",
+            LimitResource::Wall => "wall",
+            LimitResource::Cpu => "cpu",
+        }
+    }
+
+    fn value(self, now: &NowFigures) -> f64 {
+        match self {
+            LimitResource::Memory => (now.rss_bytes + now.swap_bytes) as f64,
+            LimitResource::Wall => now.t_seconds,
+            LimitResource::Cpu => now.cpu_seconds_total,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    pub resource: LimitResource,
+    /// Bytes for memory, seconds for wall and cpu.
+    pub limit: f64,
+}
+
+/// A limit crossed at a sample.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LimitHit {
+    pub limit: Limit,
+    pub value: f64,
+    pub at_seconds: f64,
+}
+
+impl Limit {
+    /// The crossing, if the figure at this sample is above the limit.
+    pub fn check(&self, now: &NowFigures) -> Option<LimitHit> {
+        let value = self.resource.value(now);
+        (value > self.limit).then_some(LimitHit {
+            limit: *self,
+            value,
+            at_seconds: now.t_seconds,
+        })
+    }
+}
+
+impl LimitHit {
+    /// `memory 80 MiB > 64 MiB`.
+    pub fn describe(&self) -> String {
+        let show = |v: f64| match self.limit.resource {
+            LimitResource::Memory => super::format_bytes(v),
+            LimitResource::Wall | LimitResource::Cpu => super::format_seconds(v),
+        };
+        format!(
+            "{} {} > {}",
+            self.limit.resource.as_str(),
+            show(self.value),
+            show(self.limit.limit)
+        )
+    }
+
+    /// The record's `limit`, naming the mechanism that acted.
+    pub fn record(&self, mechanism: &str) -> LimitRecord {
+        LimitRecord {
+            resource: self.limit.resource.as_str().to_string(),
+            limit: self.limit.limit,
+            value: (self.value * 1000.0).round() / 1000.0,
+            at_seconds: (self.at_seconds * 1000.0).round() / 1000.0,
+            mechanism: mechanism.to_string(),
+        }
+    }
+}
+
+/// Parse `memory=8GiB`, `wall=2h` or `cpu=3600` (the `--limit` value parser).
+pub fn parse_limit(s: &str) -> Result<Limit, String> {
+    let Some((resource, value)) = s.split_once('=') else {
+        return Err(format!(
+            "'{s}' is not a limit: expected RESOURCE=VALUE, e.g. memory=8GiB, wall=2h or cpu=3600"
+        ));
+    };
+    let (resource, limit) = match resource {
+        "memory" => (LimitResource::Memory, parse_bytes(value)?),
+        "wall" => (LimitResource::Wall, parse_duration(value)?),
+        "cpu" => (LimitResource::Cpu, parse_duration(value)?),
+        _ => {
+            return Err(format!(
+                "'{resource}' is not a limited resource (memory, wall or cpu)"
+            ))
+        }
+    };
+    if limit <= 0.0 {
+        return Err(format!("'{s}': a limit must be above zero"));
+    }
+    Ok(Limit { resource, limit })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_parse_with_units() {
+        let l = parse_limit("memory=8GiB").expect("valid");
+        assert_eq!(
+            (l.resource, l.limit),
+            (LimitResource::Memory, 8.0 * 1024.0 * 1024.0 * 1024.0)
+        );
+        assert_eq!(parse_limit("wall=2h").expect("valid").limit, 7200.0);
+        assert_eq!(parse_limit("cpu=90").expect("valid").limit, 90.0);
+        for bad in ["memory", "heat=3", "wall=soon", "memory=0"] {
+            assert!(parse_limit(bad).is_err(), "{bad} should not parse");
+        }
+    }
+
+    #[test]
+    fn swapped_out_memory_counts_against_the_limit() {
+        let memory = parse_limit("memory=64MiB").expect("valid");
+        let mib = 1024 * 1024;
+        let now = NowFigures {
+            rss_bytes: 40 * mib,
+            swap_bytes: 30 * mib,
+            ..NowFigures::default()
+        };
+        assert_eq!(
+            memory.check(&now).expect("crossed").value,
+            (70 * mib) as f64
+        );
+    }
+
+    #[test]
+    fn a_limit_is_crossed_above_it_not_at_it() {
+        let wall = parse_limit("wall=1s").expect("valid");
+        let at = |t| NowFigures {
+            t_seconds: t,
+            ..NowFigures::default()
+        };
+        assert_eq!(wall.check(&at(1.0)), None);
+        let hit = wall.check(&at(1.2)).expect("crossed");
+        assert_eq!(hit.describe(), "wall 1.2 s > 1 s");
+        let hit = wall.check(&at(1.034)).expect("crossed");
+        assert_eq!(hit.describe(), "wall 1.03 s > 1 s");
+        assert_eq!(hit.record("sampler").mechanism, "sampler");
+    }
+}

@@ -376,14 +376,18 @@ fn plot_marks_alerts_and_the_limit_read_from_the_stored_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (out, records) = run_workload(dir.path(), &[], &["demo"]);
     ok(&out);
-    // The blocks the alert and limit features add, by name only.
+    // The alert and limit blocks as `--alert` and `--limit` write them.
     let mut record = records[0].clone();
     let wall = record["duration_seconds"].as_f64().expect("wall");
     record["alerts"] = serde_json::json!([
-        {"name": "memory_high", "fired_at_seconds": wall * 0.3},
-        {"name": "cpu_idle", "fired_at_seconds": wall * 0.5}
+        {"name": "memory_high", "rule": "memory>8MiB", "fired_at_seconds": wall * 0.3, "value": 9e6},
+        {"name": "cpu_idle", "rule": "cpu<10%", "fired_at_seconds": wall * 0.5, "value": 2.0}
     ]);
-    record["limit"] = serde_json::json!({"kind": "memory", "at_seconds": wall * 0.7});
+    record["status"] = serde_json::json!("limit_exceeded");
+    record["limit"] = serde_json::json!({
+        "resource": "memory", "limit": 1e8, "value": 1.2e8,
+        "at_seconds": wall * 0.7, "mechanism": "sampler"
+    });
     let history = dir.path().join("h.jsonl");
     std::fs::write(&history, format!("{record}\n")).expect("rewrite");
     let out = plot(&history, dir.path(), &["-o", "-"]);

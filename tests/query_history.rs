@@ -520,14 +520,15 @@ fn all_streams_exactly_what_collecting_every_run_gives() {
 /// `limit_exceeded` are coming) is listed as stored, not dropped.
 #[test]
 fn a_status_from_a_newer_profrun_is_shown_as_stored() {
-    // `limit_exceeded` was the example until this profrun learnt it.
-    let line = r#"{"schema_version":1,"task_id":"6a1f0000aaaa","tool":"t","status":"lost","start_time":"2025-11-21T10:00:00Z","duration_seconds":2}"#;
+    // `limit_exceeded`, then `lost`, were the examples until this profrun
+    // learnt them.
+    let line = r#"{"schema_version":1,"task_id":"6a1f0000aaaa","tool":"t","status":"preempted","start_time":"2025-11-21T10:00:00Z","duration_seconds":2}"#;
     let (_dir, h) = history_file("h.jsonl", &format!("{line}\n"));
     let h = path_str(&h);
     let jsonl = ok(&["job-history", "--history", h, "--format", "jsonl"]);
-    assert!(jsonl.contains(r#""status":"lost""#), "{jsonl}");
+    assert!(jsonl.contains(r#""status":"preempted""#), "{jsonl}");
     let table = ok(&["job-history", "--history", h, "--width", "120"]);
-    assert!(table.contains("lost"), "{table}");
+    assert!(table.contains("preempted"), "{table}");
     let stats = ok(&[
         "job-stats",
         "--history",
@@ -541,7 +542,7 @@ fn a_status_from_a_newer_profrun_is_shown_as_stored() {
         stats
             .lines()
             .nth(1)
-            .is_some_and(|l| l.starts_with("lost,1,0,")),
+            .is_some_and(|l| l.starts_with("preempted,1,0,")),
         "{stats}"
     );
 }

@@ -501,10 +501,10 @@ fn user_job_without_task_cpuacct_stays_in_the_step_and_says_why() {
 
 /// Issue 16 item 7, measured with Slurm 22.05 and proctrack/cgroup: the
 /// batch shell, profrun and the job all get SIGTERM at once, the shell dies
-/// and slurmstepd SIGKILLs profrun before it writes. Un-ignore when
-/// profrun checkpoints at a forwarded signal.
+/// and slurmstepd SIGKILLs profrun before it writes. profrun now writes its
+/// checkpoint at the forwarded signal, before forwarding it; the next
+/// profrun on the history appends it as an interrupted record.
 #[test]
-#[ignore = "issue 16 item 7: plain `sbatch --wrap \"profrun ...\"` + scancel leaves no record yet"]
 fn scancel_of_plain_sbatch_profrun_keeps_a_record() {
     let Some(mut cluster) = cluster_or_skip() else {
         return;
@@ -532,9 +532,19 @@ fn scancel_of_plain_sbatch_profrun_keeps_a_record() {
         c.stdout(c.command("squeue").args(["-h", "-j", &job]))
             .is_empty()
     });
+    // The next run on the history recovers the killed one.
+    let next = std::process::Command::new(profrun_path())
+        .arg("--quiet")
+        .arg("--history")
+        .arg(&history)
+        .args(["--", "true"])
+        .status()
+        .expect("run profrun");
+    assert!(next.success());
     let records = read_history(&history);
-    assert_eq!(records.len(), 1, "no record after scancel");
+    assert_eq!(records.len(), 2, "no record after scancel: {records:?}");
     assert_eq!(records[0]["status"], "interrupted", "{}", records[0]);
+    assert_eq!(records[0]["signal"]["name"], "SIGTERM", "{}", records[0]);
     let leaves = leftover_leaves(cluster.node());
     assert!(
         leaves.is_empty(),

@@ -4,7 +4,7 @@
 //! forwarded signal). Pure, like the rest of `assemble`: the figures are the
 //! profiler's as of its latest sample (issue 11, item 7).
 
-use super::{assemble, CgroupOutcome, ChildExit, ChildrenUsage, JobEnd, JobIdentity, RanJob};
+use super::{assemble, CgroupOutcome, ChildExit, JobEnd, JobIdentity, RanJob, RusageSample};
 use super::{IoReadings, RunClock, SampledRun};
 use crate::profile::Profiler;
 use crate::record::{CgroupStatsRecord, JobRecord, ProcessRef, SignalRecord, Status};
@@ -34,10 +34,10 @@ pub fn interim(
         signal_name: None,
         wait_error: None,
         interrupted: false,
-        children: ChildrenUsage {
+        children: RusageSample {
             user_seconds: cpu_seconds,
             max_rss_kb: profiler.map_or(0, |p| p.tree_rss_peak_bytes() / 1024),
-            ..ChildrenUsage::default()
+            ..RusageSample::default()
         },
         io: IoReadings {
             tree_after: io,

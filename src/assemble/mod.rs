@@ -17,6 +17,8 @@ use crate::record::{
     SignalRecord, SlurmRecord, Status, UserRecord, BYTES_PER_MB, SCHEMA_VERSION,
 };
 use crate::sample::IoSample;
+/// The job's exact totals from `getrusage(RUSAGE_CHILDREN)` after the reap.
+pub use crate::sample::RusageSample;
 use std::collections::BTreeMap;
 
 pub mod interim;
@@ -64,22 +66,6 @@ pub struct RunClock {
     pub end_time: String,
     /// Spawn to end of reaping (monotonic).
     pub duration_seconds: f64,
-}
-
-/// The fields of `struct rusage` for RUSAGE_CHILDREN, in SI units, as read
-/// after the tree was reaped.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct ChildrenUsage {
-    pub user_seconds: f64,
-    pub system_seconds: f64,
-    /// `ru_maxrss` in KiB (the largest single process).
-    pub max_rss_kb: u64,
-    pub minor_faults: u64,
-    pub major_faults: u64,
-    pub in_blocks: u64,
-    pub out_blocks: u64,
-    pub voluntary_switches: u64,
-    pub involuntary_switches: u64,
 }
 
 /// The `/proc` I/O counters around the run. profrun's own reads of `/proc`
@@ -153,7 +139,7 @@ pub struct RanJob {
     pub wait_error: Option<String>,
     /// profrun itself received a terminating signal during the run.
     pub interrupted: bool,
-    pub children: ChildrenUsage,
+    pub children: RusageSample,
     pub io: IoReadings,
     pub left_running: Vec<ProcessRef>,
     pub sampled: Option<SampledRun>,
@@ -330,7 +316,7 @@ fn measurement(
 /// No peak when nothing could be sampled.
 fn detailed_profile(
     sampled: SampledRun,
-    children: &ChildrenUsage,
+    children: &RusageSample,
     tree_io: &IoSample,
     cgroup_peak_bytes: Option<u64>,
     wall_seconds: f64,
@@ -367,7 +353,7 @@ fn detailed_profile(
     (detailed, Some(peak))
 }
 
-fn resource_usage(ru: &ChildrenUsage, io: &IoSample) -> ResourceUsage {
+fn resource_usage(ru: &RusageSample, io: &IoSample) -> ResourceUsage {
     let max_rss_mb = ru.max_rss_kb as f64 * 1024.0 / BYTES_PER_MB;
     ResourceUsage {
         cpu_user_seconds: ru.user_seconds,

@@ -128,7 +128,7 @@ fn ran(exit: ChildExit, interrupted: bool) -> RanJob {
         },
         wait_error: None,
         interrupted,
-        children: ChildrenUsage {
+        children: RusageSample {
             user_seconds: 1.25,
             system_seconds: 0.25,
             max_rss_kb: 20 * 1024,

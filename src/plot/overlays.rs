@@ -51,7 +51,7 @@ pub fn overlays_of(analysis: &AnalysisRecord, raw: &Value) -> Overlays {
     }
     if let Some(limit) = raw.get("limit") {
         if let Some(t) = limit.get("at_seconds").and_then(Value::as_f64) {
-            let what = ["name", "kind", "metric"]
+            let what = ["resource", "name", "kind", "metric"]
                 .iter()
                 .find_map(|k| limit.get(*k).and_then(Value::as_str))
                 .map_or_else(|| "limit".to_string(), |w| format!("limit: {w}"));

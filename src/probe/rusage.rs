@@ -3,20 +3,7 @@
 use nix::sys::resource::{getrusage, UsageWho};
 use nix::sys::time::TimeVal;
 
-/// The fields of `struct rusage` profrun records, in SI units.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct RusageSample {
-    pub user_seconds: f64,
-    pub system_seconds: f64,
-    /// `ru_maxrss` in KiB (largest single process for RUSAGE_CHILDREN).
-    pub max_rss_kb: u64,
-    pub minor_faults: u64,
-    pub major_faults: u64,
-    pub in_blocks: u64,
-    pub out_blocks: u64,
-    pub voluntary_switches: u64,
-    pub involuntary_switches: u64,
-}
+pub use crate::sample::RusageSample;
 
 fn tv_seconds(tv: TimeVal) -> f64 {
     tv.tv_sec() as f64 + tv.tv_usec() as f64 / 1e6

@@ -779,8 +779,8 @@ mod tests {
 
     #[test]
     fn a_newer_status_is_kept_as_stored() {
-        let r = read(r#"{"status": "limit_exceeded"}"#);
-        assert_eq!(r.status().map(StoredStatus::as_str), Some("limit_exceeded"));
+        let r = read(r#"{"status": "preempted"}"#);
+        assert_eq!(r.status().map(StoredStatus::as_str), Some("preempted"));
         assert_eq!(r.status().and_then(StoredStatus::known), None);
     }
 

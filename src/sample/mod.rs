@@ -222,3 +222,19 @@ pub struct HostSample {
     /// 1, 5 and 15 minute load averages.
     pub load: Option<[f64; 3]>,
 }
+
+/// The fields of `struct rusage` profrun records, in SI units: RUSAGE_CHILDREN
+/// after the reap (the job's exact totals), or profrun's own.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RusageSample {
+    pub user_seconds: f64,
+    pub system_seconds: f64,
+    /// `ru_maxrss` in KiB (largest single process for RUSAGE_CHILDREN).
+    pub max_rss_kb: u64,
+    pub minor_faults: u64,
+    pub major_faults: u64,
+    pub in_blocks: u64,
+    pub out_blocks: u64,
+    pub voluntary_switches: u64,
+    pub involuntary_switches: u64,
+}

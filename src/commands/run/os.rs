@@ -17,7 +17,7 @@ use super::limits::{LimitObserver, LimitSlot};
 use super::live::LiveObserver;
 use crate::alerts::{Limit, LimitResource};
 use crate::assemble::{
-    CgroupOutcome, ChildExit, ChildrenUsage, IoReadings, JobIdentity, RunClock, SampledRun,
+    CgroupOutcome, ChildExit, IoReadings, JobIdentity, RunClock, RusageSample, SampledRun,
 };
 use crate::cli::RunArgs;
 use crate::commands::output::say;
@@ -36,7 +36,7 @@ use crate::sampler;
 /// What is read once the tree is reaped.
 #[derive(Debug)]
 pub struct Measured {
-    pub children: ChildrenUsage,
+    pub children: RusageSample,
     pub io: IoReadings,
     /// `None` when the sampler never started.
     pub sampled: Option<SampledRun>,
@@ -425,7 +425,7 @@ impl JobOs for RealOs {
                 .map(AlertBoard::records)
                 .unwrap_or_default(),
             limit,
-            children: ChildrenUsage {
+            children: RusageSample {
                 user_seconds: ru.user_seconds,
                 system_seconds: ru.system_seconds,
                 max_rss_kb: ru.max_rss_kb,

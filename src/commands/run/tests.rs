@@ -2,7 +2,7 @@
 //! interrupts reach the record without spawning anything.
 
 use super::*;
-use crate::assemble::{CgroupOutcome, ChildrenUsage, IoReadings, JobIdentity, RunClock};
+use crate::assemble::{CgroupOutcome, IoReadings, JobIdentity, RunClock, RusageSample};
 use crate::cli::Cli;
 use crate::launch::EXIT_NOT_FOUND;
 use crate::record::{CgroupStatsRecord, HostRecord, ProcessRef, SelfStats, Status, UserRecord};
@@ -99,10 +99,10 @@ impl JobOs for FakeOs {
     fn measure(&mut self) -> Measured {
         self.calls.push("measure".to_string());
         Measured {
-            children: ChildrenUsage {
+            children: RusageSample {
                 user_seconds: 0.5,
                 max_rss_kb: 2048,
-                ..ChildrenUsage::default()
+                ..RusageSample::default()
             },
             io: IoReadings {
                 tree_after: IoSample {

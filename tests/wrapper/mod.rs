@@ -18,7 +18,8 @@ pub fn profrun() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_profrun"));
     cmd.env_remove("PROFRUN_HISTORY")
         .env_remove("PROFRUN_CONFIG")
-        .env("XDG_CONFIG_HOME", "/nonexistent/profrun-tests");
+        .env("XDG_CONFIG_HOME", "/nonexistent/profrun-tests")
+        .env("XDG_RUNTIME_DIR", runtime_dir());
     cmd
 }
 
@@ -82,4 +83,20 @@ pub fn signal_when_ready(mut cmd: Command, sig: i32) -> (ExitStatus, Duration) {
     unsafe { libc::kill(child.id() as i32, sig) };
     let status = child.wait().expect("wait");
     (status, sent.elapsed())
+}
+
+/// A checkpoint folder of this test process's own, so that runs killed by
+/// other tests (or by a developer) never show up in these tests' readers.
+fn runtime_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        use std::os::unix::fs::DirBuilderExt;
+        let dir = std::env::temp_dir().join(format!("profrun-test-runtime-{}", std::process::id()));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .recursive(true)
+            .create(&dir)
+            .expect("a runtime folder for the tests");
+        dir
+    })
 }

@@ -341,43 +341,6 @@ const BENCH_RULES: [&str; 5] = [
     "swap>0",
 ];
 
-/// What the live endpoint would do each tick: render the figures and the
-/// alerts' state, and hand the text to the server.
-struct Publisher {
-    board: profrun::commands::run::AlertBoard,
-    slot: profrun::export::listen::SnapshotSlot,
-    labels: profrun::metrics::exposition::Labels,
-}
-
-impl profrun::sampler::TickObserver for Publisher {
-    fn on_tick(&mut self, profiler: &profrun::profile::Profiler, _final_sample: bool) {
-        use profrun::metrics::live::{live_metrics, LiveAlert, LiveState};
-        let now = profiler.now();
-        let state = LiveState {
-            elapsed_seconds: now.t_seconds,
-            cores_in_use: now.cpu_percent.unwrap_or(0.0) / 100.0,
-            cpus_available: 1,
-            tree_rss_bytes: now.rss_bytes,
-            processes: now.processes as usize,
-            read_bytes_per_second: now.read_bytes_per_second,
-            write_bytes_per_second: now.write_bytes_per_second,
-            cpu_user_seconds_total: now.cpu_seconds_total,
-            cpu_system_seconds_total: 0.0,
-            read_bytes_total: now.read_bytes_total,
-            write_bytes_total: now.write_bytes_total,
-            gpu: None,
-            alerts: self
-                .board
-                .firing_snapshot()
-                .into_iter()
-                .map(|(name, firing)| LiveAlert { name, firing })
-                .collect(),
-        };
-        let text = profrun::metrics::exposition::encode(&live_metrics(&state, &self.labels));
-        self.slot.publish(text);
-    }
-}
-
 /// An observer with its own CPU time counted (thread clock around each call).
 struct Timed {
     inner: Box<dyn profrun::sampler::TickObserver>,
@@ -441,15 +404,17 @@ fn sampler_run(ms: u64, with_observers: bool) -> (f64, u64, u64, [f64; 2]) {
         let listening = profrun::export::listen::MetricsServer::bind("127.0.0.1:0", slot.clone())
             .expect("bind the metrics server");
         let addr = listening.local_addr();
-        let publisher = Publisher {
-            board,
+        // The live endpoint's own observer (it renders at most once a second).
+        let publisher = profrun::commands::run::live::LiveObserver::new(
             slot,
-            labels: profrun::metrics::exposition::Labels {
+            profrun::metrics::exposition::Labels {
                 name: "bench".into(),
                 tool: "workload".into(),
                 host: "localhost".into(),
             },
-        };
+            1,
+        )
+        .with_alert_board(board);
         let inners = [
             Box::new(alerts) as Box<dyn sampler::TickObserver>,
             Box::new(publisher),

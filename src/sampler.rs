@@ -260,6 +260,7 @@ impl Run {
         // is missed once, never counted twice.
         let reaped = probes.reaped.sample(fresh);
         s.reaped_cpu_seconds = reaped.cpu_seconds;
+        s.reaped_system_seconds = reaped.system_seconds;
         s.reaped_io = reaped.io;
         if probes.tree.sample(s.t_seconds, &mut s.tree).is_err() {
             return false;

@@ -71,6 +71,7 @@ fn profiler() -> Profiler {
         p.push(&mut Sample {
             t_seconds: t,
             reaped_cpu_seconds: 0.0,
+            reaped_system_seconds: 0.0,
             reaped_io: IoSample::default(),
             tree: TreeSample {
                 processes: vec![reading(10, cpu, 30, 40), reading(11, cpu, 30, 30)],

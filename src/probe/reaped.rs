@@ -20,6 +20,8 @@ use crate::sample::IoSample;
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Reaped {
     pub cpu_seconds: f64,
+    /// The system part of `cpu_seconds`.
+    pub system_seconds: f64,
     /// profrun's own `/proc/<pid>/io` (reaped children's I/O included).
     pub io: IoSample,
 }
@@ -65,6 +67,7 @@ impl ReapedProbe for ProcReapedProbe {
         }
         Reaped {
             cpu_seconds: ru.user_seconds + ru.system_seconds,
+            system_seconds: ru.system_seconds,
             io: self.io,
         }
     }

@@ -37,6 +37,8 @@ const MAX_POINTS_WITHOUT_RATE: usize = 16;
 pub struct TreeTotals {
     /// Σ (utime+stime+cutime+cstime) of live processes + reaped children's CPU.
     pub cpu_seconds: f64,
+    /// The system part of `cpu_seconds` (stime+cstime, reaped system).
+    pub cpu_system_seconds: f64,
     pub rss_bytes: u64,
     /// The tree's memory with shared pages counted once as far as the
     /// readings tell (see [`own_and_file_bytes`]): the tree source of the
@@ -60,6 +62,7 @@ pub fn tree_totals(sample: &Sample, baseline: &IoSample) -> TreeTotals {
     let root = &sample.reaped_io;
     let mut t = TreeTotals {
         cpu_seconds: sample.reaped_cpu_seconds,
+        cpu_system_seconds: sample.reaped_system_seconds,
         read_bytes: root.read_bytes.saturating_sub(baseline.read_bytes),
         write_bytes: root.write_bytes.saturating_sub(baseline.write_bytes),
         ..Default::default()
@@ -67,6 +70,7 @@ pub fn tree_totals(sample: &Sample, baseline: &IoSample) -> TreeTotals {
     let mut largest_file = 0;
     for p in &sample.tree.processes {
         t.cpu_seconds += p.tree_cpu_seconds();
+        t.cpu_system_seconds += p.stime_seconds + p.cstime_seconds;
         t.read_bytes += p.io.read_bytes;
         t.write_bytes += p.io.write_bytes;
         if p.is_zombie() {
@@ -178,6 +182,8 @@ pub struct NowFigures {
     pub write_bytes_per_second: Option<f64>,
     /// The tree's CPU seconds so far (live processes and reaped ones).
     pub cpu_seconds_total: f64,
+    /// The system part of `cpu_seconds_total`.
+    pub cpu_system_seconds_total: f64,
     pub read_bytes_total: u64,
     pub write_bytes_total: u64,
     pub processes: u32,
@@ -262,6 +268,7 @@ impl Profiler {
             read_bytes_per_second: point.read_bytes_per_second,
             write_bytes_per_second: point.write_bytes_per_second,
             cpu_seconds_total: totals.cpu_seconds,
+            cpu_system_seconds_total: totals.cpu_system_seconds,
             read_bytes_total: totals.read_bytes,
             write_bytes_total: totals.write_bytes,
             processes: totals.processes,

@@ -11,6 +11,8 @@ pub struct Sample {
     /// profrun's own `RUSAGE_CHILDREN` user+system seconds: the CPU of every
     /// descendant reaped so far, read before the tree walk.
     pub reaped_cpu_seconds: f64,
+    /// The system part of `reaped_cpu_seconds`.
+    pub reaped_system_seconds: f64,
     /// profrun's own `/proc/self/io`, cumulative, read with the above. It
     /// includes every reaped descendant's I/O (the kernel folds a child's
     /// counters into its parent's when it reaps it).

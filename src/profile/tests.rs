@@ -28,6 +28,7 @@ fn sample(t: f64, reaped: f64, procs: Vec<ProcessReading>) -> Sample {
     Sample {
         t_seconds: t,
         reaped_cpu_seconds: reaped,
+        reaped_system_seconds: 0.0,
         reaped_io: IoSample::default(),
         tree: TreeSample { processes: procs },
         gpu: None,

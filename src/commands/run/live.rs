@@ -89,8 +89,8 @@ impl LiveObserver {
             // The profiler keeps the tree's CPU as one total while the job
             // runs (reaped children's time arrives summed); the live split
             // by mode is therefore all under "user" until it keeps both.
-            cpu_user_seconds_total: now.cpu_seconds_total,
-            cpu_system_seconds_total: 0.0,
+            cpu_user_seconds_total: (now.cpu_seconds_total - now.cpu_system_seconds_total).max(0.0),
+            cpu_system_seconds_total: now.cpu_system_seconds_total,
             read_bytes_total: now.read_bytes_total,
             write_bytes_total: now.write_bytes_total,
             gpu,
@@ -142,6 +142,7 @@ mod tests {
         Sample {
             t_seconds: t,
             reaped_cpu_seconds: 0.0,
+            reaped_system_seconds: 0.0,
             reaped_io: IoSample::default(),
             tree: TreeSample {
                 processes: vec![ProcessReading {

@@ -23,6 +23,10 @@ pub struct CheckpointFile {
     /// The signal profrun was forwarding when it wrote this checkpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signal: Option<SignalRecord>,
+    /// The job's cgroup leaf folders (`profrun-<pid>-<n>`), removed by the
+    /// run that recovers the checkpoint once they are empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leaves: Vec<String>,
     /// The record so far (status `running`).
     pub record: JobRecord,
 }

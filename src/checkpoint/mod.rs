@@ -100,9 +100,22 @@ pub fn start_ticks(pid: i32) -> Option<u64> {
     text.split_ascii_whitespace().nth(19)?.parse().ok()
 }
 
-/// Whether the profrun that wrote `cp` is still running.
+/// Whether the profrun that wrote `cp` is still running. A zombie is not:
+/// a profrun SIGKILLed with its batch step may wait a while to be reaped.
 pub fn writer_alive(cp: &CheckpointFile) -> bool {
-    start_ticks(cp.profrun_pid) == Some(cp.profrun_start_ticks)
+    start_ticks(cp.profrun_pid) == Some(cp.profrun_start_ticks) && !zombie(cp.profrun_pid)
+}
+
+/// Field 3 of `/proc/PID/stat`: Z (zombie) or X (dead).
+fn zombie(pid: i32) -> bool {
+    let Ok(stat) = std::fs::read(format!("/proc/{pid}/stat")) else {
+        return true;
+    };
+    let state = memchr::memrchr(b')', &stat)
+        .and_then(|close| stat.get(close + 1..))
+        .and_then(|rest| rest.split(|&b| b == b' ').find(|f| !f.is_empty()))
+        .and_then(|f| f.first().copied());
+    matches!(state, Some(b'Z' | b'X'))
 }
 
 /// Where a run's checkpoint goes.
@@ -141,6 +154,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
+}
+
+/// Remove the empty cgroup `leaves` of the dead `profrun_pid`: those a
+/// profrun killed by SIGKILL could not (the next profrun in the same parent
+/// would, but under a batch system there may be none). Only folders named
+/// as the dead profrun's own leaves go; rmdir fails on a populated one.
+pub fn remove_leaves(profrun_pid: i32, leaves: &[String]) {
+    let owned = format!("profrun-{profrun_pid}-");
+    for leaf in leaves {
+        let path = Path::new(leaf);
+        let named = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix(&owned))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if named && path.is_absolute() {
+            let _ = std::fs::remove_dir(path);
+        }
+    }
 }
 
 /// A checkpoint found in the folder: its path and what it holds, or why it
@@ -277,6 +309,40 @@ mod tests {
     fn own_start_ticks_are_read_and_a_missing_pid_has_none() {
         assert!(start_ticks(std::process::id() as i32).is_some());
         assert_eq!(start_ticks(i32::MAX), None);
+    }
+
+    #[test]
+    fn only_the_dead_profruns_own_empty_leaves_are_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let leaf = |name: &str| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(&path).expect("mkdir");
+            path
+        };
+        let own = leaf("profrun-42-0");
+        let populated = leaf("profrun-42-1");
+        std::fs::write(populated.join("cgroup.procs"), b"7").expect("write");
+        let other = leaf("profrun-43-0");
+        let unrelated = leaf("task_0");
+        let leaves: Vec<String> = [&own, &populated, &other, &unrelated]
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .chain(["profrun-42-2".to_string()])
+            .collect();
+        remove_leaves(42, &leaves);
+        assert!(!own.exists(), "its empty leaf goes");
+        assert!(populated.exists() && other.exists() && unrelated.exists());
+    }
+
+    #[test]
+    fn a_zombie_writer_is_not_alive() {
+        let mut child = std::process::Command::new("true").spawn().expect("spawn");
+        let pid = child.id() as i32;
+        // Not reaped yet: a zombie once it has exited.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(zombie(pid));
+        assert!(!zombie(std::process::id() as i32));
+        child.wait().expect("reap");
     }
 
     #[test]

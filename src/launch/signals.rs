@@ -57,6 +57,39 @@ pub fn block_handled() -> io::Result<()> {
     }
 }
 
+/// Under Slurm, when profrun's parent is the step's task (`sbatch --wrap
+/// "profrun ..."`: the batch shell), ask the kernel for a SIGTERM when that
+/// parent dies. slurmstepd's proctrack/cgroup signals only its own
+/// children at `scancel` (every other process gets nothing but the SIGKILL
+/// that follows once the task is gone): the shell dies of the SIGTERM and
+/// profrun would hear nothing in time to write its checkpoint. The kernel
+/// sends the parent-death signal before it tells slurmstepd the shell
+/// ended. Only there: elsewhere a parent's end (`nohup profrun &`, a login
+/// shell that exits) must not stop the job, but a step whose task is gone is
+/// killed whole anyway.
+pub fn term_when_slurm_task_parent_dies(proc: &crate::probe::ProcRoot) {
+    let Some(parent) = rustix::process::getppid() else {
+        return;
+    };
+    let grandparent = std::fs::read(proc.path(&format!("{}/stat", parent.as_raw_nonzero())))
+        .ok()
+        .and_then(|stat| crate::probe::process::parse_stat(&stat))
+        .map(|stat| stat.ppid);
+    let under_slurmstepd = grandparent
+        .and_then(|pid| crate::probe::tree::comm(proc, pid))
+        .is_some_and(|comm| comm == "slurmstepd");
+    if !under_slurmstepd {
+        return;
+    }
+    // Failure only costs the checkpoint at `scancel`.
+    let _ = rustix::process::set_parent_process_death_signal(Some(Signal::TERM));
+    // The parent may have died before the request: then no signal comes.
+    if rustix::process::getppid() != Some(parent) {
+        // Blocked here: it waits for the forwarding thread.
+        let _ = kill_process(rustix::process::getpid(), Signal::TERM);
+    }
+}
+
 /// Whether a signal with this `si_code` should be passed on to the child.
 /// `si_code <= 0` means it came from a process (kill, sigqueue, tgkill);
 /// SI_KERNEL means the terminal sent it to the whole foreground group.

@@ -49,6 +49,7 @@ struct Header {
     profrun_start_ticks: u64,
     job_pid: i32,
     signal: Option<SignalRecord>,
+    leaves: Vec<String>,
 }
 
 impl Slot {
@@ -75,6 +76,7 @@ impl Slot {
                     profrun_start_ticks: 0,
                     job_pid: 0,
                     signal: None,
+                    leaves: Vec::new(),
                 },
                 identity: None,
                 cgroup_backend: String::new(),
@@ -91,10 +93,11 @@ impl Slot {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Right after the spawn: the job's pid.
-    pub fn job_started(&self, job_pid: i32, cgroup_backend: &str) {
+    /// Right after the spawn: the job's pid and its cgroup leaf folders.
+    pub fn job_started(&self, job_pid: i32, cgroup_backend: &str, leaves: Vec<String>) {
         let mut s = self.lock();
         s.header.job_pid = job_pid;
+        s.header.leaves = leaves;
         s.cgroup_backend = cgroup_backend.to_string();
     }
 
@@ -152,6 +155,7 @@ impl Slot {
             profrun_start_ticks: s.header.profrun_start_ticks,
             job_pid: s.header.job_pid,
             signal: s.header.signal.clone(),
+            leaves: s.header.leaves.clone(),
             record,
         };
         if let Ok(bytes) = file.to_bytes() {
@@ -256,6 +260,7 @@ pub fn recover_orphans(history: &Path) {
         let Some(claimed) = checkpoint::claim(&found.path) else {
             continue; // another profrun took it
         };
+        checkpoint::remove_leaves(cp.profrun_pid, &cp.leaves);
         let record = interim::recovered(cp.record, cp.job_pid, cp.signal);
         match append(history, &record) {
             Ok(()) => {

@@ -124,6 +124,7 @@ impl RealOs {
         signals::block_handled().context("blocking signals")?;
         launch::become_subreaper().context("becoming child subreaper")?;
         let proc = ProcRoot::default();
+        signals::term_when_slurm_task_parent_dies(&proc);
         // One pread each, so the cost of these reads is known exactly.
         let (thread_before, first_read) =
             probe::io::read_io_once(&proc, "thread-self").unwrap_or_default();
@@ -334,7 +335,13 @@ impl JobOs for RealOs {
         self.start_sampler(pid);
         self.child = Some(pid);
         let on_forward = self.checkpoint.as_ref().map(|slot| {
-            slot.job_started(pid, self.cgroup.backend.as_str());
+            let leaves = self.cgroup.leaf.as_ref().map_or_else(Vec::new, |leaf| {
+                leaf.dirs()
+                    .iter()
+                    .map(|d| d.path.to_string_lossy().into_owned())
+                    .collect()
+            });
+            slot.job_started(pid, self.cgroup.backend.as_str(), leaves);
             let slot = std::sync::Arc::clone(slot);
             Box::new(move |signo| slot.signalled(signo)) as signals::OnForward
         });

@@ -2,13 +2,12 @@
 //! serde sees it. Most of a line's bytes are the time series and the
 //! per-process lists, which no list or aggregate view reads; serde's
 //! `IgnoredAny` still tokenises every number and validates every string
-//! there. The skim steps over a value by its shape instead: with `memchr3`
-//! it jumps to the next quote or bracket of the value's own kind, and
-//! counts those brackets. So the skipped blocks are checked only for closed
-//! strings and their own brackets, not parsed: a damaged number, or a
-//! stray bracket of the other kind, inside the time series does not make a
-//! line bad for the list and aggregate views (`job-details` parses the line
-//! whole). The
+//! there. The skim steps over a value by its shape instead: eight bytes at
+//! a time, it looks only at quotes, backslashes and brackets, which it
+//! matches on a small stack. So the skipped blocks are
+//! checked for shape (closed strings, matching brackets), not parsed: a
+//! damaged number inside the time series does not make a line bad for the
+//! list and aggregate views (`job-details` parses the line whole). The
 //! wanted values are copied, whole, into a small object that serde then
 //! reads strictly.
 //!
@@ -112,53 +111,67 @@ impl<'a> Cursor<'a> {
         Some(&self.b[start..start + len])
     }
 
-    /// Past the array or object that starts at `self.i`. Only its own kind
-    /// of bracket and the quotes matter to find its end (brackets of the
-    /// other kind inside it are not matched up: the skipped block's shape
-    /// is left unchecked, as its numbers are), so `memchr3` jumps over the
-    /// digits and commas that most of a time series is.
+    /// Past the array or object that starts at `self.i`. Eight bytes at a
+    /// time, only the bytes that matter (`"`, `\\`, brackets) are looked
+    /// at, one bit each in a mask: most of a time series is digits and
+    /// commas.
     fn container(&mut self) -> Option<()> {
         let b = self.b;
-        let (open, close) = match b.get(self.i)? {
-            b'{' => (b'{', b'}'),
-            b'[' => (b'[', b']'),
-            _ => return None,
-        };
-        let mut depth = 0usize;
+        let mut stack = [0u8; MAX_DEPTH];
+        let mut depth = 0;
+        let mut in_string = false;
+        // Bytes before this one are escaped or already seen.
+        let mut resume = 0;
         let mut i = self.i;
-        loop {
-            i += memchr::memchr3(b'"', open, close, b.get(i..)?)?;
-            match b[i] {
-                b'"' => {
-                    // Past the string, escapes and all.
-                    let mut j = i + 1;
-                    loop {
-                        j += memchr::memchr2(b'"', b'\\', b.get(j..)?)?;
-                        if b[j] == b'\\' {
-                            j += 2;
-                        } else {
-                            break;
+        while i < b.len() {
+            let (word, n) = match b.get(i..i + 8) {
+                Some(w) => (w.try_into().expect("8 bytes"), 8),
+                None => {
+                    // The last few bytes, padded with NULs (not special).
+                    let mut w = [0u8; 8];
+                    w[..b.len() - i].copy_from_slice(&b[i..]);
+                    (w, b.len() - i)
+                }
+            };
+            let mut mask = special_bytes(u64::from_le_bytes(word));
+            while mask != 0 {
+                let p = i + (mask.trailing_zeros() / 8) as usize;
+                mask &= mask - 1;
+                if p < resume {
+                    continue;
+                }
+                let c = b[p];
+                if in_string {
+                    match c {
+                        b'\\' => resume = p + 2,
+                        b'"' => in_string = false,
+                        _ => {}
+                    }
+                    continue;
+                }
+                match c {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => {
+                        *stack.get_mut(depth)? = if c == b'{' { b'}' } else { b']' };
+                        depth += 1;
+                    }
+                    b'}' | b']' => {
+                        if depth == 0 || stack[depth - 1] != c {
+                            return None;
+                        }
+                        depth -= 1;
+                        if depth == 0 {
+                            self.i = p + 1;
+                            return Some(());
                         }
                     }
-                    i = j + 1;
-                }
-                c if c == open => {
-                    depth += 1;
-                    if depth > MAX_DEPTH {
-                        return None;
-                    }
-                    i += 1;
-                }
-                _ => {
-                    depth -= 1;
-                    i += 1;
-                    if depth == 0 {
-                        self.i = i;
-                        return Some(());
-                    }
+                    // A backslash outside a string.
+                    _ => return None,
                 }
             }
+            i += n;
         }
+        None
     }
 
     /// Past one value of any kind; its bytes are `b[start..self.i]`.
@@ -216,6 +229,20 @@ impl<'a> Cursor<'a> {
             }
         }
     }
+}
+
+/// One high bit per byte of `x` that is `"`, `\\`, `[`, `]`, `{` or `}`.
+fn special_bytes(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // Exact per byte (no borrow between bytes): high bit set where x == b.
+    let equal = |x: u64, b: u8| {
+        let v = x ^ (ONES * u64::from(b));
+        !(((v & LOW7) + LOW7) | v) & !LOW7
+    };
+    // `[` | 0x20 is `{` and `]` | 0x20 is `}`; no other byte maps there.
+    let folded = x | (ONES * 0x20);
+    equal(x, b'"') | equal(x, b'\\') | equal(folded, b'{') | equal(folded, b'}')
 }
 
 fn push_key(out: &mut Vec<u8>, key: &[u8]) {

@@ -79,7 +79,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     );
     match &args.output {
         Some(path) => {
-            if let Err(e) = write_atomically(path, text.as_bytes()) {
+            if let Err(e) = output::write_atomically(path, text.as_bytes()) {
                 return Ok(usage(&format!(
                     "cannot write the report to '{}': {e}",
                     path.display()
@@ -191,25 +191,6 @@ fn gather(
     Ok(groups)
 }
 
-/// Replace `path` with `bytes` through a file beside it and a rename, so a
-/// reader (a CI step collecting the JUnit file) never sees half a report.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("not a file name"))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let written = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
-}
-
 fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::OpenOptions::new()
         .append(true)
@@ -220,7 +201,8 @@ fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{group_name, write_atomically};
+    use super::group_name;
+    use crate::commands::output::write_atomically;
 
     #[test]
     fn a_group_is_named_by_its_values_without_trailing_dashes() {

@@ -6,6 +6,7 @@ use crate::history::source::{HistoryError, Sources};
 use crate::history::BadLines;
 use crate::report::table::TableStyle;
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 /// Write one line to stderr. A closed or full stderr (a hung-up terminal,
@@ -101,4 +102,24 @@ pub fn no_runs_line(sources: &Sources) -> String {
 /// Now, in µs since the epoch, for relative filters.
 pub fn now_us() -> i64 {
     chrono::Utc::now().timestamp_micros()
+}
+
+/// Replace `path` with `bytes` through a file beside it and a rename, so a
+/// reader (a CI step collecting a JUnit file, a browser reloading a plot)
+/// never sees half a file. `check --output`, `plot` and `report` write here.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("not a file name"))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let written = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }

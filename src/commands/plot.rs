@@ -2,6 +2,7 @@
 //! does, draw them (`plot::run_svg` / `plot::compare_svg`) and write the
 //! SVG to a file (atomically) or to stdout.
 
+use super::find_run::spec_text;
 use super::output;
 use crate::cli::PlotArgs;
 use crate::criteria::IdSpec;
@@ -10,7 +11,6 @@ use crate::history::History;
 use crate::plot::{self, overlays};
 use crate::record::JobRecord;
 use anyhow::Context;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -74,7 +74,7 @@ pub(super) fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<ExitCode
         output::emit_bytes(bytes).context("writing to stdout")?;
         return Ok(ExitCode::SUCCESS);
     }
-    if let Err(e) = write_atomically(path, bytes) {
+    if let Err(e) = output::write_atomically(path, bytes) {
         return Ok(output::fail(&format!(
             "cannot write '{}': {e}",
             path.display()
@@ -82,25 +82,6 @@ pub(super) fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<ExitCode
     }
     output::say(&format!("profrun: wrote {}", path.display()));
     Ok(ExitCode::SUCCESS)
-}
-
-/// Write beside the target, then rename over it: a reader (a browser
-/// reloading the page) never sees half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("not a file name"))?;
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".{}.tmp", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let written = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
 }
 
 /// The stored run `spec` names, or the exit code after saying why not.
@@ -144,11 +125,4 @@ fn find_run(history: &mut History, spec: &IdSpec) -> Result<StoredRun, ExitCode>
             entry.job.task_id
         ))
     })
-}
-
-fn spec_text(spec: &IdSpec) -> String {
-    match spec {
-        IdSpec::Newest(n) => format!("-{n}"),
-        IdSpec::Prefix(p) => p.clone(),
-    }
 }

@@ -5,6 +5,8 @@
 
 pub mod gen;
 
+#[path = "../support/runtime_dir.rs"]
+mod runtime_dir;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -24,7 +26,7 @@ pub fn profrun() -> Command {
         .env_remove("PROFRUN_HISTORY")
         .env_remove("PROFRUN_CONFIG")
         .env("XDG_CONFIG_HOME", "/nonexistent/profrun-tests")
-        .env("XDG_RUNTIME_DIR", runtime_dir());
+        .env("XDG_RUNTIME_DIR", runtime_dir::runtime_dir());
     c
 }
 
@@ -104,20 +106,4 @@ pub fn history_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
     let path = dir.path().join(name);
     std::fs::write(&path, text).expect("write history");
     (dir, path)
-}
-
-/// A checkpoint folder of this test process's own, so that runs killed by
-/// other tests (or by a developer) never show up in these tests' readers.
-fn runtime_dir() -> &'static std::path::Path {
-    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        use std::os::unix::fs::DirBuilderExt;
-        let dir = std::env::temp_dir().join(format!("profrun-test-runtime-{}", std::process::id()));
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .recursive(true)
-            .create(&dir)
-            .expect("a runtime folder for the tests");
-        dir
-    })
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+#[path = "../support/runtime_dir.rs"]
+mod runtime_dir;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -19,7 +21,7 @@ pub fn profrun() -> Command {
     cmd.env_remove("PROFRUN_HISTORY")
         .env_remove("PROFRUN_CONFIG")
         .env("XDG_CONFIG_HOME", "/nonexistent/profrun-tests")
-        .env("XDG_RUNTIME_DIR", runtime_dir());
+        .env("XDG_RUNTIME_DIR", runtime_dir::runtime_dir());
     cmd
 }
 
@@ -83,20 +85,4 @@ pub fn signal_when_ready(mut cmd: Command, sig: i32) -> (ExitStatus, Duration) {
     unsafe { libc::kill(child.id() as i32, sig) };
     let status = child.wait().expect("wait");
     (status, sent.elapsed())
-}
-
-/// A checkpoint folder of this test process's own, so that runs killed by
-/// other tests (or by a developer) never show up in these tests' readers.
-fn runtime_dir() -> &'static std::path::Path {
-    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        use std::os::unix::fs::DirBuilderExt;
-        let dir = std::env::temp_dir().join(format!("profrun-test-runtime-{}", std::process::id()));
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .recursive(true)
-            .create(&dir)
-            .expect("a runtime folder for the tests");
-        dir
-    })
 }

@@ -358,6 +358,20 @@ fn the_fixture_checkpoint_parses() {
     profrun::checkpoint::parse(&valid_checkpoint()).expect("a checkpoint");
 }
 
+// A finished record kept after a failed append names no job (it ended); a
+// checkpoint of a running job must.
+#[test]
+fn only_a_finished_record_may_name_no_job_pid() {
+    let mut cp: Value = serde_json::from_slice(&valid_checkpoint()).expect("json");
+    cp["job_pid"] = 0.into();
+    assert_eq!(cp["record"]["status"], "success");
+    let kept = profrun::checkpoint::parse(cp.to_string().as_bytes()).expect("a kept record");
+    assert!(kept.is_finished());
+    cp["record"]["status"] = "running".into();
+    let err = profrun::checkpoint::parse(cp.to_string().as_bytes()).expect_err("refused");
+    assert!(err.contains("not positive"), "{err}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 

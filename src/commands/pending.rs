@@ -6,9 +6,9 @@
 //! `History::newest` gives; a run whose record is in the list already (just
 //! appended, its checkpoint not yet removed) is shown once, as recorded.
 //!
-//! `job-stats`, `check`, `diff`, `plot` and `report` read the recorded runs
-//! only: they need a run's final figures, and a lost or kept run counts
-//! once the next profrun appends it (see docs/usage.md, Checkpoints).
+//! `job-stats` counts such a run once it has ended (not while `running`);
+//! `check`, `diff`, `plot` and `report` read the recorded runs only: they
+//! need a run's final figures (see docs/usage.md, Checkpoints).
 
 use super::output;
 use crate::checkpoint::{pending_for, Pending};

@@ -11,9 +11,12 @@
 //!    hour to separate start-up from sampling.
 //! 3. The sampler in this process on the same idle tree, side by side:
 //!    without observers, and with 5 `--alert` rules plus a live `/metrics`
-//!    endpoint (an `export::listen::MetricsServer` fed by an observer each
-//!    tick, scraped once a second): per-tick cost and own CPU, and the
-//!    ratio. `PROFRUN_BENCH_OBSERVER_MS` (default 20000) sets each run's
+//!    endpoint (the run path's `live_endpoint` behind an
+//!    `export::listen::MetricsServer`) scraped once a second, over one
+//!    kept-alive connection as Prometheus does and over a new connection
+//!    per scrape: per-tick cost, own CPU and the ratio, and the split
+//!    (rules and the figures' copy on the sampler thread, the server
+//!    thread per scrape and the render inside it). `PROFRUN_BENCH_OBSERVER_MS` (default 20000) sets each run's
 //!    length; `PROFRUN_BENCH_PART=3` runs this part alone.
 //!
 //! The cost of checkpoints on the same tree is `benches/checkpoint.rs`.
@@ -369,15 +372,115 @@ fn process_cpu_seconds() -> f64 {
     tv(ru.ru_utime) + tv(ru.ru_stime)
 }
 
-/// One sampler run over the idle tree for `ms`: (process CPU seconds,
-/// ticks, scrapes answered, CPU seconds inside the alert observer and the
-/// publisher). The process CPU leaves out the scraping client's thread,
-/// which stands for Prometheus, not for profrun.
-fn sampler_run(ms: u64, with_observers: bool) -> (f64, u64, u64, [f64; 2]) {
-    use profrun::sampler::{self, Extras, SamplerConfig};
+/// CPU seconds a thread of this process has run (`schedstat`, ns), found
+/// by its name; 0 when there is no such thread.
+fn named_thread_cpu_seconds(name: &str) -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    for task in tasks.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim() == name {
+            let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+            let ns: f64 = stat
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0.0);
+            return ns / 1e9;
+        }
+    }
+    0.0
+}
+
+/// Part three's cases: no observers at all, or the 5 rules and the live
+/// endpoint scraped not at all, like Prometheus (one connection kept
+/// alive, HTTP/1.1), or with a new connection per scrape (`curl` in a
+/// loop, HTTP/1.0).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scrapes {
+    NoObservers,
+    NotScraped,
+    KeptAlive,
+    NewConnection,
+}
+
+/// The live endpoint's source with the CPU of its renders counted (thread
+/// clock around each, on the server thread).
+struct TimedSource {
+    inner: profrun::commands::run::live::LiveSource,
+    seconds: std::sync::Arc<std::sync::Mutex<f64>>,
+}
+
+impl profrun::export::listen::Exposition for TimedSource {
+    fn render(&self, out: &mut String) {
+        let t0 = thread_cpu_seconds();
+        self.inner.render(out);
+        let spent = thread_cpu_seconds() - t0;
+        if let Ok(mut total) = self.seconds.lock() {
+            *total += spent;
+        }
+    }
+}
+
+/// One scrape on `conn`: (whether it got the alert family, keep the
+/// connection). Reads the head, then `Content-Length` bytes.
+fn scrape(conn: &mut std::net::TcpStream, keep_alive: bool) -> (bool, bool) {
     use std::io::{Read, Write};
+    let request: &[u8] = if keep_alive {
+        b"GET /metrics HTTP/1.1\r\nHost: bench\r\n\r\n"
+    } else {
+        b"GET /metrics HTTP/1.0\r\n\r\n"
+    };
+    if conn.write_all(request).is_err() {
+        return (false, false);
+    }
+    let mut got = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&got[..end]).to_string();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("Content-Length: "))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            if let Some(length) = length {
+                if got.len() >= end + 4 + length {
+                    let body = String::from_utf8_lossy(&got[end + 4..]);
+                    return (body.contains("profrun_job_alert_firing"), keep_alive);
+                }
+            }
+        }
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => return (false, false),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// One sampler run's costs (CPU seconds unless said otherwise).
+#[derive(Debug, Default, Clone, Copy)]
+struct RunCost {
+    /// The whole process but the scraping client's thread.
+    cpu: f64,
+    ticks: u64,
+    scrapes: u64,
+    /// On the sampler thread: evaluating the rules, copying the figures.
+    alerting: f64,
+    copying: f64,
+    /// The server thread, and the renders inside it.
+    server: f64,
+    rendering: f64,
+}
+
+/// One sampler run over the idle tree for `ms`, with 5 alert rules and the
+/// live endpoint unless `scrapes` is `NoObservers`. The
+/// process CPU leaves out the scraping client's thread, which stands for
+/// Prometheus, not for profrun.
+fn sampler_run(ms: u64, scrapes: Scrapes) -> RunCost {
+    use profrun::sampler::{self, Extras, SamplerConfig};
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
 
     let (cmd, _) = idle_tree_command(ms + 2_000);
     let mut tree = Command::new(&cmd[0])
@@ -388,62 +491,70 @@ fn sampler_run(ms: u64, with_observers: bool) -> (f64, u64, u64, [f64; 2]) {
     let mut observers: Vec<Box<dyn sampler::TickObserver>> = Vec::new();
     let mut server = None;
     let stop_scraping = Arc::new(AtomicBool::new(false));
-    let scrapes = Arc::new(AtomicU64::new(0));
-    let observer_seconds = [
-        Arc::new(std::sync::Mutex::new(0.0f64)),
-        Arc::new(std::sync::Mutex::new(0.0f64)),
-    ];
+    let answered = Arc::new(AtomicU64::new(0));
+    let seconds: [Arc<Mutex<f64>>; 3] = Default::default();
     let mut scraper = None;
-    if with_observers {
+    if scrapes != Scrapes::NoObservers {
         let rules = BENCH_RULES
             .iter()
             .map(|r| profrun::alerts::parse_rule(r).expect("valid rule"))
             .collect();
         let (alerts, board) = profrun::commands::run::AlertObserver::new(rules, 1);
-        let slot = profrun::export::listen::SnapshotSlot::default();
-        let listening = profrun::export::listen::MetricsServer::bind("127.0.0.1:0", slot.clone())
-            .expect("bind the metrics server");
-        let addr = listening.local_addr();
-        // The live endpoint's own observer (it renders at most once a second).
-        let publisher = profrun::commands::run::live::LiveObserver::new(
-            slot,
+        let (live, source) = profrun::commands::run::live::live_endpoint(
             profrun::metrics::exposition::Labels {
                 name: "bench".into(),
                 tool: "workload".into(),
                 host: "localhost".into(),
             },
             1,
+            Some(board),
+        );
+        let listening = profrun::export::listen::MetricsServer::bind(
+            "127.0.0.1:0",
+            TimedSource {
+                inner: source,
+                seconds: Arc::clone(&seconds[2]),
+            },
         )
-        .with_alert_board(board);
+        .expect("bind the metrics server");
+        let addr = listening.local_addr();
         let inners = [
             Box::new(alerts) as Box<dyn sampler::TickObserver>,
-            Box::new(publisher),
+            Box::new(live),
         ];
-        for (inner, seconds) in inners.into_iter().zip(&observer_seconds) {
+        for (inner, seconds) in inners.into_iter().zip(&seconds) {
             observers.push(Box::new(Timed {
                 inner,
                 seconds: Arc::clone(seconds),
             }));
         }
         server = Some(listening);
-        let (stop, count) = (Arc::clone(&stop_scraping), Arc::clone(&scrapes));
-        scraper = Some(std::thread::spawn(move || {
-            let t0 = thread_cpu_seconds();
-            while !stop.load(Ordering::SeqCst) {
-                if let Ok(mut conn) = std::net::TcpStream::connect(addr) {
-                    let mut body = String::new();
-                    if conn.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").is_ok()
-                        && conn.read_to_string(&mut body).is_ok()
-                        && body.contains("profrun_job_alert_firing")
-                    {
-                        count.fetch_add(1, Ordering::SeqCst);
+        let (stop, count) = (Arc::clone(&stop_scraping), Arc::clone(&answered));
+        let keep_alive = scrapes == Scrapes::KeptAlive;
+        scraper = (scrapes != Scrapes::NotScraped).then(|| {
+            std::thread::spawn(move || {
+                let t0 = thread_cpu_seconds();
+                let mut conn = None;
+                while !stop.load(Ordering::SeqCst) {
+                    if conn.is_none() {
+                        conn = std::net::TcpStream::connect(addr).ok();
                     }
+                    if let Some(c) = conn.as_mut() {
+                        let (ok, keep) = scrape(c, keep_alive);
+                        if ok {
+                            count.fetch_add(1, Ordering::SeqCst);
+                        }
+                        if !keep {
+                            conn = None;
+                        }
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
                 }
-                std::thread::sleep(Duration::from_secs(1));
-            }
-            thread_cpu_seconds() - t0
-        }));
+                thread_cpu_seconds() - t0
+            })
+        });
     }
+    let server_before = named_thread_cpu_seconds("profrun-metrics");
     let before = process_cpu_seconds();
     let running = sampler::start(
         SamplerConfig {
@@ -465,12 +576,20 @@ fn sampler_run(ms: u64, with_observers: bool) -> (f64, u64, u64, [f64; 2]) {
     stop_scraping.store(true, Ordering::SeqCst);
     let client = scraper.map_or(0.0, |s| s.join().unwrap_or(0.0));
     let cpu = process_cpu_seconds() - before - client;
+    let server_cpu = named_thread_cpu_seconds("profrun-metrics") - server_before;
     drop(server);
     let _ = tree.kill();
     let _ = tree.wait();
-    let ticks = out.profile.map(|p| p.samples()).unwrap_or(0);
-    let inside = observer_seconds.map(|s| *s.lock().expect("not poisoned"));
-    (cpu, ticks, scrapes.load(Ordering::SeqCst), inside)
+    let inside = seconds.map(|s| *s.lock().expect("not poisoned"));
+    RunCost {
+        cpu,
+        ticks: out.profile.map(|p| p.samples()).unwrap_or(0),
+        scrapes: answered.load(Ordering::SeqCst),
+        alerting: inside[0],
+        copying: inside[1],
+        server: server_cpu,
+        rendering: inside[2],
+    }
 }
 
 fn part_three() {
@@ -483,36 +602,65 @@ fn part_three() {
     let ms = env("PROFRUN_BENCH_OBSERVER_MS", 20_000);
     let runs = env("PROFRUN_BENCH_OBSERVER_RUNS", 1).max(1);
     let (_, what) = idle_tree_command(ms);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
-        "\nsampler in-process on an idle 11-process tree ({what}), --interval 0.5, {:.0} s a run, {runs} run(s) each, taking turns:",
-        ms as f64 / 1000.0
+        "\nsampler in-process on an idle 11-process tree ({what}), --interval 0.5, {:.0} s a run, {runs} run(s) each, taking turns (load average {}):",
+        ms as f64 / 1000.0,
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
     );
-    let per_tick = |cpu: f64, ticks: u64| cpu * 1e6 / ticks.max(1) as f64;
-    let (mut base, mut with) = (Vec::new(), Vec::new());
-    let (mut alerting, mut publishing) = (Vec::new(), Vec::new());
-    let (mut base_cpu, mut with_cpu, mut scrapes) = (Vec::new(), Vec::new(), 0);
+    let cases = [
+        ("without observers", Scrapes::NoObservers),
+        ("5 rules + /metrics, not scraped", Scrapes::NotScraped),
+        ("5 rules + /metrics, 1 Hz, kept alive", Scrapes::KeptAlive),
+        (
+            "5 rules + /metrics, 1 Hz, new connections",
+            Scrapes::NewConnection,
+        ),
+    ];
+    let mut costs: Vec<Vec<RunCost>> = vec![Vec::new(); cases.len()];
     for _ in 0..runs {
-        let (cpu, ticks, _, _) = sampler_run(ms, false);
-        base.push(per_tick(cpu, ticks));
-        base_cpu.push(cpu / (ms as f64 / 1e3) * 100.0);
-        let (cpu, ticks, answered, observers) = sampler_run(ms, true);
-        with.push(per_tick(cpu, ticks));
-        with_cpu.push(cpu / (ms as f64 / 1e3) * 100.0);
-        alerting.push(per_tick(observers[0], ticks));
-        publishing.push(per_tick(observers[1], ticks));
-        scrapes += answered;
+        for (case, &(_, scrapes)) in cases.iter().enumerate() {
+            costs[case].push(sampler_run(ms, scrapes));
+        }
     }
-    let (a, alo, ahi) = stats(&mut base);
-    let (b, blo, bhi) = stats(&mut with);
-    let (o, olo, ohi) = stats(&mut alerting);
-    let (q, qlo, qhi) = stats(&mut publishing);
-    let (pa, _, _) = stats(&mut base_cpu);
-    let (pb, _, _) = stats(&mut with_cpu);
-    println!("  without observers:                        {a:6.1} µs/tick [{alo:.1} – {ahi:.1}]   own CPU {pa:.4} % of a core");
-    println!("  5 alert rules + /metrics scraped at 1 Hz: {b:6.1} µs/tick [{blo:.1} – {bhi:.1}]   own CPU {pb:.4} % of a core   ratio {:.2}", b / a);
-    println!("    of which evaluating the 5 rules:        {o:6.1} µs/tick [{olo:.1} – {ohi:.1}]");
-    println!("    and rendering + publishing /metrics:    {q:6.1} µs/tick [{qlo:.1} – {qhi:.1}]");
-    println!("    (the scraping client's own CPU is left out; {scrapes} scrapes answered)");
+    let per_tick = |s: f64, c: &RunCost| s * 1e6 / c.ticks.max(1) as f64;
+    let per_scrape = |s: f64, c: &RunCost| s * 1e6 / c.scrapes.max(1) as f64;
+    let median_of = |case: usize, f: &dyn Fn(&RunCost) -> f64| {
+        let mut xs: Vec<f64> = costs[case].iter().map(f).collect();
+        stats(&mut xs)
+    };
+    let (base, _, _) = median_of(0, &|c| per_tick(c.cpu, c));
+    for (case, &(label, scrapes)) in cases.iter().enumerate() {
+        let (t, tlo, thi) = median_of(case, &|c| per_tick(c.cpu, c));
+        let (p, plo, phi) = median_of(case, &|c| c.cpu / (ms as f64 / 1e3) * 100.0);
+        let ratio = if case == 0 {
+            String::new()
+        } else {
+            format!("   ratio {:.2}", t / base)
+        };
+        println!(
+            "  {label:<42} {t:6.1} µs/tick [{tlo:.1} – {thi:.1}]   own CPU {p:.4} % of a core [{plo:.4} – {phi:.4}]{ratio}"
+        );
+        if scrapes == Scrapes::NoObservers {
+            continue;
+        }
+        let (a, alo, ahi) = median_of(case, &|c| per_tick(c.alerting, c));
+        let (k, klo, khi) = median_of(case, &|c| per_tick(c.copying, c));
+        let (s, slo, shi) = median_of(case, &|c| per_scrape(c.server, c));
+        let (r, rlo, rhi) = median_of(case, &|c| per_scrape(c.rendering, c));
+        let answered: u64 = costs[case].iter().map(|c| c.scrapes).sum();
+        if scrapes == Scrapes::NotScraped {
+            let (w, wlo, whi) = median_of(case, &|c| c.server * 1e6);
+            println!("    sampler thread: 5 rules {a:.1} µs/tick [{alo:.1} – {ahi:.1}], copying the figures {k:.2} µs/tick [{klo:.2} – {khi:.2}]");
+            println!(
+                "    server thread: {w:.1} µs in the whole run [{wlo:.1} – {whi:.1}] (no scrape)"
+            );
+            continue;
+        }
+        println!("    sampler thread: 5 rules {a:.1} µs/tick [{alo:.1} – {ahi:.1}], copying the figures {k:.2} µs/tick [{klo:.2} – {khi:.2}]");
+        println!("    server thread: {s:.1} µs/scrape [{slo:.1} – {shi:.1}], of which rendering {r:.1} µs [{rlo:.1} – {rhi:.1}] ({answered} scrapes answered)");
+    }
+    println!("    (the scraping client's own CPU is left out)");
 }
 
 fn main() {

@@ -22,7 +22,7 @@ use crate::probe::procfile::ProcFile;
 use crate::probe::reaped::ProcReapedProbe;
 use crate::probe::{HostProbe, ProcRoot, ReapedProbe, TreeProbe};
 use crate::profile::cgroup::ContainerStatsBuilder;
-use crate::profile::gpu::{series_point, GpuStatsBuilder};
+use crate::profile::gpu::{power_watts, series_point, GpuStatsBuilder};
 use crate::profile::sample::Sample;
 use crate::profile::{Profiler, ProfilerConfig};
 use crate::record::{ContainerStatsRecord, GpuStatsRecord};
@@ -270,10 +270,12 @@ impl Run {
         if let Some(gpu) = probes.gpu.as_mut().filter(|g| g.is_active()) {
             self.pids.clear();
             self.pids.extend(s.tree.processes.iter().map(|p| p.pid));
-            s.gpu = gpu.tick(&self.pids).map(|tick| {
-                self.gpu_stats.push(&tick);
-                series_point(&tick)
-            });
+            let tick = gpu.tick(&self.pids);
+            if let Some(tick) = &tick {
+                self.gpu_stats.push(tick);
+            }
+            s.gpu = tick.as_ref().map(series_point);
+            s.gpu_power_watts = tick.as_ref().and_then(power_watts);
         }
         // Only where the kernel keeps no peak (v2 before Linux 5.19).
         if let Some(current) = probes

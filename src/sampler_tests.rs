@@ -203,6 +203,70 @@ fn gpu_ticks_reach_the_record_and_the_series() {
         .all(|&u| u == 80.0));
 }
 
+/// The power the fake reports on the job's device reaches `now()` each
+/// tick, and the energy adds it up between ticks (issue 13: the live
+/// endpoint's power and energy were never filled).
+#[test]
+fn gpu_power_reaches_now_and_its_energy_adds_up() {
+    use crate::probe::gpu::fake::FakeGpu;
+    use crate::probe::gpu::{GpuDeviceSample, GpuProcessSample, GpuTick};
+    let device = |index: u32, pid: i32, milliwatts: u32| GpuDeviceSample {
+        index,
+        power_milliwatts: Some(milliwatts),
+        processes: vec![GpuProcessSample {
+            pid,
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    // Only device 0 runs the tree's pid 42: its 150 W count, not the 90 W.
+    let gpu = FakeGpu::new(2).then_tick(GpuTick {
+        devices: vec![device(0, 42, 150_000), device(1, 7, 90_000)],
+    });
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    /// Each tick's time, power and energy so far.
+    type Readings = Vec<(f64, Option<f64>, Option<f64>)>;
+    struct Power(Arc<std::sync::Mutex<Readings>>);
+    impl TickObserver for Power {
+        fn on_tick(&mut self, profiler: &Profiler, _final_sample: bool) {
+            let now = profiler.now();
+            self.0.lock().expect("not poisoned").push((
+                now.t_seconds,
+                now.gpu_power_watts,
+                now.gpu_energy_joules_total,
+            ));
+        }
+    }
+    let observer = Power(seen.clone());
+    let monitor = GpuMonitor::from_probe(Box::new(gpu));
+    let sampler = start_with(config(Duration::from_millis(10)), move |_| {
+        Ok(Probes {
+            tree: Box::new(FakeTree {
+                calls: Arc::new(AtomicUsize::new(0)),
+                fail_after: usize::MAX,
+            }),
+            host: None,
+            reaped: Box::new(NoReaped),
+            gpu: Some(monitor),
+            cgroup: None,
+            container: None,
+            observers: vec![Box::new(observer)],
+        })
+    });
+    std::thread::sleep(Duration::from_millis(80));
+    sampler.stop();
+    let seen = seen.lock().expect("not poisoned");
+    assert!(seen.len() >= 3, "{seen:?}");
+    assert!(seen.iter().all(|&(_, w, _)| w == Some(150.0)), "{seen:?}");
+    let (t0, _, e0) = seen[0];
+    assert_eq!(e0, Some(0.0));
+    for &(t, _, e) in seen.iter() {
+        let want = 150.0 * (t - t0);
+        let got = e.expect("energy");
+        assert!((got - want).abs() < 1e-9, "at {t}: {got} J, want {want}");
+    }
+}
+
 /// Records what each observer call saw.
 struct Seen(Arc<std::sync::Mutex<Vec<(u64, bool, u64)>>>);
 

@@ -278,28 +278,15 @@ impl Drop for Reaped {
     }
 }
 
-#[test]
-fn prometheus_scrapes_the_live_endpoint_while_the_job_runs() {
-    if prom::component("prometheus").is_none() {
-        return;
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let history = dir.path().join("h.jsonl");
+/// profrun with `--metrics-listen 127.0.0.1:0` and `extra` around
+/// `workload JOB...`, and the address it says it serves on.
+fn spawn_live(cmd: &mut Command, extra: &[&str], job: &[&str]) -> (Reaped, SocketAddr) {
     let mut child = Reaped(
-        isolated(dir.path())
-            .arg("--history")
-            .arg(&history)
-            .args([
-                "--metrics-listen",
-                "127.0.0.1:0",
-                "--name",
-                "live",
-                "--interval",
-                "0.2",
-            ])
+        cmd.args(["--metrics-listen", "127.0.0.1:0"])
+            .args(extra)
             .arg("--")
             .arg(workload())
-            .args(["sleep", "60000"])
+            .args(job)
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn profrun"),
@@ -316,6 +303,112 @@ fn prometheus_scrapes_the_live_endpoint_while_the_job_runs() {
         .parse()
         .expect("an address");
     assert_ne!(addr.port(), 0);
+    (child, addr)
+}
+
+/// The value of the first sample of `metric` in a scraped body.
+fn scraped(body: &str, metric: &str) -> Option<f64> {
+    body.lines()
+        .find(|l| l.starts_with(&format!("{metric}{{")))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// Scrape `addr` until the body has `metric` (the first tick may not have
+/// happened yet).
+fn scrape_until(addr: SocketAddr, metric: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = prom::get(addr, "/metrics").expect("scrape");
+        assert_eq!(status, 200);
+        if scraped(&body, metric).is_some() {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "no {metric} in:\n{body}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The live endpoint never filled GPU power and energy (issue 13). With
+/// the scripted GPU (`PROFRUN_TEST_FAKE_GPU`, test builds only) the real
+/// binary serves both while the job runs, the energy counter grows, and
+/// the record's GPU block agrees on the power.
+#[test]
+fn the_live_endpoint_serves_gpu_power_and_energy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("h.jsonl");
+    let mut cmd = isolated(dir.path());
+    cmd.arg("--history")
+        .arg(&history)
+        .env("PROFRUN_TEST_FAKE_GPU", "250");
+    let (mut child, addr) = spawn_live(&mut cmd, &["--interval", "0.1"], &["sleep", "3000"]);
+    let first = scrape_until(addr, "profrun_job_gpu_energy_joules_total");
+    assert_eq!(
+        scraped(&first, "profrun_job_gpu_power_watts"),
+        Some(250.0),
+        "{first}"
+    );
+    assert_eq!(
+        scraped(&first, "profrun_job_gpu_utilization_ratio"),
+        Some(0.5)
+    );
+    assert_eq!(
+        scraped(&first, "profrun_job_gpu_memory_used_bytes"),
+        Some(f64::from(1u32 << 30))
+    );
+    assert!(first.contains("# TYPE profrun_job_gpu_energy_joules_total counter\n"));
+    std::thread::sleep(Duration::from_millis(500));
+    let (_, second) = prom::get(addr, "/metrics").expect("scrape");
+    let energy = |body: &str| scraped(body, "profrun_job_gpu_energy_joules_total").expect("energy");
+    let elapsed = |body: &str| scraped(body, "profrun_job_elapsed_seconds").expect("elapsed");
+    // 250 W for the time between the two scrapes' ticks, to the tick.
+    let gained = energy(&second) - energy(&first);
+    let want = 250.0 * (elapsed(&second) - elapsed(&first));
+    assert!(
+        gained > 0.0 && (gained - want).abs() < 1e-6 * want.max(1.0),
+        "gained {gained} J, want {want}"
+    );
+    assert!(child.0.wait().expect("wait").success());
+    let record = last_record(&history);
+    let gpu = &record["detailed_profile"]["gpu_stats"];
+    assert_eq!(gpu["backend"], "fake", "{record}");
+    assert_eq!(gpu["power_mean_watts"], 250.0, "{record}");
+}
+
+/// Without a GPU the endpoint shows no GPU series at all, rather than
+/// zeros that would read as an idle GPU (`--no-gpu`, so that the test says
+/// the same on a machine with one).
+#[test]
+fn without_a_gpu_the_live_endpoint_has_no_gpu_series() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = isolated(dir.path());
+    cmd.arg("--history")
+        .arg(dir.path().join("h.jsonl"))
+        .env_remove("PROFRUN_TEST_FAKE_GPU");
+    let (_child, addr) = spawn_live(
+        &mut cmd,
+        &["--interval", "0.1", "--no-gpu"],
+        &["sleep", "60000"],
+    );
+    let body = scrape_until(addr, "profrun_job_elapsed_seconds");
+    assert!(scraped(&body, "profrun_job_processes").is_some(), "{body}");
+    assert!(!body.contains("gpu"), "{body}");
+}
+
+#[test]
+fn prometheus_scrapes_the_live_endpoint_while_the_job_runs() {
+    if prom::component("prometheus").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("h.jsonl");
+    let mut cmd = isolated(dir.path());
+    cmd.arg("--history").arg(&history);
+    let (mut child, addr) = spawn_live(
+        &mut cmd,
+        &["--name", "live", "--interval", "0.2"],
+        &["sleep", "60000"],
+    );
     let prometheus = prom::prometheus_scraping(addr).expect("prometheus is installed");
 
     let deadline = Instant::now() + Duration::from_secs(40);

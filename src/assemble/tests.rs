@@ -78,6 +78,7 @@ fn profiler() -> Profiler {
             },
             host: None,
             gpu: None,
+            gpu_power_watts: None,
         });
     }
     p

@@ -82,10 +82,14 @@ impl Labels {
 /// Families as exposition text, in the order given, ending in `\n`.
 pub fn encode(families: &[MetricFamily]) -> String {
     let mut out = String::new();
+    encode_into(families, &mut out);
+    out
+}
+
+/// [`encode`], appended to `out` (a buffer reused from scrape to scrape).
+fn encode_into(families: &[MetricFamily], out: &mut String) {
     for family in families {
-        debug_assert!(is_valid_name(&family.name), "{:?}", family.name);
-        let _ = writeln!(out, "# HELP {} {}", family.name, escape_help(&family.help));
-        let _ = writeln!(out, "# TYPE {} {}", family.name, family.kind.as_str());
+        push_family_head(out, &family.name, &family.help, family.kind);
         for sample in &family.samples {
             out.push_str(&family.name);
             if !sample.labels.is_empty() {
@@ -94,21 +98,29 @@ pub fn encode(families: &[MetricFamily]) -> String {
                     if i > 0 {
                         out.push(',');
                     }
-                    let _ = write!(out, "{key}=\"{}\"", escape_label_value(value));
+                    out.push_str(key);
+                    out.push_str("=\"");
+                    push_label_value(out, value);
+                    out.push('"');
                 }
                 out.push('}');
             }
             out.push(' ');
-            out.push_str(&format_value(sample.value));
+            push_value(out, sample.value);
             out.push('\n');
         }
     }
-    out
 }
 
 /// A label value with `\`, `"` and newline escaped, as 0.0.4 requires.
 pub fn escape_label_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
+    push_label_value(&mut out, value);
+    out
+}
+
+/// [`escape_label_value`], appended to `out`.
+pub fn push_label_value(out: &mut String, value: &str) {
     for ch in value.chars() {
         match ch {
             '\\' => out.push_str("\\\\"),
@@ -117,29 +129,46 @@ pub fn escape_label_value(value: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+}
+
+/// `# HELP` and `# TYPE` lines of a family, appended to `out`.
+pub fn push_family_head(out: &mut String, name: &str, help: &str, kind: MetricKind) {
+    debug_assert!(is_valid_name(name), "{name:?}");
+    let _ = writeln!(out, "# HELP {name} {}", escape_help(help));
+    let _ = writeln!(out, "# TYPE {name} {}", kind.as_str());
+}
+
+/// [`format_value`], appended to `out` without a `String` of its own.
+pub fn push_value(out: &mut String, value: f64) {
+    if value.is_nan() {
+        out.push_str("NaN");
+    } else if value == f64::INFINITY {
+        out.push_str("+Inf");
+    } else if value == f64::NEG_INFINITY {
+        out.push_str("-Inf");
+    } else if value.fract() == 0.0 && value.abs() < 1e15 {
+        let _ = write!(out, "{}", value as i64);
+    } else {
+        let _ = write!(out, "{value}");
+    }
 }
 
 /// HELP text escapes `\` and newline only (quotes stay as they are).
-fn escape_help(help: &str) -> String {
-    help.replace('\\', "\\\\").replace('\n', "\\n")
+fn escape_help(help: &str) -> std::borrow::Cow<'_, str> {
+    if help.contains(['\\', '\n']) {
+        help.replace('\\', "\\\\").replace('\n', "\\n").into()
+    } else {
+        help.into()
+    }
 }
 
 /// A sample value: integers without a fraction, `+Inf`, `-Inf`, `NaN`,
 /// anything else in Rust's shortest round-trip form (which Go's
 /// `strconv.ParseFloat`, used by Prometheus, reads back exactly).
 pub fn format_value(value: f64) -> String {
-    if value.is_nan() {
-        "NaN".to_string()
-    } else if value == f64::INFINITY {
-        "+Inf".to_string()
-    } else if value == f64::NEG_INFINITY {
-        "-Inf".to_string()
-    } else if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{}", value as i64)
-    } else {
-        format!("{value}")
-    }
+    let mut out = String::new();
+    push_value(&mut out, value);
+    out
 }
 
 /// `name` is a valid metric or label name (`[a-zA-Z_:][a-zA-Z0-9_:]*`;

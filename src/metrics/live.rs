@@ -1,8 +1,11 @@
 //! The families of the live `/metrics` endpoint, from the sampler's latest
-//! state. The sampler fills a [`LiveState`] each tick and renders it with
-//! [`live_metrics`] + `encode`; `export::listen` only hands the string out.
+//! state: as values ([`live_metrics`], for `encode` and the tests) and as
+//! text written directly ([`LiveEncoder`], what a scrape renders with).
 
-use super::exposition::{Labels, MetricFamilies, MetricFamily, MetricKind, Sample};
+use super::exposition::{
+    push_family_head, push_label_value, push_value, Labels, MetricFamilies, MetricFamily,
+    MetricKind, Sample,
+};
 
 /// What the sampler knows at one tick. Cumulative figures are totals since
 /// the job started; rates are over the last tick (`None` before a second
@@ -45,149 +48,230 @@ pub struct LiveAlert {
     pub firing: bool,
 }
 
-/// The live families for one state.
-pub fn live_metrics(state: &LiveState, labels: &Labels) -> MetricFamilies {
-    let plain = labels.pairs(&[]);
-    let family = |name: &str, help: &str, kind: MetricKind, samples: Vec<Sample>| MetricFamily {
-        name: name.to_string(),
-        help: help.to_string(),
-        kind,
-        samples,
+/// Where [`emit`] puts the families: built as values ([`live_metrics`]) or
+/// written straight out as text ([`LiveEncoder`]). One list of families,
+/// two ways to take it.
+trait Sink {
+    fn family(&mut self, name: &'static str, help: &'static str, kind: MetricKind);
+    /// A sample of the latest family: the common labels, then `extra`.
+    fn sample(&mut self, extra: Option<(&str, &str)>, value: f64);
+}
+
+/// The live families for one state, in order, to `sink`.
+fn emit(state: &LiveState, sink: &mut impl Sink) {
+    let mut one = |name: &'static str, help: &'static str, kind: MetricKind, value: f64| {
+        sink.family(name, help, kind);
+        sink.sample(None, value);
     };
-    let gauge = |name: &str, help: &str, value: f64| {
-        family(
-            name,
-            help,
-            MetricKind::Gauge,
-            vec![Sample {
-                labels: plain.clone(),
-                value,
-            }],
-        )
-    };
-    let counter = |name: &str, help: &str, value: f64| {
-        family(
-            name,
-            help,
-            MetricKind::Counter,
-            vec![Sample {
-                labels: plain.clone(),
-                value,
-            }],
-        )
-    };
-    let mut out = vec![
-        gauge(
-            "profrun_job_elapsed_seconds",
-            "Seconds since the running job started.",
-            state.elapsed_seconds,
-        ),
-        gauge(
-            "profrun_job_cores_in_use",
-            "CPU seconds per second of the job's tree over the last tick.",
-            state.cores_in_use,
-        ),
-        gauge(
-            "profrun_job_cpus_available",
-            "CPUs the job may use (affinity mask).",
-            state.cpus_available as f64,
-        ),
-        gauge(
-            "profrun_job_tree_rss_bytes",
-            "Resident memory of the job's whole process tree now.",
-            state.tree_rss_bytes as f64,
-        ),
-        gauge(
-            "profrun_job_processes",
-            "Processes in the job's tree now.",
-            state.processes as f64,
-        ),
-    ];
+    let gauge = MetricKind::Gauge;
+    let counter = MetricKind::Counter;
+    one(
+        "profrun_job_elapsed_seconds",
+        "Seconds since the running job started.",
+        gauge,
+        state.elapsed_seconds,
+    );
+    one(
+        "profrun_job_cores_in_use",
+        "CPU seconds per second of the job's tree over the last tick.",
+        gauge,
+        state.cores_in_use,
+    );
+    one(
+        "profrun_job_cpus_available",
+        "CPUs the job may use (affinity mask).",
+        gauge,
+        state.cpus_available as f64,
+    );
+    one(
+        "profrun_job_tree_rss_bytes",
+        "Resident memory of the job's whole process tree now.",
+        gauge,
+        state.tree_rss_bytes as f64,
+    );
+    one(
+        "profrun_job_processes",
+        "Processes in the job's tree now.",
+        gauge,
+        state.processes as f64,
+    );
     if let Some(rate) = state.read_bytes_per_second {
-        out.push(gauge(
+        one(
             "profrun_job_read_bytes_per_second",
             "Storage-layer read rate of the tree over the last tick.",
+            gauge,
             rate,
-        ));
+        );
     }
     if let Some(rate) = state.write_bytes_per_second {
-        out.push(gauge(
+        one(
             "profrun_job_write_bytes_per_second",
             "Storage-layer write rate of the tree over the last tick.",
+            gauge,
             rate,
-        ));
+        );
     }
-    out.push(family(
+    sink.family(
         "profrun_job_cpu_seconds_total",
         "CPU time of the job's tree since it started, by mode.",
-        MetricKind::Counter,
-        vec![
-            Sample {
-                labels: labels.pairs(&[("mode", "user")]),
-                value: state.cpu_user_seconds_total,
-            },
-            Sample {
-                labels: labels.pairs(&[("mode", "system")]),
-                value: state.cpu_system_seconds_total,
-            },
-        ],
-    ));
-    out.push(counter(
+        counter,
+    );
+    sink.sample(Some(("mode", "user")), state.cpu_user_seconds_total);
+    sink.sample(Some(("mode", "system")), state.cpu_system_seconds_total);
+    let mut one = |name: &'static str, help: &'static str, kind: MetricKind, value: f64| {
+        sink.family(name, help, kind);
+        sink.sample(None, value);
+    };
+    one(
         "profrun_job_read_bytes_total",
         "Storage-layer bytes the tree read since the job started.",
+        counter,
         state.read_bytes_total as f64,
-    ));
-    out.push(counter(
+    );
+    one(
         "profrun_job_write_bytes_total",
         "Storage-layer bytes the tree wrote since the job started.",
+        counter,
         state.write_bytes_total as f64,
-    ));
+    );
     if let Some(gpu) = &state.gpu {
         if let Some(percent) = gpu.utilization_percent {
-            out.push(gauge(
+            one(
                 "profrun_job_gpu_utilization_ratio",
                 "GPU utilisation over the job's devices at the last tick (0-1).",
+                gauge,
                 percent / 100.0,
-            ));
+            );
         }
         if let Some(bytes) = gpu.memory_used_bytes {
-            out.push(gauge(
+            one(
                 "profrun_job_gpu_memory_used_bytes",
                 "Device memory in use on the job's devices now.",
+                gauge,
                 bytes as f64,
-            ));
+            );
         }
         if let Some(watts) = gpu.power_watts {
-            out.push(gauge(
+            one(
                 "profrun_job_gpu_power_watts",
                 "Power draw of the job's devices now.",
+                gauge,
                 watts,
-            ));
+            );
         }
         if let Some(joules) = gpu.energy_joules_total {
-            out.push(counter(
+            one(
                 "profrun_job_gpu_energy_joules_total",
                 "Energy the job's devices drew since it started.",
+                counter,
                 joules,
-            ));
+            );
         }
     }
     if !state.alerts.is_empty() {
-        out.push(family(
+        sink.family(
             "profrun_job_alert_firing",
             "1 while a profrun alert rule is firing, else 0.",
-            MetricKind::Gauge,
-            state
-                .alerts
-                .iter()
-                .map(|alert| Sample {
-                    labels: labels.pairs(&[("alert", &alert.name)]),
-                    value: if alert.firing { 1.0 } else { 0.0 },
-                })
-                .collect(),
-        ));
+            gauge,
+        );
+        for alert in &state.alerts {
+            let value = if alert.firing { 1.0 } else { 0.0 };
+            sink.sample(Some(("alert", &alert.name)), value);
+        }
     }
-    out
+}
+
+/// The live families for one state, as values.
+pub fn live_metrics(state: &LiveState, labels: &Labels) -> MetricFamilies {
+    struct Families<'a> {
+        labels: &'a Labels,
+        out: MetricFamilies,
+    }
+    impl Sink for Families<'_> {
+        fn family(&mut self, name: &'static str, help: &'static str, kind: MetricKind) {
+            self.out.push(MetricFamily {
+                name: name.to_string(),
+                help: help.to_string(),
+                kind,
+                samples: Vec::new(),
+            });
+        }
+        fn sample(&mut self, extra: Option<(&str, &str)>, value: f64) {
+            let labels = self.labels.pairs(extra.as_slice());
+            if let Some(family) = self.out.last_mut() {
+                family.samples.push(Sample { labels, value });
+            }
+        }
+    }
+    let mut families = Families {
+        labels,
+        out: Vec::new(),
+    };
+    emit(state, &mut families);
+    families.out
+}
+
+/// The live families written as text without building them: the same
+/// text as `encode(&live_metrics(..))`, with the common labels escaped once
+/// and no allocation per family or sample. A scrape renders with this.
+#[derive(Debug, Clone)]
+pub struct LiveEncoder {
+    /// `name="…",tool="…",host="…"`, escaped.
+    labels: String,
+}
+
+impl LiveEncoder {
+    pub fn new(labels: &Labels) -> LiveEncoder {
+        let mut text = String::new();
+        for (i, (key, value)) in labels.pairs(&[]).iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(key);
+            text.push_str("=\"");
+            push_label_value(&mut text, value);
+            text.push('"');
+        }
+        LiveEncoder { labels: text }
+    }
+
+    /// Append the text for `state` to `out`.
+    pub fn encode_into(&self, state: &LiveState, out: &mut String) {
+        struct Text<'a> {
+            labels: &'a str,
+            name: &'static str,
+            out: &'a mut String,
+        }
+        impl Sink for Text<'_> {
+            fn family(&mut self, name: &'static str, help: &'static str, kind: MetricKind) {
+                self.name = name;
+                push_family_head(self.out, name, help, kind);
+            }
+            fn sample(&mut self, extra: Option<(&str, &str)>, value: f64) {
+                self.out.push_str(self.name);
+                self.out.push('{');
+                self.out.push_str(self.labels);
+                if let Some((key, label)) = extra {
+                    self.out.push(',');
+                    self.out.push_str(key);
+                    self.out.push_str("=\"");
+                    push_label_value(self.out, label);
+                    self.out.push('"');
+                }
+                self.out.push_str("} ");
+                push_value(self.out, value);
+                self.out.push('\n');
+            }
+        }
+        emit(
+            state,
+            &mut Text {
+                labels: &self.labels,
+                name: "",
+                out,
+            },
+        );
+    }
 }
 
 #[cfg(test)]
@@ -226,9 +310,8 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn every_figure_appears_once_measured() {
-        let state = LiveState {
+    fn full_state() -> LiveState {
+        LiveState {
             elapsed_seconds: 61.0,
             cores_in_use: 3.5,
             cpus_available: 4,
@@ -256,7 +339,12 @@ mod tests {
                     firing: false,
                 },
             ],
-        };
+        }
+    }
+
+    #[test]
+    fn every_figure_appears_once_measured() {
+        let state = full_state();
         let parsed = parse_exposition(&encode(&live_metrics(&state, &labels()))).expect("parses");
         let value = |name: &str, extra: &[(&str, &str)]| {
             let want = labels().pairs(extra);
@@ -286,5 +374,28 @@ mod tests {
             Some(0.0)
         );
         assert_eq!(parsed.len(), 17);
+    }
+
+    /// What a scrape writes is exactly what the families encode to, for
+    /// the smallest and the fullest state and labels that need escaping.
+    #[test]
+    fn the_direct_encoder_writes_what_encode_writes() {
+        let odd = Labels {
+            name: "a \"quoted\" \\ name\n".into(),
+            tool: "lammps".into(),
+            host: "node1".into(),
+        };
+        let mut with_odd_alert = full_state();
+        with_odd_alert.alerts[1].name = "say \"hi\"".into();
+        let smallest = LiveState::default();
+        for labels in [labels(), odd] {
+            let encoder = LiveEncoder::new(&labels);
+            for state in [&smallest, &full_state(), &with_odd_alert] {
+                let mut direct = String::from("kept\n");
+                encoder.encode_into(state, &mut direct);
+                let want = format!("kept\n{}", encode(&live_metrics(state, &labels)));
+                assert_eq!(direct, want);
+            }
+        }
     }
 }

@@ -9,4 +9,4 @@ pub mod live;
 
 pub use exposition::{encode, Labels, MetricFamilies, MetricFamily, MetricKind, Sample};
 pub use job::{job_metrics, LAST_SUCCESS_METRIC};
-pub use live::{live_metrics, LiveAlert, LiveGpu, LiveState};
+pub use live::{live_metrics, LiveAlert, LiveEncoder, LiveGpu, LiveState};

@@ -15,7 +15,7 @@ use crate::record::{
     GpuDeviceRecord, GpuProcessRecord, GpuStatsRecord, GpuTimeseriesColumns, NvidiaSummaryRecord,
     BYTES_PER_MB,
 };
-use crate::sample::gpu::{GpuEnergySample, GpuRunEnd, GpuTick};
+use crate::sample::gpu::{GpuDeviceSample, GpuEnergySample, GpuRunEnd, GpuTick};
 
 /// At most this many (pid, device) pairs are followed; a job starting more
 /// GPU processes than this keeps the first ones.
@@ -238,16 +238,7 @@ pub struct GpuSeriesPoint {
 /// The point for one tick: over the devices the job has a process on now,
 /// or over all devices when it has none.
 pub fn series_point(tick: &GpuTick) -> GpuSeriesPoint {
-    let busy: Vec<_> = tick
-        .devices
-        .iter()
-        .filter(|d| !d.processes.is_empty())
-        .collect();
-    let counted = if busy.is_empty() {
-        tick.devices.iter().collect()
-    } else {
-        busy
-    };
+    let counted = counted_devices(tick);
     let utils: Vec<f64> = counted
         .iter()
         .filter_map(|d| f(d.gpu_utilization_percent))
@@ -260,6 +251,60 @@ pub fn series_point(tick: &GpuTick) -> GpuSeriesPoint {
         gpu_utilization_percent: (!utils.is_empty())
             .then(|| utils.iter().sum::<f64>() / utils.len() as f64),
         gpu_memory_used_mb: (!mems.is_empty()).then(|| mems.iter().sum()),
+    }
+}
+
+/// The devices a tick's figures describe: those the job has a process on
+/// now, or all of them when it has none.
+fn counted_devices(tick: &GpuTick) -> Vec<&GpuDeviceSample> {
+    let busy: Vec<_> = tick
+        .devices
+        .iter()
+        .filter(|d| !d.processes.is_empty())
+        .collect();
+    if busy.is_empty() {
+        tick.devices.iter().collect()
+    } else {
+        busy
+    }
+}
+
+/// The power draw of the tick's counted devices together (watts); `None`
+/// when none of them reports one.
+pub fn power_watts(tick: &GpuTick) -> Option<f64> {
+    let watts: Vec<f64> = counted_devices(tick)
+        .iter()
+        .filter_map(|d| d.power_milliwatts)
+        .map(|mw| f64::from(mw) / 1000.0)
+        .collect();
+    (!watts.is_empty()).then(|| watts.iter().sum())
+}
+
+/// The energy the sampled power draw adds up to while the job runs: the
+/// trapezoid between consecutive readings. An interval next to a tick
+/// without a reading is left out, so the total never goes down (it is a
+/// Prometheus counter) and never guesses. The record's `energy_joules`
+/// comes from the devices' own energy counters at both ends instead.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EnergyIntegral {
+    last: Option<(f64, f64)>,
+    joules: Option<f64>,
+}
+
+impl EnergyIntegral {
+    /// Fold in the reading at `t_seconds` (`None`: no power figure this
+    /// tick); the total so far, `None` until a first reading.
+    pub fn push(&mut self, t_seconds: f64, watts: Option<f64>) -> Option<f64> {
+        if let Some(w) = watts {
+            let joules = self.joules.get_or_insert(0.0);
+            if let Some((t0, w0)) = self.last {
+                if t_seconds > t0 {
+                    *joules += (w0 + w) / 2.0 * (t_seconds - t0);
+                }
+            }
+        }
+        self.last = watts.map(|w| (t_seconds, w));
+        self.joules
     }
 }
 

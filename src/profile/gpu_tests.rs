@@ -249,3 +249,33 @@ fn series_points_merge_and_become_columns() {
     );
     assert_eq!(cols.gpu_memory_used_mb, vec![Some(30.0), None, Some(10.0)]);
 }
+
+#[test]
+fn power_is_summed_over_the_jobs_devices_or_all_when_it_has_none() {
+    // dev() draws 100 W + 1 W per utilisation percent.
+    let busy = tick(vec![
+        dev(0, 20, 100, &[(7, 50, None)]),
+        dev(1, 40, 100, &[]),
+    ]);
+    assert_eq!(power_watts(&busy), Some(120.0));
+    let idle = tick(vec![dev(0, 20, 100, &[]), dev(1, 40, 100, &[])]);
+    assert_eq!(power_watts(&idle), Some(260.0));
+    let mut unsupported = dev(0, 20, 100, &[]);
+    unsupported.power_milliwatts = None;
+    assert_eq!(power_watts(&tick(vec![unsupported])), None);
+    assert_eq!(power_watts(&tick(vec![])), None);
+}
+
+#[test]
+fn energy_is_the_trapezoid_of_the_power_and_skips_gaps() {
+    let mut e = EnergyIntegral::default();
+    assert_eq!(e.push(0.0, None), None, "nothing before a first reading");
+    assert_eq!(e.push(0.5, Some(100.0)), Some(0.0));
+    assert_eq!(e.push(1.0, Some(200.0)), Some(75.0));
+    // A tick without a reading: the intervals on both sides are left out.
+    assert_eq!(e.push(1.5, None), Some(75.0));
+    assert_eq!(e.push(2.0, Some(400.0)), Some(75.0));
+    assert_eq!(e.push(3.0, Some(400.0)), Some(475.0));
+    // A clock that did not move adds nothing (and the total never drops).
+    assert_eq!(e.push(3.0, Some(1000.0)), Some(475.0));
+}

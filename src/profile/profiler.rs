@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use super::gpu::EnergyIntegral;
 use super::host::HostAccumulator;
 use super::processes::ProcessTable;
 use super::sample::Sample;
@@ -162,6 +163,7 @@ pub struct Profiler {
     max_pss_bytes: Option<u64>,
     max_processes: u32,
     max_threads: u32,
+    gpu_energy: EnergyIntegral,
     now: NowFigures,
 }
 
@@ -192,6 +194,11 @@ pub struct NowFigures {
     /// GPU utilisation over the job's devices at the latest sample.
     pub gpu_utilization_percent: Option<f64>,
     pub gpu_memory_used_mb: Option<f64>,
+    /// Power draw of the same devices at the latest sample.
+    pub gpu_power_watts: Option<f64>,
+    /// Energy of the sampled power draw since the job started
+    /// ([`EnergyIntegral`]); `None` until a first power reading.
+    pub gpu_energy_joules_total: Option<f64>,
 }
 
 impl Profiler {
@@ -212,6 +219,7 @@ impl Profiler {
             max_pss_bytes: None,
             max_processes: 0,
             max_threads: 0,
+            gpu_energy: EnergyIntegral::default(),
             now: NowFigures::default(),
         }
     }
@@ -260,6 +268,8 @@ impl Profiler {
             point.write_bytes_per_second = rate_u64(prev.write_bytes, totals.write_bytes, dt);
         }
         self.previous = Some((t, totals));
+        let gpu_power_watts = sample.gpu_power_watts.take();
+        let gpu_energy_joules_total = self.gpu_energy.push(t, gpu_power_watts);
         self.now = NowFigures {
             t_seconds: t,
             cpu_percent: self.now.cpu_percent,
@@ -276,6 +286,8 @@ impl Profiler {
             host_cpu_percent: point.host_cpu_percent,
             gpu_utilization_percent: point.gpu.and_then(|g| g.gpu_utilization_percent),
             gpu_memory_used_mb: point.gpu.and_then(|g| g.gpu_memory_used_mb),
+            gpu_power_watts,
+            gpu_energy_joules_total,
         };
         self.push_with_cpu_rate(point, t, totals.cpu_seconds);
     }

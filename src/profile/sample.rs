@@ -22,4 +22,7 @@ pub struct Sample {
     pub host: Option<HostSample>,
     /// The GPU part of this tick's series point (`None` without a GPU).
     pub gpu: Option<super::gpu::GpuSeriesPoint>,
+    /// The power draw of the devices that point describes (`None` without
+    /// a GPU or a power figure).
+    pub gpu_power_watts: Option<f64>,
 }

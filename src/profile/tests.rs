@@ -32,6 +32,7 @@ fn sample(t: f64, reaped: f64, procs: Vec<ProcessReading>) -> Sample {
         reaped_io: IoSample::default(),
         tree: TreeSample { processes: procs },
         gpu: None,
+        gpu_power_watts: None,
         host: None,
     }
 }

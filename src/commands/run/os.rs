@@ -14,7 +14,7 @@ use super::alerts::{AlertBoard, AlertObserver};
 use super::checkpoint;
 use super::identity;
 use super::limits::{LimitObserver, LimitSlot};
-use super::live::LiveObserver;
+use super::live::live_endpoint;
 use crate::alerts::{Limit, LimitResource};
 use crate::assemble::{
     CgroupOutcome, ChildExit, IoReadings, JobIdentity, RunClock, RusageSample, SampledRun,
@@ -22,7 +22,7 @@ use crate::assemble::{
 use crate::cli::RunArgs;
 use crate::commands::output::say;
 use crate::detect::{self, RealFiles};
-use crate::export::listen::{MetricsServer, SnapshotSlot};
+use crate::export::listen::MetricsServer;
 use crate::launch::{self, reap, signals, spawn};
 use crate::metrics::Labels;
 use crate::probe::cgroup::{CgroupRun, CgroupSetup};
@@ -160,26 +160,19 @@ impl RealOs {
         // After the signal mask: the server is a thread of its own.
         let metrics_server = match &args.metrics_listen {
             Some(addr) => {
-                let server =
-                    MetricsServer::bind(addr, SnapshotSlot::default()).map_err(|source| {
-                        ListenError {
-                            addr: addr.clone(),
-                            source,
-                        }
-                    })?;
+                let (live, source) = live_endpoint(
+                    live_labels(args, &proc),
+                    probe::host_info::available_cpus(),
+                    alert_board.clone(),
+                );
+                let server = MetricsServer::bind(addr, source).map_err(|source| ListenError {
+                    addr: addr.clone(),
+                    source,
+                })?;
                 say(&format!(
                     "profrun: serving /metrics on http://{}/metrics",
                     server.local_addr()
                 ));
-                let mut live = LiveObserver::new(
-                    server.slot().clone(),
-                    live_labels(args, &proc),
-                    probe::host_info::available_cpus(),
-                );
-                if let Some(board) = &alert_board {
-                    // After the alert observer: it sees this tick's state.
-                    live = live.with_alert_board(board.clone());
-                }
                 observers.push(Box::new(live));
                 Some(server)
             }
@@ -222,7 +215,7 @@ impl RealOs {
         let gpu = if self.no_gpu {
             GpuMonitor::disabled()
         } else {
-            GpuMonitor::start_nvml() // NVML loads on its own thread
+            gpu_monitor()
         };
         let extras = sampler::Extras {
             observers: std::mem::take(&mut self.observers),
@@ -550,4 +543,14 @@ fn leaf_peak_bytes(run: &CgroupRun) -> Option<u64> {
     run.end
         .and_then(|end| end.memory_peak_bytes)
         .or(run.sampled_peak_bytes)
+}
+
+/// NVML, loaded on its own thread. A build with the `testing` doubles
+/// plays the scripted GPU instead when `PROFRUN_TEST_FAKE_GPU` asks for it.
+fn gpu_monitor() -> GpuMonitor {
+    #[cfg(feature = "testing")]
+    if let Some(fake) = crate::probe::gpu::fake::FakeGpu::from_test_env() {
+        return GpuMonitor::from_probe(Box::new(fake));
+    }
+    GpuMonitor::start_nvml()
 }

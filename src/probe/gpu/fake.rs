@@ -97,6 +97,39 @@ impl FakeGpu {
     }
 }
 
+/// `PROFRUN_TEST_FAKE_GPU=WATTS` makes a binary built with the `testing`
+/// doubles (the one `cargo test` runs, never a release build) play one
+/// fake device drawing WATTS instead of loading NVML, so the real-binary
+/// tests can see GPU figures on a machine without a GPU.
+pub const TEST_ENV: &str = "PROFRUN_TEST_FAKE_GPU";
+
+impl FakeGpu {
+    /// The fake that [`TEST_ENV`] asks for: one device at 50 % and 1 GiB,
+    /// drawing the given watts, its energy counter at 1 kJ at both ends.
+    /// `None` when the variable is unset or not a number.
+    pub fn from_test_env() -> Option<FakeGpu> {
+        let watts: f64 = std::env::var(TEST_ENV).ok()?.trim().parse().ok()?;
+        let tick = GpuTick {
+            devices: vec![GpuDeviceSample {
+                index: 0,
+                gpu_utilization_percent: Some(50),
+                memory_utilization_percent: Some(10),
+                memory_used_bytes: Some(1 << 30),
+                memory_total_bytes: Some(16 << 30),
+                power_milliwatts: Some((watts * 1000.0).round() as u32),
+                temperature_celsius: Some(50),
+                sm_clock_mhz: Some(1500),
+                processes: Vec::new(),
+            }],
+        };
+        let energy = vec![GpuEnergySample {
+            index: 0,
+            energy_mj: Some(1_000_000),
+        }];
+        Some(FakeGpu::new(1).then_tick(tick).with_energy(vec![energy]))
+    }
+}
+
 impl GpuProbe for FakeGpu {
     fn backend(&self) -> &'static str {
         "fake"

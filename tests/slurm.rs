@@ -1,7 +1,8 @@
 //! profrun under a real single-node Slurm (issue 16): `srun` tasks and
 //! `sbatch` array tasks each write their record, `scontrol listpids` still
-//! sees every process of a job run under profrun, and `scancel` of an
-//! `srun profrun` leaves a record with status interrupted. The cluster
+//! sees every process of a job run under profrun, and `scancel` or the
+//! time limit of `srun profrun` and of a plain `sbatch --wrap "profrun
+//! ..."` leaves a record with status interrupted. The cluster
 //! comes from `tests/support/slurm.rs`; on a host that cannot run it each
 //! test says why and passes (see `cluster_or_skip`).
 
@@ -649,6 +650,23 @@ fn scancel_of_a_profrun_that_hears_nothing_is_interrupted_by_slurms_word() {
     let job = sbatch_checkpointed(&mut cluster, &name, &wrap, 6);
     cluster.run_ok(cluster.command("scancel").arg(&job));
     wait_gone(&mut cluster, &job, Duration::from_secs(30));
+    // Readers, which write nothing, ask Slurm too.
+    let listed = cluster.run_ok(
+        cluster
+            .command(profrun_path())
+            .env("XDG_RUNTIME_DIR", runtime_dir(&cluster))
+            .args([
+                "job-history",
+                "--status",
+                "interrupted",
+                "--format",
+                "jsonl",
+            ])
+            .arg("--history")
+            .arg(&history),
+    );
+    let shown = String::from_utf8_lossy(&listed.stdout);
+    assert_eq!(shown.lines().count(), 1, "{shown}");
     let records = records_after_recovery(&cluster, &history);
     assert_eq!(records.len(), 2, "{records:?}");
     let r = &records[0];

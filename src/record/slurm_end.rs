@@ -81,14 +81,14 @@ impl SlurmJobEnd {
     }
 
     /// Slurm's word for it, for the recovered record: `Slurm: CANCELLED by
-    /// uid 0`, `Slurm: TIMEOUT`, `Slurm: PREEMPTED (reason ...)`.
+    /// uid 0`, `Slurm: TIMEOUT, reason TimeLimit`.
     pub fn describe(&self) -> String {
         let mut text = format!("Slurm: {}", self.state);
         if let Some(uid) = self.cancelled_by_uid {
             text.push_str(&format!(" by uid {uid}"));
         }
         if let Some(reason) = &self.reason {
-            text.push_str(&format!(" (reason {reason})"));
+            text.push_str(&format!(", reason {reason}"));
         }
         text
     }

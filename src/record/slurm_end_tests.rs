@@ -44,7 +44,7 @@ fn a_timed_out_job_names_its_reason() {
     let end = parse_scontrol(scontrol("timeout"), 3).expect("job 3");
     assert_eq!(end.state, "TIMEOUT");
     assert!(end.ended_by_slurm());
-    assert_eq!(end.describe(), "Slurm: TIMEOUT (reason TimeLimit)");
+    assert_eq!(end.describe(), "Slurm: TIMEOUT, reason TimeLimit");
 }
 
 #[test]
@@ -67,7 +67,7 @@ fn running_pending_completed_and_failed_jobs_were_not_ended_by_slurm() {
         assert_eq!(end.settled(), settled, "{name}");
     }
     let failed = parse_scontrol(scontrol("failed"), 2).expect("job 2");
-    assert_eq!(failed.describe(), "Slurm: FAILED (reason NonZeroExitCode)");
+    assert_eq!(failed.describe(), "Slurm: FAILED, reason NonZeroExitCode");
     // Cancelled while still pending: Slurm's state, whatever the reason.
     let pending = parse_scontrol(scontrol("cancelled-pending"), 5).expect("job 5");
     assert_eq!(pending.state, "CANCELLED");

@@ -8,8 +8,9 @@
 //! with `scontrol show job -o ID` (slurmctld keeps an ended job for
 //! `MinJobAge`, 300 s by default), else `sacct` (where an accounting
 //! database exists). Each job gets [`BOUND`] in all; a Slurm that does not
-//! answer in time, or is not there, is not asked again in that pass, and
-//! the run stays `lost`. Parsing is pure: `record::slurm_end`.
+//! answer in time is not asked again in that pass. No answer, no Slurm
+//! commands, or a job Slurm does not know: the run stays `lost`. Parsing
+//! is pure: `record::slurm_end`.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -23,7 +24,7 @@ use crate::record::{JobRecord, SlurmRecord};
 
 /// How long one job's question may take, all tries together: this runs on
 /// profrun's path (before its own record is appended), only when there is
-/// such an orphan. scontrol answers in 10-30 ms on the test cluster.
+/// such an orphan.
 pub const BOUND: Duration = Duration::from_secs(2);
 
 /// A job still `COMPLETING` (its steps being killed) is asked again this
@@ -71,10 +72,8 @@ pub fn recovered(cp: CheckpointFile, asker: &mut SlurmAsker) -> JobRecord {
 fn ask(job_id: u64, deadline: Instant) -> (Option<SlurmJobEnd>, bool) {
     let id = job_id.to_string();
     let mut last = None;
-    loop {
-        let Some(text) = output_by("scontrol", &["show", "job", "-o", &id], deadline) else {
-            return (last, Instant::now() >= deadline);
-        };
+    // Without scontrol (or without an answer from it), sacct may know.
+    while let Some(text) = output_by("scontrol", &["show", "job", "-o", &id], deadline) {
         match parse_scontrol(&text, job_id) {
             Some(end) if end.completing() => last = Some(end),
             Some(end) => return (Some(end), false),
@@ -84,6 +83,9 @@ fn ask(job_id: u64, deadline: Instant) -> (Option<SlurmJobEnd>, bool) {
             return (last, false);
         }
         std::thread::sleep(RETRY);
+    }
+    if Instant::now() >= deadline {
+        return (last, true);
     }
     let args = [
         "-n",
@@ -95,8 +97,8 @@ fn ask(job_id: u64, deadline: Instant) -> (Option<SlurmJobEnd>, bool) {
         &id,
     ];
     match output_by("sacct", &args, deadline) {
-        Some(text) => (parse_sacct(&text, job_id), false),
-        None => (None, Instant::now() >= deadline),
+        Some(text) => (parse_sacct(&text, job_id).or(last), false),
+        None => (last, Instant::now() >= deadline),
     }
 }
 
@@ -133,4 +135,43 @@ fn output_by(program: &str, args: &[&str], deadline: Instant) -> Option<String> 
     // scontrol and sacct start none.
     let bytes = reader.join().ok()?.ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_read_whole_even_past_the_pipe_buffer() {
+        let deadline = Instant::now() + BOUND;
+        let text = output_by(
+            "sh",
+            &["-c", "head -c 200000 /dev/zero | tr '\\0' x"],
+            deadline,
+        )
+        .expect("an answer");
+        assert_eq!(text.len(), 200_000);
+    }
+
+    #[test]
+    fn a_command_past_its_deadline_is_killed_and_gives_nothing() {
+        let started = Instant::now();
+        let answer = output_by("sleep", &["5"], started + Duration::from_millis(100));
+        assert_eq!(answer, None);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_missing_command_gives_nothing_at_once() {
+        let started = Instant::now();
+        assert_eq!(
+            output_by("profrun-no-such-scontrol", &[], started + BOUND),
+            None
+        );
+        assert!(started.elapsed() < Duration::from_millis(500));
+    }
 }

@@ -15,8 +15,8 @@
 //!    tick, scraped once a second): per-tick cost and own CPU, and the
 //!    ratio. `PROFRUN_BENCH_OBSERVER_MS` (default 20000) sets each run's
 //!    length; `PROFRUN_BENCH_PART=3` runs this part alone.
-//! 4. The cost of checkpoints: the same tree at 0.5 s with `--checkpoint 1`
-//!    (a rewrite every second) and `--checkpoint 0` (none), side by side.
+//!
+//! The cost of checkpoints on the same tree is `benches/checkpoint.rs`.
 //!
 //! ```text
 //! cargo build --release --examples && cargo bench --bench sampler
@@ -528,62 +528,4 @@ fn main() {
     part_one();
     part_two();
     part_three();
-    checkpoint_cost();
-}
-
-/// Part 4: own CPU with a checkpoint rewritten every second, against none
-/// (the default, 30 s, lies between: one rewrite per 30 s).
-fn checkpoint_cost() {
-    let ms = std::env::var("PROFRUN_BENCH_IDLE_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(60_000u64);
-    let runs = std::env::var("PROFRUN_BENCH_IDLE_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1usize)
-        .max(1);
-    let (cmd, what) = idle_tree_command(ms);
-    println!(
-        "\ncheckpoints: profrun's own cost wrapping {what} for {:.0} s at --interval 0.5, {runs} run(s)",
-        ms as f64 / 1000.0
-    );
-    for every in ["1", "0"] {
-        let mut cpu_ms = Vec::new();
-        let mut pct = Vec::new();
-        for _ in 0..runs {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let out = Command::new(env!("CARGO_BIN_EXE_profrun"))
-                .args([
-                    "--quiet",
-                    "--self-stats",
-                    "--interval",
-                    "0.5",
-                    "--checkpoint",
-                    every,
-                ])
-                .arg("--history")
-                .arg(dir.path().join("h.jsonl"))
-                .env("XDG_RUNTIME_DIR", dir.path())
-                .arg("--")
-                .args(&cmd)
-                .output()
-                .expect("run profrun");
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let cpu = stderr
-                .lines()
-                .filter(|l| l.contains("self-stats at exit:"))
-                .flat_map(|l| l.split_whitespace())
-                .find_map(|w| w.strip_prefix("cpu_seconds="))
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(f64::NAN);
-            cpu_ms.push(cpu * 1000.0);
-            pct.push(cpu / (ms as f64 / 1000.0) * 100.0);
-        }
-        let (c, clo, chi) = stats(&mut cpu_ms);
-        let (p, _, _) = stats(&mut pct);
-        println!(
-            "  --checkpoint {every}  own CPU {c:7.2} ms [{clo:.2} – {chi:.2}] = {p:.4} % of a core"
-        );
-    }
 }

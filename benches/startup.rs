@@ -3,7 +3,7 @@
 //! noise hits all alike. Prints medians over RUNS runs of each; the
 //! `--no-gpu` / `--no-cgroup` variants show what the NVML probe and the
 //! cgroup leaf add, `--checkpoint 0` what the checkpoint does (its first
-//! write at the spawn, its removal at the end). `PROFRUN_BASELINE=PATH`
+//! write at the spawn, its removal at the end). `PROFRUN_BENCH_BASELINE=PATH`
 //! runs another profrun binary alongside (an older build, to compare).
 //!
 //! `cargo bench --bench startup` (RUNS=n to change the count, default 60).
@@ -49,7 +49,7 @@ fn main() {
     let profrun = env!("CARGO_BIN_EXE_profrun");
     let gnu_time = std::path::Path::new("/usr/bin/time").exists();
     // Another build of profrun (the main branch's, say), run alongside.
-    let baseline = std::env::var("PROFRUN_BASELINE").ok();
+    let baseline = std::env::var("PROFRUN_BENCH_BASELINE").ok();
     let cases: Vec<(&str, Vec<&str>)> = [
         Some(("true", vec!["true"])),
         gnu_time.then(|| ("/usr/bin/time true", vec!["/usr/bin/time", "true"])),
@@ -80,7 +80,7 @@ fn main() {
         )),
         baseline.as_deref().map(|other| {
             (
-                "PROFRUN_BASELINE",
+                "PROFRUN_BENCH_BASELINE",
                 vec![other, "--quiet", "--history", history, "--", "true"],
             )
         }),
@@ -132,7 +132,7 @@ fn main() {
     println!("  checkpoints cost        {:+8.3}", ours - no_checkpoint);
     if baseline.is_some() {
         let other = medians[cases.len() - 3];
-        println!("  over PROFRUN_BASELINE   {:+8.3}", ours - other);
+        println!("  over PROFRUN_BENCH_BASELINE   {:+8.3}", ours - other);
     }
     if !gnu_time {
         println!("  (/usr/bin/time not installed: apt-get install time)");

@@ -247,6 +247,72 @@ fn a_live_checkpoint_is_shown_running() {
     assert_eq!(statuses(&read_history(&w.history())), ["interrupted"]);
 }
 
+impl World {
+    /// `job-details SPEC --json`: the line shown, or the error on stderr.
+    fn details(&self, spec: &str) -> Result<Value, String> {
+        let out = self
+            .profrun()
+            .args(["job-details", spec, "--json", "--history"])
+            .arg(self.history())
+            .output()
+            .expect("job-details");
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(serde_json::from_slice(&out.stdout).expect("json"))
+    }
+
+    /// The runs `job-stats` counts.
+    fn stats_runs(&self) -> u64 {
+        let out = self
+            .profrun()
+            .args(["job-stats", "--format", "json", "--history"])
+            .arg(self.history())
+            .output()
+            .expect("job-stats");
+        let groups: Value = serde_json::from_slice(&out.stdout).expect("json");
+        groups
+            .as_array()
+            .expect("groups")
+            .iter()
+            .map(|g| g["runs"].as_u64().expect("runs"))
+            .sum()
+    }
+}
+
+// Regression (issue 11): `job-details last` and `-N` counted recorded runs
+// only, so while a job ran `last` showed the run before it. A running run
+// and, once its profrun is SIGKILLed, a lost one count among the newest by
+// start time. job-stats counts a run once it has ended: not while it
+// runs, and a lost one the same before and after the next run appends it.
+#[test]
+fn job_details_last_and_minus_n_count_a_running_or_lost_run() {
+    let mut w = World::new();
+    w.run_true(&w.history());
+    let child = w.start_job(&w.history(), &["sleep", "60000"]);
+    let deadline = Instant::now() + Duration::from_secs(4);
+    while w.checkpoint_files().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let last = w.details("last").expect("last");
+    assert_eq!(last["status"], "running", "{last}");
+    assert_eq!(w.details("-1").expect("-1")["task_id"], last["task_id"]);
+    assert_eq!(w.details("-2").expect("-2")["status"], "success");
+    let err = w.details("-3").expect_err("only two runs");
+    assert!(err.contains("the history has 2 runs"), "{err}");
+    assert_eq!(w.stats_runs(), 1, "a running run is not counted");
+
+    w.kill_profrun_after(child, Duration::from_millis(1200));
+    let last = w.details("last").expect("last");
+    assert_eq!(last["status"], "lost", "{last}");
+    assert_eq!(w.details("-2").expect("-2")["status"], "success");
+    assert_eq!(w.stats_runs(), 2, "a lost run has ended");
+    // Appended by the next run: counted once.
+    w.run_true(&w.history());
+    assert_eq!(w.details("-2").expect("-2")["status"], "lost");
+    assert_eq!(w.stats_runs(), 3);
+}
+
 // Regression (issue 11, item 7): a torn or hostile checkpoint file is
 // skipped with a warning, never a panic.
 #[test]
@@ -290,6 +356,20 @@ fn valid_checkpoint() -> Vec<u8> {
 #[test]
 fn the_fixture_checkpoint_parses() {
     profrun::checkpoint::parse(&valid_checkpoint()).expect("a checkpoint");
+}
+
+// A finished record kept after a failed append names no job (it ended); a
+// checkpoint of a running job must.
+#[test]
+fn only_a_finished_record_may_name_no_job_pid() {
+    let mut cp: Value = serde_json::from_slice(&valid_checkpoint()).expect("json");
+    cp["job_pid"] = 0.into();
+    assert_eq!(cp["record"]["status"], "success");
+    let kept = profrun::checkpoint::parse(cp.to_string().as_bytes()).expect("a kept record");
+    assert!(kept.is_finished());
+    cp["record"]["status"] = "running".into();
+    let err = profrun::checkpoint::parse(cp.to_string().as_bytes()).expect_err("refused");
+    assert!(err.contains("not positive"), "{err}");
 }
 
 proptest! {

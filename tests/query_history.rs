@@ -445,10 +445,15 @@ fn unreadable_history_is_an_error_naming_the_path() {
 /// `--all` streams: keys first, then each run read again at its offset.
 /// Its output must be byte for byte what the collect-and-sort path gives;
 /// `-n 1000`, more than the history holds, takes that path (the heap of
-/// summaries; larger limits stream too), so the two are compared on merged generated histories with bad lines, runs
-/// sharing a start time, a file out of end-time order, and filters.
+/// summaries; larger limits stream too), so the two are compared on merged
+/// generated histories with bad lines, runs sharing a start time, a file
+/// out of end-time order, filters, and runs known only by a checkpoint: a
+/// real profrun running now, lost ones among the ties, before the oldest
+/// run, and one whose record is in the history already (issue 11: the
+/// streamed path showed no checkpoint).
 #[test]
 fn all_streams_exactly_what_collecting_every_run_gives() {
+    let runtime = tempfile::tempdir().expect("tempdir");
     let dir = tempfile::tempdir().expect("tempdir");
     let (a, b, c) = (
         dir.path().join("a.jsonl"),
@@ -477,6 +482,17 @@ fn all_streams_exactly_what_collecting_every_run_gives() {
     c_text.push_str(&common::record_at("tie-d", tie, 4));
     c_text.push_str(&common::record_at("tie-0", tie, 4));
     std::fs::write(&c, c_text).expect("write");
+    let lammps = |id: &str, start_us: i64| {
+        let mut rec: serde_json::Value =
+            serde_json::from_str(&common::record_at(id, start_us, 3)).expect("record");
+        rec["tool"] = "lammps".into();
+        rec.to_string()
+    };
+    let rt = runtime.path();
+    common::checkpoints::write_lost(rt, &a, &lammps("tie-bb", tie));
+    common::checkpoints::write_lost(rt, &c, &common::record_at("tie-c", tie, 3));
+    common::checkpoints::write_lost(rt, &b, &common::record_at("ancient", 0, 3));
+    let _running = common::checkpoints::Running::start(rt, &a);
     let pattern = format!("{}/*.jsonl", dir.path().display());
     let filters: [&[&str]; 4] = [
         &[],
@@ -496,11 +512,12 @@ fn all_streams_exactly_what_collecting_every_run_gives() {
                 v
             };
             let (all, limit) = (args(&["--all"]), args(&["-n", "1000"]));
-            let streamed = run(&all.iter().map(String::as_str).collect::<Vec<_>>());
-            let collected = run(&limit.iter().map(String::as_str).collect::<Vec<_>>());
+            let run = |args: &[String]| {
+                common::run_in(rt, &args.iter().map(String::as_str).collect::<Vec<_>>())
+            };
+            let (streamed, collected) = (run(&all), run(&limit));
             // A limit over 1000 streams too, from the newest keys.
-            let large = args(&["-n", "100000"]);
-            let large = run(&large.iter().map(String::as_str).collect::<Vec<_>>());
+            let large = run(&args(&["-n", "100000"]));
             assert_eq!(large.stdout, collected.stdout, "{filter:?} {format}");
             assert_eq!(streamed.code, Some(0), "{filter:?} {format}");
             assert_eq!(streamed.stdout, collected.stdout, "{filter:?} {format}");
@@ -512,8 +529,142 @@ fn all_streams_exactly_what_collecting_every_run_gives() {
             if filter.is_empty() {
                 assert!(streamed.stdout.contains("tie-d"), "{format}");
             }
+            if filter.is_empty() && format == "jsonl" {
+                let rows: Vec<serde_json::Value> = streamed
+                    .stdout
+                    .lines()
+                    .map(|l| serde_json::from_str(l).expect("jsonl"))
+                    .collect();
+                let at = |id: &str| rows.iter().position(|r| r["task_id"] == id);
+                assert_eq!(rows[0]["status"], "running", "the newest run");
+                assert_eq!(rows.last().map(|r| &r["task_id"]), Some(&"ancient".into()));
+                assert_eq!(rows.last().map(|r| &r["status"]), Some(&"lost".into()));
+                assert_eq!(at("tie-bb").map(|i| i - 1), at("tie-c"), "ids order ties");
+                assert_eq!(at("tie-bb").map(|i| i + 1), at("tie-b"));
+                let tie_c = rows.iter().filter(|r| r["task_id"] == "tie-c").count();
+                assert_eq!(tie_c, 1, "a recorded run is shown once");
+            }
+            if filter.len() == 4 && format == "jsonl" {
+                assert!(streamed.stdout.contains("tie-bb"), "{}", streamed.stdout);
+            }
         }
     }
+}
+
+/// Checkpointed runs over many batches (the stream parses 512 runs at a
+/// time): one newer than every run, one at a batch's first start time, one
+/// between two batches, one older than every run. The streamed `--all`
+/// lists them where the collected table does, and a streamed `--limit`
+/// over 1000 cuts the list as `--all` orders it (issue 11: the streamed
+/// path showed no checkpoint).
+#[test]
+fn checkpointed_runs_land_in_the_same_place_across_batches_and_limits() {
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let h = dir.path().join("h.jsonl");
+    let start = |i: i64| common::gen::BASE_US + i * 60_000_000;
+    let mut text = String::new();
+    for i in 0..1300 {
+        text.push_str(&format!(
+            "{{\"task_id\":\"r{i:04}\",\"tool\":\"t\",\"status\":\"success\",\"start_time\":\"{}\",\"duration_seconds\":1}}\n",
+            chrono::DateTime::from_timestamp_micros(start(i))
+                .expect("time")
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        ));
+    }
+    std::fs::write(&h, text).expect("write");
+    let rt = runtime.path();
+    // Newest first, the first batch ends at r0788 and the second starts at r0787.
+    for (id, at) in [
+        ("newest", start(2000)),
+        ("r0787a", start(787)),
+        ("between", start(787) + 30_000_000),
+        ("oldest", start(-5)),
+    ] {
+        common::checkpoints::write_lost(rt, &h, &common::record_at(id, at, 1));
+    }
+    let hs = path_str(&h);
+    let streamed = common::run_in(
+        rt,
+        &["job-history", "--history", hs, "--all", "--format", "jsonl"],
+    );
+    assert_eq!(streamed.code, Some(0), "{}", streamed.stderr);
+    let streamed = ids(&streamed.stdout);
+    let table = common::run_in(
+        rt,
+        &["job-history", "--history", hs, "--all", "--width", "200"],
+    );
+    let collected: Vec<String> = table
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    assert_eq!(streamed.len(), 1304);
+    assert_eq!(streamed, collected);
+    let at = |id: &str| streamed.iter().position(|s| s == id).expect(id);
+    assert_eq!(
+        (
+            at("newest"),
+            at("r0788"),
+            at("between"),
+            at("r0787a"),
+            at("r0787")
+        ),
+        (0, 512, 513, 514, 515)
+    );
+    assert_eq!(streamed.last().map(String::as_str), Some("oldest"));
+    let limited = common::run_in(
+        rt,
+        &[
+            "job-history",
+            "--history",
+            hs,
+            "-n",
+            "1100",
+            "--format",
+            "jsonl",
+        ],
+    );
+    assert_eq!(ids(&limited.stdout), streamed[..1100]);
+    for format in ["json", "csv"] {
+        let out = common::run_in(
+            rt,
+            &[
+                "job-history",
+                "--history",
+                hs,
+                "-n",
+                "1302",
+                "--format",
+                format,
+            ],
+        );
+        let rows = if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON array");
+            v.as_array().expect("array").len()
+        } else {
+            out.stdout.lines().count() - 1
+        };
+        assert_eq!(rows, 1302, "{format}");
+    }
+    // A history with no run yet: the checkpointed run alone.
+    let none = dir.path().join("none.jsonl");
+    common::checkpoints::write_lost(rt, &none, &common::record_at("alone", start(1), 1));
+    let out = common::run_in(
+        rt,
+        &[
+            "job-history",
+            "--history",
+            path_str(&none),
+            "--all",
+            "--format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("one JSON array");
+    assert_eq!(v[0]["task_id"], "alone", "{}", out.stdout);
+    assert!(!out.stderr.contains("no runs"), "{}", out.stderr);
 }
 
 /// A status written by a newer profrun (issue 10: `running`, `lost`,

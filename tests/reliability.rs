@@ -84,12 +84,9 @@ fn full_disk_leaves_the_history_unchanged() {
         .stderr(Stdio::null())
         .status()
         .expect("dd");
-    let out = profrun()
-        .arg("--history")
-        .arg(&history)
-        .args(["--", "sh", "-c", "exit 3"])
-        .output()
-        .expect("run profrun");
+    // The run is kept in a checkpoint folder of this test's own.
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let out = run_exit(runtime.path(), &history, 3);
     assert_eq!(out.status.code(), Some(3), "the job's code is returned");
     let err = stderr_of(&out);
     assert!(err.contains("this run was not recorded there"), "{err}");
@@ -105,6 +102,146 @@ fn full_disk_leaves_the_history_unchanged() {
         "{}",
         stderr_of(&listed)
     );
+}
+
+/// Fill what is left of the file system at `dir` (dd fails with ENOSPC, as
+/// wanted); the file it wrote.
+fn fill(dir: &Path) -> std::path::PathBuf {
+    let fill = dir.join("fill");
+    let _ = Command::new("dd")
+        .args(["if=/dev/zero", "bs=4k"])
+        .arg(format!("of={}", fill.display()))
+        .stderr(Stdio::null())
+        .status()
+        .expect("dd");
+    fill
+}
+
+/// `profrun --history H -- sh -c 'exit CODE'` with its checkpoint folder
+/// under `runtime`.
+fn run_exit(runtime: &Path, history: &Path, code: u8) -> std::process::Output {
+    profrun()
+        .env("XDG_RUNTIME_DIR", runtime)
+        .arg("--history")
+        .arg(history)
+        .args(["--", "sh", "-c", &format!("exit {code}")])
+        .output()
+        .expect("run profrun")
+}
+
+fn history_records(history: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(history)
+        .expect("history")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a record"))
+        .collect()
+}
+
+// Regression (issue 11): after a failed append (a full disk) profrun still
+// removed its checkpoint, so the finished record was nowhere. It is kept,
+// finished, in the checkpoint folder (another file system) instead; readers
+// show it with its real status, and the next run appends it once.
+#[test]
+fn full_disk_append_keeps_the_run_in_its_checkpoint_until_the_next_run() {
+    let Some(fs) = Tmpfs::mount("64k") else {
+        return;
+    };
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let rt = runtime.path();
+    let history = fs.path().join("h.jsonl");
+    assert!(run_exit(rt, &history, 0).status.success());
+    let filled = fill(fs.path());
+    let out = run_exit(rt, &history, 3);
+    assert_eq!(out.status.code(), Some(3), "the job's code is returned");
+    let err = stderr_of(&out);
+    assert!(err.contains("this run was not recorded there"), "{err}");
+    assert!(
+        err.contains("the next profrun run on this history appends it"),
+        "{err}"
+    );
+    assert_eq!(history_records(&history).len(), 1);
+    let kept: Vec<_> = std::fs::read_dir(rt.join("profrun"))
+        .expect("checkpoint folder")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(err.contains(&kept[0].display().to_string()), "{err}");
+
+    // Readers show it as it ended, not as running or lost.
+    let listed = profrun()
+        .env("XDG_RUNTIME_DIR", rt)
+        .args(["job-history", "--format", "jsonl", "--history"])
+        .arg(&history)
+        .output()
+        .expect("job-history");
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("jsonl"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        (&rows[0]["status"], &rows[0]["exit_code"]),
+        (&"failed".into(), &3.into())
+    );
+    let id = rows[0]["task_id"].as_str().expect("id").to_string();
+    let shown = profrun()
+        .env("XDG_RUNTIME_DIR", rt)
+        .args(["job-details", &id, "--json", "--history"])
+        .arg(&history)
+        .output()
+        .expect("job-details");
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("json");
+    assert_eq!(
+        (&shown["status"], &shown["returncode"]),
+        (&"failed".into(), &3.into())
+    );
+
+    // The disk is freed: the next run appends the kept record, then its own.
+    std::fs::remove_file(filled).expect("rm fill");
+    let out = run_exit(rt, &history, 0);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let records = history_records(&history);
+    let statuses: Vec<_> = records
+        .iter()
+        .map(|r| (r["status"].clone(), r["exit_code"].clone()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("success".into(), 0.into()),
+            ("failed".into(), 3.into()),
+            ("success".into(), 0.into())
+        ]
+    );
+    assert_eq!(records[1]["task_id"], id.as_str());
+    assert!(std::fs::read_dir(rt.join("profrun"))
+        .expect("folder")
+        .next()
+        .is_none());
+    // Once: a later run does not append it again.
+    run_exit(rt, &history, 0);
+    let again = history_records(&history);
+    assert_eq!(again.len(), 4);
+    assert_eq!(
+        again.iter().filter(|r| r["task_id"] == id.as_str()).count(),
+        1
+    );
+}
+
+// Regression (issue 11): where the checkpoint folder cannot be written
+// either, the warning says the run is lost.
+#[test]
+fn full_disk_append_with_no_checkpoint_folder_says_the_run_is_lost() {
+    let Some(fs) = Tmpfs::mount("64k") else {
+        return;
+    };
+    let history = fs.path().join("h.jsonl");
+    let missing = fs.path().join("no-such-runtime-dir");
+    assert!(run_exit(&missing, &history, 0).status.success());
+    fill(fs.path());
+    let err = stderr_of(&run_exit(&missing, &history, 3));
+    assert!(err.contains("this run was not recorded there"), "{err}");
+    assert!(err.contains("this run is lost"), "{err}");
 }
 
 // Regression (issue 11, item 4): `--json > /dev/full` lost the printed

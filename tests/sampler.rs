@@ -364,3 +364,34 @@ fn self_stats_are_printed_again_at_exit_after_the_record_is_written() {
     );
     assert!(field("peak_rss_kb=") > 100.0, "{line}");
 }
+
+/// Regression: wave 2's `check` and `plot` maths (`ln`, `exp`, `pow`,
+/// `log10`) linked the system's libm.so again, which every run then
+/// loaded: about 350 KiB of profrun's resident memory, for functions the
+/// run path never calls (docs/performance.md). They come from the `libm`
+/// crate now; the running wrapper must not map the system library.
+#[test]
+fn a_running_profrun_does_not_load_the_systems_libm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = profrun()
+        .args(["--quiet", "--history"])
+        .arg(dir.path().join("h.jsonl"))
+        .args(["--", "sleep", "2"])
+        .spawn()
+        .expect("spawn profrun");
+    // Wait until the loader has mapped everything (the job has started).
+    let maps_path = format!("/proc/{}/maps", child.id());
+    let mut maps = String::new();
+    for _ in 0..100 {
+        maps = std::fs::read_to_string(&maps_path).expect("maps of a live profrun");
+        if maps.contains("libc.so") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = child.wait().expect("wait");
+    assert!(status.success());
+    assert!(maps.contains("libc.so"), "maps never showed libc:\n{maps}");
+    let libm: Vec<&str> = maps.lines().filter(|l| l.contains("/libm.so")).collect();
+    assert!(libm.is_empty(), "profrun maps libm: {libm:#?}");
+}

@@ -1,9 +1,10 @@
 //! The checkpoint file: one JSON object naming its history, the profrun
 //! that wrote it (pid and start time) and the job's pid, around the record
-//! so far. Parsing is total: any bytes give a checkpoint or a reason, never
-//! a panic (proptested in tests/checkpoint.rs).
+//! so far (or the finished record, kept there after a failed append).
+//! Parsing is total: any bytes give a checkpoint or a reason, never a panic
+//! (proptested in tests/checkpoint.rs).
 
-use crate::record::{JobRecord, SignalRecord};
+use crate::record::{JobRecord, SignalRecord, Status};
 use serde::{Deserialize, Serialize};
 
 /// The format version this profrun writes and reads.
@@ -19,6 +20,7 @@ pub struct CheckpointFile {
     pub profrun_pid: i32,
     /// Field 22 of profrun's `/proc/PID/stat`.
     pub profrun_start_ticks: u64,
+    /// The job's pid; 0 in a finished record (see [`CheckpointFile::is_finished`]).
     pub job_pid: i32,
     /// The signal profrun was forwarding when it wrote this checkpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,11 +29,19 @@ pub struct CheckpointFile {
     /// run that recovers the checkpoint once they are empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leaves: Vec<String>,
-    /// The record so far (status `running`).
+    /// The record so far (status `running`), or the finished record of a
+    /// run whose history append failed (any other status).
     pub record: JobRecord,
 }
 
 impl CheckpointFile {
+    /// The record is final: its run ended, but the history could not take
+    /// it (a full disk, a read-only history), so it was kept here for the
+    /// next run to append as it is (issue 11).
+    pub fn is_finished(&self) -> bool {
+        self.record.status != Status::Running
+    }
+
     pub fn to_bytes(&self) -> serde_json::Result<Vec<u8>> {
         serde_json::to_vec(self)
     }
@@ -46,7 +56,9 @@ pub fn parse(bytes: &[u8]) -> Result<CheckpointFile, String> {
             cp.profrun_checkpoint
         ));
     }
-    if cp.profrun_pid <= 0 || cp.job_pid <= 0 {
+    // A finished record's job has ended: no pid to name.
+    let job_pid_min = if cp.is_finished() { 0 } else { 1 };
+    if cp.profrun_pid <= 0 || cp.job_pid < job_pid_min {
         return Err("a pid that is not positive".to_string());
     }
     if cp.record.task_id.is_empty()

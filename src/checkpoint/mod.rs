@@ -234,7 +234,9 @@ pub fn claim(path: &Path) -> Option<PathBuf> {
 /// A run known only by its checkpoint, as readers show it: `running` while
 /// its profrun lives, else as the record the next run will append (`lost`,
 /// or `interrupted` at a forwarded signal or when Slurm ended the job: see
-/// [`slurm`]). Readers never write anything.
+/// [`slurm`]; a finished record kept after a failed append as it is).
+/// Readers never write anything.
+#[derive(Clone)]
 pub struct Pending {
     pub view: crate::record::RecordView,
     /// The record's line, as `job-details --json` prints it.
@@ -265,7 +267,7 @@ pub fn pending_for(files: &[PathBuf]) -> (Vec<Pending>, Vec<String>) {
         if !keys.contains(&cp.history) {
             continue;
         }
-        let record = if writer_alive(&cp) {
+        let record = if cp.is_finished() || writer_alive(&cp) {
             cp.record
         } else {
             slurm::recovered(cp, &mut asker)

@@ -2,12 +2,18 @@
 //! and show it in full, or with `--json` print its line exactly as stored.
 
 use super::output;
+use super::pending;
 use crate::analysis;
+use crate::checkpoint::Pending;
 use crate::cli::JobDetailsArgs;
 use crate::criteria::IdSpec;
+use crate::history::filter::Filter;
 use crate::history::lookup::{self, Lookup};
+use crate::history::query::Entry;
+use crate::history::source::HistoryError;
 use crate::history::History;
 use crate::record::details_view::RecordDetails;
+use crate::record::RecordView;
 use crate::report::{details, history_view, table};
 use anyhow::Context;
 use std::process::ExitCode;
@@ -21,10 +27,19 @@ pub fn run(args: JobDetailsArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(output::history_failed(&e)),
     };
     output::warn_missing(&history.sources);
-    let found = lookup::find(&mut history, &args.id);
+    let pending = pending::load(&history, &Filter::default());
+    let found = match (&args.id, pending.is_empty()) {
+        (IdSpec::Newest(n), false) => newest_with(&mut history, *n, pending.clone()),
+        _ => lookup::find(&mut history, &args.id).map(Found::Recorded),
+    };
     output::warn_bad_lines(&history.bad);
+    let found = match found {
+        Ok(Found::Pending(line)) => return show(&line, args.json, args.source.width),
+        Ok(Found::Recorded(lookup)) => Ok(lookup),
+        Err(e) => Err(e),
+    };
     if !matches!(found, Ok(Lookup::Found(_))) {
-        if let Some(line) = checkpointed(&history, &args.id) {
+        if let Some(line) = checkpointed(pending, &args.id) {
             return show(&line, args.json, args.source.width);
         }
     }
@@ -102,16 +117,53 @@ fn show(line: &[u8], json: bool, width: Option<u16>) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-/// A run of this history known only by its checkpoint (`running`, `lost`),
-/// found by id or unique prefix.
-fn checkpointed(history: &History, spec: &IdSpec) -> Option<Vec<u8>> {
+/// A run found in the history, or known only by its checkpoint (its line).
+enum Found {
+    Recorded(Lookup),
+    Pending(Vec<u8>),
+}
+
+/// `-N` (`last` is `-1`) with the runs known only by a checkpoint counted
+/// among the newest by start time, as `job-history` lists them.
+fn newest_with(
+    history: &mut History,
+    n: usize,
+    pending: Vec<Pending>,
+) -> Result<Found, HistoryError> {
+    enum Run {
+        Recorded(Entry),
+        Pending(Pending),
+    }
+    fn view(run: &Run) -> &RecordView {
+        match run {
+            Run::Recorded(e) => &e.job,
+            Run::Pending(p) => &p.view,
+        }
+    }
+    let mut runs: Vec<Run> = history
+        .newest(n, &Filter::default())?
+        .into_iter()
+        .map(Run::Recorded)
+        .collect();
+    pending::merge(&mut runs, view, pending.into_iter().map(Run::Pending));
+    if runs.len() < n {
+        return Ok(Found::Recorded(Lookup::TooFew {
+            wanted: n,
+            runs: runs.len(),
+        }));
+    }
+    Ok(match runs.swap_remove(n - 1) {
+        Run::Recorded(entry) => Found::Recorded(Lookup::Found(Box::new(entry))),
+        Run::Pending(p) => Found::Pending(p.line),
+    })
+}
+
+/// A run of this history known only by its checkpoint (`running`, `lost`,
+/// or kept after a failed append), found by id or unique prefix.
+fn checkpointed(pending: Vec<Pending>, spec: &IdSpec) -> Option<Vec<u8>> {
     let IdSpec::Prefix(prefix) = spec else {
         return None;
     };
-    let (pending, warnings) = crate::checkpoint::pending_for(&history.sources.named_paths());
-    for w in warnings {
-        output::say(&w);
-    }
     let mut matching = pending.into_iter().filter(|p| {
         p.view
             .task_id

@@ -3,6 +3,7 @@
 
 use super::filter_args::filter_from_args;
 use super::output;
+use super::pending;
 use crate::cli::{Format, JobHistoryArgs};
 use crate::history::filter::Filter;
 use crate::history::History;
@@ -71,9 +72,10 @@ pub fn run(args: JobHistoryArgs) -> anyhow::Result<ExitCode> {
 
 /// `--all` or a large `--limit` in a machine format, in little memory: the
 /// matching runs' keys are sorted newest first, then each run is read
-/// again, parsed and written out in turn (see `history::stream`). The
-/// output is the same, byte for byte, as rendering `History::all` (or
-/// `History::newest`).
+/// again, parsed and written out in turn (see `history::stream`), with the
+/// runs known only by a checkpoint merged into the batch their start time
+/// falls in. The output is the same, byte for byte, as rendering
+/// `History::all` (or `History::newest`) with [`add_checkpoints`].
 fn stream_all(
     history: &mut History,
     args: &JobHistoryArgs,
@@ -91,35 +93,63 @@ fn stream_all(
         Err(e) => return Ok(output::history_failed(&e)),
     };
     output::warn_bad_lines(&history.bad);
-    if keys.is_empty() {
+    let pending: Vec<(usize, RecordView)> = pending::load(history, filter)
+        .into_iter()
+        .map(|p| {
+            (
+                keys.partition_point(|k| k.start_us > p.view.start_us),
+                p.view,
+            )
+        })
+        .collect();
+    if keys.is_empty() && pending.is_empty() {
         output::say(&format!("profrun: {}", empty_line(history, args)));
     }
     let mut text = match args.format {
         Format::Csv => history_view::csv_header(),
         _ => String::new(),
     };
+    let mut rows_left = if args.all { usize::MAX } else { args.limit };
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut failed = None;
-    // Rows are rendered on the parsing threads, a batch at a time.
-    let render = |batch: usize, jobs: Vec<RecordView>| {
-        let mut text = String::new();
+    // Rows are rendered on the parsing threads, a batch at a time; `ends`
+    // says where each row ends, for the cut at `--limit`.
+    let render = |at: std::ops::Range<usize>, mut jobs: Vec<RecordView>| {
+        let last = at.end == keys.len();
+        let here = pending
+            .iter()
+            .filter(|(i, _)| at.contains(i) || (last && *i == keys.len()))
+            .map(|(_, view)| view.clone());
+        pending::merge(&mut jobs, |j| j, here);
+        let mut rows = Rows::default();
         for (k, job) in jobs.iter().enumerate() {
-            row(&mut text, job, batch == 0 && k == 0);
+            row(&mut rows.text, job, at.start == 0 && k == 0);
+            rows.ends.push(rows.text.len());
         }
-        text
+        rows
     };
-    let streamed = history.stream_batches(&keys, threads, render, |rows| {
-        text.push_str(&rows);
-        if text.len() >= CHUNK {
-            if let Err(e) = out.write_all(text.as_bytes()) {
-                failed = Some(e);
-                return ControlFlow::Break(());
+    let streamed = if keys.is_empty() {
+        // No recorded run: the checkpointed ones alone, rendered here.
+        let _ = add(&mut text, &mut rows_left, render(0..0, Vec::new()));
+        Ok(())
+    } else {
+        history.stream_batches(&keys, threads, render, |rows| {
+            let full = add(&mut text, &mut rows_left, rows);
+            if full || text.len() >= CHUNK {
+                if let Err(e) = out.write_all(text.as_bytes()) {
+                    failed = Some(e);
+                    return ControlFlow::Break(());
+                }
+                text.clear();
             }
-            text.clear();
-        }
-        ControlFlow::Continue(())
-    });
+            if full {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+    };
     if let Err(e) = streamed {
         return Ok(output::history_failed(&e));
     }
@@ -127,7 +157,8 @@ fn stream_all(
         Some(e) => Err(e),
         None => {
             if args.format == Format::Json {
-                history_view::json_end(&mut text, !keys.is_empty());
+                let shown = if args.all { usize::MAX } else { args.limit };
+                history_view::json_end(&mut text, rows_left < shown);
             }
             out.write_all(text.as_bytes()).and_then(|()| out.flush())
         }
@@ -138,27 +169,36 @@ fn stream_all(
     }
 }
 
-/// Runs known only by a checkpoint (`running`, or `lost` when their
-/// profrun is gone), among the newest as their start time says.
+/// A batch of rendered rows, and where each ends in `text`.
+#[derive(Default)]
+struct Rows {
+    text: String,
+    ends: Vec<usize>,
+}
+
+/// Add `rows` to `text`, no more than `rows_left` of them; true once the
+/// limit is reached (checkpointed runs can push recorded ones past it).
+fn add(text: &mut String, rows_left: &mut usize, rows: Rows) -> bool {
+    let take = rows.ends.len().min(*rows_left);
+    let cut = take.checked_sub(1).map_or(0, |last| rows.ends[last]);
+    text.push_str(&rows.text[..cut]);
+    *rows_left -= take;
+    *rows_left == 0
+}
+
+/// Runs known only by a checkpoint (`running`, `lost`, or finished and
+/// kept after a failed append), among the newest as their start time says.
 fn add_checkpoints(
     jobs: &mut Vec<RecordView>,
     history: &History,
     args: &JobHistoryArgs,
     filter: &Filter,
 ) {
-    let (pending, warnings) = crate::checkpoint::pending_for(&history.sources.named_paths());
-    for w in warnings {
-        output::say(&w);
-    }
+    let pending = pending::load(history, filter);
     if pending.is_empty() {
         return;
     }
-    for p in pending {
-        if filter.matches(&p.view) && !jobs.iter().any(|j| j.task_id == p.view.task_id) {
-            jobs.push(p.view);
-        }
-    }
-    jobs.sort_by(|a, b| (b.start_us, &b.task_id).cmp(&(a.start_us, &a.task_id)));
+    pending::merge(jobs, |j| j, pending.into_iter().map(|p| p.view));
     if !args.all {
         jobs.truncate(args.limit);
     }

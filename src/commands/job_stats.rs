@@ -5,6 +5,7 @@ use super::filter_args::filter_from_args;
 use super::output;
 use crate::cli::{JobStatsArgs, StatsFormat};
 use crate::history::History;
+use crate::record::{Status, StoredStatus};
 use crate::report::{stats, stats_view};
 use anyhow::Context;
 use std::process::ExitCode;
@@ -69,12 +70,15 @@ pub fn run(args: JobStatsArgs) -> anyhow::Result<ExitCode> {
     }
     let mut builder = builder.unwrap_or_else(|| stats::StatsBuilder::new(keys.clone()));
     output::warn_bad_lines(&history.bad);
-    // Runs known only by a checkpoint count too, as `running` or `lost`.
+    // Runs known only by a checkpoint count once they have ended: `lost`
+    // (or a finished run kept after a failed append), as they will once the
+    // next run appends them; a `running` one has no final figures yet.
     let (pending, warnings) = crate::checkpoint::pending_for(&history.sources.named_paths());
     for w in warnings {
         output::say(&w);
     }
-    for p in pending {
+    let running = StoredStatus::Known(Status::Running);
+    for p in pending.into_iter().filter(|p| p.view.status != running) {
         seen += 1;
         if filter.matches(&p.view) {
             matched += 1;

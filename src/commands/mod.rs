@@ -13,6 +13,7 @@ pub mod job_history;
 pub mod job_stats;
 pub mod man;
 pub mod output;
+pub mod pending;
 pub mod plot;
 pub mod report;
 pub mod run;

@@ -153,13 +153,14 @@ impl History {
     }
 
     /// [`History::stream_keys`] a batch at a time: each batch of runs (in
-    /// order) is turned by `map(n, runs)` (`n` numbers the batches from 0)
-    /// on the parsing threads, and the results go to `each` in order.
+    /// order) is turned by `map(at, runs)` (`at`: the batch's place in
+    /// `keys`; a batch never splits runs with equal start times) on the
+    /// parsing threads, and the results go to `each` in order.
     pub fn stream_batches<T: Send>(
         &self,
         keys: &[RunKey],
         threads: usize,
-        map: impl Fn(usize, Vec<RecordView>) -> T + Sync,
+        map: impl Fn(std::ops::Range<usize>, Vec<RecordView>) -> T + Sync,
         mut each: impl FnMut(T) -> ControlFlow<()>,
     ) -> Result<(), HistoryError> {
         let mut files = Vec::with_capacity(self.sources.files.len());
@@ -169,7 +170,7 @@ impl History {
         let batches = batches(keys);
         let parse = |b: usize| {
             self.parse_batch(&files, &keys[batches[b].clone()])
-                .map(|jobs| map(b, jobs))
+                .map(|jobs| map(batches[b].clone(), jobs))
         };
         let threads = threads.clamp(1, batches.len().max(1));
         if threads == 1 {

@@ -27,7 +27,7 @@ pub fn nice_step(span: f64, target: usize) -> f64 {
         return 1.0;
     }
     let raw = span / target.max(1) as f64;
-    let mag = 10f64.powf(raw.log10().floor());
+    let mag = libm::pow(10.0, libm::log10(raw).floor());
     let norm = raw / mag;
     let step = if norm <= 1.0 {
         1.0

@@ -5,6 +5,11 @@
 //! function (Numerical Recipes' continued fraction), by bisection: exact to
 //! about 1e-9, far below anything a table shows.
 
+// The logarithms and exponentials come from the `libm` crate, not the
+// system's libm.so: loading that library costs every run about 350 KiB
+// of resident memory (docs/performance.md), for a function `check` calls.
+use libm::log as ln;
+
 /// Degrees of freedom above this are treated as this many: the t quantile
 /// there differs from the normal one by under 1e-5, and the continued
 /// fraction would only get slower.
@@ -152,7 +157,7 @@ fn ln_gamma(x: f64) -> f64 {
         .enumerate()
         .fold(C[0], |acc, (i, c)| acc + c / (x + i as f64 + 1.0));
     let t = x + G + 0.5;
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+    0.5 * ln(2.0 * std::f64::consts::PI) + (x + 0.5) * ln(t) - t + ln(a)
 }
 
 /// The regularized incomplete beta function `I_x(a, b)`.
@@ -164,7 +169,7 @@ fn regularized_beta(a: f64, b: f64, x: f64) -> f64 {
         return 1.0;
     }
     let front =
-        (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+        libm::exp(ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * ln(x) + b * ln(1.0 - x));
     // The continued fraction converges fast only on this side of the mean.
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_continued_fraction(a, b, x) / a

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod checkpoints;
 pub mod gen;
 
 #[path = "../support/runtime_dir.rs"]
@@ -37,7 +38,16 @@ pub struct Run {
 }
 
 pub fn run(args: &[&str]) -> Run {
-    let out: Output = profrun().args(args).output().expect("run profrun");
+    run_cmd(profrun().args(args))
+}
+
+/// [`run`] with the checkpoint folder under `runtime` (`XDG_RUNTIME_DIR`).
+pub fn run_in(runtime: &Path, args: &[&str]) -> Run {
+    run_cmd(profrun().env("XDG_RUNTIME_DIR", runtime).args(args))
+}
+
+fn run_cmd(cmd: &mut Command) -> Run {
+    let out: Output = cmd.output().expect("run profrun");
     Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -274,8 +274,8 @@ pub fn recover_orphans(history: &Path) {
                 continue;
             }
         };
-        if cp.history != key || checkpoint::writer_alive(&cp) {
-            continue;
+        if cp.history != key || cp.is_finished() || checkpoint::writer_alive(&cp) {
+            continue; // a finished record is `recover_kept`'s
         }
         let Some(claimed) = checkpoint::claim(&found.path) else {
             continue; // another profrun took it
@@ -302,4 +302,65 @@ pub fn recover_orphans(history: &Path) {
 fn append(history: &Path, record: &JobRecord) -> Result<(), String> {
     let line = record.to_line().map_err(|e| e.to_string())?;
     history::append::append_line(history, &line).map_err(|e| e.to_string())
+}
+
+/// The history could not take this run's record (a full disk, a read-only
+/// file): keep the finished record, with its real status, as this run's
+/// checkpoint (over the record so far, if any), where the next run on
+/// `history` appends it as it is (`recover_kept`). The checkpoint folder is
+/// usually on another file system (`$XDG_RUNTIME_DIR`, the temp dir). Kept
+/// even with `--checkpoint 0`: that turns off the rewrites while the job
+/// runs, not this last resort.
+pub fn keep_unsaved(history: &Path, record: &JobRecord) -> std::io::Result<PathBuf> {
+    let dir = checkpoint::dir()?;
+    let pid = std::process::id() as i32;
+    let file = CheckpointFile {
+        profrun_checkpoint: checkpoint::FORMAT,
+        history: checkpoint::history_key(history),
+        profrun_pid: pid,
+        profrun_start_ticks: checkpoint::start_ticks(pid).unwrap_or(0),
+        // The job has ended.
+        job_pid: 0,
+        signal: None,
+        leaves: Vec::new(),
+        record: record.clone(),
+    };
+    let path = checkpoint::path_for(&dir, &record.task_id);
+    checkpoint::write_atomic(&path, &file.to_bytes()?)?;
+    Ok(path)
+}
+
+/// Append every finished record kept for `history` after a failed append
+/// (see [`keep_unsaved`]) as it is, exactly once: claimed by a rename
+/// first, put back when the append fails again. Its profrun need not be
+/// gone: it gave the record up when it kept it. Unreadable files were
+/// named by [`recover_orphans`].
+pub fn recover_kept(history: &Path) {
+    let Some(dir) = checkpoint::existing_dir() else {
+        return;
+    };
+    let key = checkpoint::history_key(history);
+    for found in checkpoint::list(&dir) {
+        let Ok(cp) = found.checkpoint else { continue };
+        if cp.history != key || !cp.is_finished() {
+            continue;
+        }
+        let Some(claimed) = checkpoint::claim(&found.path) else {
+            continue; // another profrun took it
+        };
+        match append(history, &cp.record) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(&claimed);
+            }
+            Err(why) => {
+                let _ = std::fs::rename(&claimed, &found.path);
+                say(&format!(
+                    "profrun: warning: could not append the run {} kept in '{}' to '{}': {why}",
+                    cp.record.task_id,
+                    found.path.display(),
+                    history.display()
+                ));
+            }
+        }
+    }
 }

@@ -52,9 +52,12 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
     os.close_checkpoint();
     // Before saving: the record notes whether the exports worked.
     export::export(&args, &mut record);
-    let recorded = save::save(&args, &record);
-    os.remove_checkpoint();
-    save::report(&args, &record, recorded);
+    let saved = save::save(&args, &record);
+    if !matches!(saved, save::Saved::Kept(_)) {
+        // A kept record replaced the checkpoint: the next run appends it.
+        os.remove_checkpoint();
+    }
+    save::report(&args, &record, &saved);
     // Cancels a pending kill-after; the leaf was removed by `measure`.
     drop(os);
     if args.self_stats {

@@ -2,6 +2,7 @@
 //! `--record-out`, summarised on stderr and printed with `--json`.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use crate::cli::RunArgs;
 use crate::commands::output::say;
@@ -9,16 +10,29 @@ use crate::history;
 use crate::record::JobRecord;
 use crate::report;
 
+/// Where the record went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Saved {
+    /// Appended to the history.
+    Recorded,
+    /// The append failed; the record is kept in this checkpoint file for
+    /// the next run on the history to append.
+    Kept(PathBuf),
+    /// Nowhere: no history, or neither it nor the checkpoint folder could
+    /// be written.
+    Lost,
+}
+
 /// Append to the history and write `--record-out`. Failures warn and never
-/// change the exit code. Returns whether the history now holds the record.
-pub fn save(args: &RunArgs, record: &JobRecord) -> bool {
+/// change the exit code.
+pub fn save(args: &RunArgs, record: &JobRecord) -> Saved {
     let line = match record.to_line() {
         Ok(line) => line,
         Err(err) => {
             say(&format!(
                 "profrun: warning: could not serialise the record: {err}"
             ));
-            return false;
+            return Saved::Lost;
         }
     };
     let user = record
@@ -36,26 +50,22 @@ pub fn save(args: &RunArgs, record: &JobRecord) -> bool {
     if let Some(warning) = warning {
         say(&format!("profrun: warning: {warning}"));
     }
-    let recorded = match path {
+    let saved = match path {
         Some(path) => {
-            // Runs whose profrun was killed go in before this one.
+            // Runs whose profrun was killed, or whose append failed, go in
+            // before this one.
             super::checkpoint::recover_orphans(&path);
+            super::checkpoint::recover_kept(&path);
             match history::append::append_line(&path, &line) {
-                Ok(()) => true,
-                Err(err) => {
-                    say(&format!(
-                        "profrun: warning: could not write history '{}': this run was not recorded there: {err}",
-                        path.display()
-                    ));
-                    false
-                }
+                Ok(()) => Saved::Recorded,
+                Err(err) => keep(&path, record, &err.to_string()),
             }
         }
         None => {
             say(
                 "profrun: warning: no history path (HOME, XDG_DATA_HOME and PROFRUN_HISTORY are unset); this run was not recorded",
             );
-            false
+            Saved::Lost
         }
     };
     if let Some(out) = &args.record_out {
@@ -66,14 +76,37 @@ pub fn save(args: &RunArgs, record: &JobRecord) -> bool {
             ));
         }
     }
-    recorded
+    saved
+}
+
+/// The history refused the record (`err`): keep it in the checkpoint
+/// folder for the next run, and say where, or that the run is lost.
+fn keep(path: &Path, record: &JobRecord, err: &str) -> Saved {
+    let (kept, outcome) = match super::checkpoint::keep_unsaved(path, record) {
+        Ok(at) => (
+            format!(
+                "kept in '{}'; the next profrun run on this history appends it",
+                at.display()
+            ),
+            Saved::Kept(at),
+        ),
+        Err(e) => (
+            format!("it could not be kept in the checkpoint folder either ({e}): this run is lost"),
+            Saved::Lost,
+        ),
+    };
+    say(&format!(
+        "profrun: warning: could not write history '{}': this run was not recorded there: {err}; {kept}",
+        path.display()
+    ));
+    outcome
 }
 
 /// The summary on stderr and `--json` on stdout. A `--json` record that
 /// cannot be printed (`/dev/full`, a closed pipe) is worth a warning: it is
 /// the output the user asked for (issue 11, item 4). A job that could not
 /// start gets its error line first.
-pub fn report(args: &RunArgs, record: &JobRecord, recorded: bool) {
+pub fn report(args: &RunArgs, record: &JobRecord, saved: &Saved) {
     if let (crate::record::Status::FailedToStart, Some(error)) = (record.status, &record.error) {
         say(&format!("profrun: error: {error}"));
     }
@@ -84,10 +117,10 @@ pub fn report(args: &RunArgs, record: &JobRecord, recorded: bool) {
         if let Ok(line) = record.to_line() {
             let mut out = std::io::stdout().lock();
             if let Err(err) = out.write_all(&line).and_then(|_| out.flush()) {
-                let kept = if recorded {
-                    "the history still has it"
-                } else {
-                    "it is not in the history either"
+                let kept = match saved {
+                    Saved::Recorded => "the history still has it".to_string(),
+                    Saved::Kept(at) => format!("it is kept in '{}'", at.display()),
+                    Saved::Lost => "it is not in the history either".to_string(),
                 };
                 say(&format!(
                     "profrun: warning: the --json record was lost: cannot write to stdout: {err}; {kept}"

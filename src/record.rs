@@ -14,6 +14,7 @@ mod gpu;
 pub mod lenient;
 mod skim;
 mod slurm;
+pub mod slurm_end;
 mod status_read;
 pub mod view;
 

@@ -1,12 +1,13 @@
 //! profrun under a real single-node Slurm (issue 16): `srun` tasks and
 //! `sbatch` array tasks each write their record, `scontrol listpids` still
-//! sees every process of a job run under profrun, and `scancel` of an
-//! `srun profrun` leaves a record with status interrupted. The cluster
+//! sees every process of a job run under profrun, and `scancel` or the
+//! time limit of `srun profrun` and of a plain `sbatch --wrap "profrun
+//! ..."` leaves a record with status interrupted. The cluster
 //! comes from `tests/support/slurm.rs`; on a host that cannot run it each
 //! test says why and passes (see `cluster_or_skip`).
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -499,57 +500,132 @@ fn user_job_without_task_cpuacct_stays_in_the_step_and_says_why() {
     }
 }
 
-/// Issue 16 item 7, measured with Slurm 22.05 and proctrack/cgroup: the
-/// batch shell, profrun and the job all get SIGTERM at once, the shell dies
-/// and slurmstepd SIGKILLs profrun before it writes. profrun now writes its
-/// checkpoint at the forwarded signal, before forwarding it, and the next
-/// profrun on the history appends it as an interrupted record. Slurm's
-/// SIGTERM reaches only the batch shell (proctrack/cgroup signals only
-/// slurmstepd's children); profrun hears of it through a parent-death
-/// SIGTERM, and wins the race to the checkpoint about 5 runs in 6 alone,
-/// less under load: so this stays ignored.
+/// A checkpoint folder of the cluster's own (`XDG_RUNTIME_DIR`), for the
+/// job's profrun and the next one: no other test's checkpoints in it.
+fn runtime_dir(cluster: &SlurmCluster) -> PathBuf {
+    let dir = cluster.path("runtime");
+    if !dir.exists() {
+        std::fs::create_dir(&dir).expect("mkdir runtime");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+            .expect("chmod runtime");
+    }
+    dir
+}
+
+/// The checkpoints (`*.json`) in `runtime`'s profrun folder.
+fn checkpoints(runtime: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(runtime.join("profrun"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                    name.is_some_and(|n| !n.starts_with('.') && n.ends_with(".json"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `sbatch --wrap WRAP` with the cluster's checkpoint folder; the job's id
+/// once it runs, its processes (at least `processes`, the batch shell
+/// included) are up and its profrun has written its first checkpoint.
+fn sbatch_checkpointed(
+    cluster: &mut SlurmCluster,
+    name: &str,
+    wrap: &str,
+    processes: usize,
+) -> String {
+    let runtime = runtime_dir(cluster);
+    cluster.run_ok(
+        cluster
+            .command("sbatch")
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .args(["--job-name", name, "--wrap", wrap])
+            .arg(format!("--output={}/{name}.out", cluster.dir().display())),
+    );
+    let job = cluster.running_job(name);
+    cluster.wait_until("the job's processes", Duration::from_secs(20), |c| {
+        listpids(c, &job).len() >= processes
+    });
+    // One --interval (0.5 s) after the spawn.
+    cluster.wait_until("its first checkpoint", Duration::from_secs(20), |_| {
+        !checkpoints(&runtime).is_empty()
+    });
+    job
+}
+
+fn wait_gone(cluster: &mut SlurmCluster, job: &str, timeout: Duration) {
+    cluster.wait_until("the job gone", timeout, |c| {
+        c.stdout(c.command("squeue").args(["-h", "-j", job]))
+            .is_empty()
+    });
+}
+
+/// The next profrun on `history`, which appends the orphaned checkpoints
+/// first; it asks the cluster (its `SLURM_CONF`) about their jobs. Returns
+/// the history's records.
+fn records_after_recovery(cluster: &SlurmCluster, history: &Path) -> Vec<Value> {
+    let runtime = runtime_dir(cluster);
+    let out = cluster
+        .command(profrun_path())
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .arg("--quiet")
+        .arg("--history")
+        .arg(history)
+        .args(["--", "true"])
+        .output()
+        .expect("run profrun");
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        checkpoints(&runtime).is_empty(),
+        "checkpoints left: {:?}",
+        checkpoints(&runtime)
+    );
+    let records = read_history(history);
+    let last = records.last().expect("the next run's record");
+    assert_eq!(last["status"], "success", "{last}");
+    records
+}
+
+/// `plain` (`sbatch --wrap "profrun ..."`) with a job of two sleeping
+/// children: the command line for `--wrap`, `launch` before profrun.
+fn wrap_profrun(launch: &str, history: &Path, job_args: &str) -> String {
+    format!(
+        "{launch} '{}' --history '{}' -- '{}' {job_args}",
+        profrun_path(),
+        history.display(),
+        workload().display()
+    )
+}
+
+/// Issue 16 item 7, measured with Slurm 22.05 and proctrack/cgroup:
+/// `scancel` SIGTERMs only the batch shell (slurmstepd's child); profrun
+/// hears of it through its parent-death SIGTERM, and slurmstepd SIGKILLs
+/// what is left of the step within milliseconds of the shell's end. Either
+/// profrun wins that race (its own record, or its checkpoint naming the
+/// signal) or it loses it, and its checkpoint (the first is written one
+/// interval after the spawn) is recovered with Slurm's word for the job
+/// (CANCELLED): interrupted by SIGTERM every time.
 #[test]
-#[ignore = "issue 16 item 7: racy, the step's SIGKILL may beat the parent-death SIGTERM's checkpoint (about 1 in 6 alone)"]
 fn scancel_of_plain_sbatch_profrun_keeps_a_record() {
     let Some(mut cluster) = cluster_or_skip() else {
         return;
     };
     let history = cluster.path("h.jsonl");
     let name = job_name("plain");
-    let wrap = format!(
-        "'{}' --history '{}' -- '{}' tree 2 20000",
-        profrun_path(),
-        history.display(),
-        workload().display()
-    );
-    cluster.run_ok(
-        cluster
-            .command("sbatch")
-            .args(["--job-name", &name, "--wrap", &wrap])
-            .arg(format!("--output={}/plain.out", cluster.dir().display())),
-    );
-    let job = cluster.running_job(&name);
-    cluster.wait_until("the job's processes", Duration::from_secs(20), |c| {
-        listpids(c, &job).len() >= 5 // the batch shell too
-    });
+    let wrap = wrap_profrun("", &history, "tree 2 20000");
+    let job = sbatch_checkpointed(&mut cluster, &name, &wrap, 5);
     cluster.run_ok(cluster.command("scancel").arg(&job));
-    cluster.wait_until("the job gone", Duration::from_secs(30), |c| {
-        c.stdout(c.command("squeue").args(["-h", "-j", &job]))
-            .is_empty()
-    });
-    // The next run on the history recovers the killed one.
-    let next = std::process::Command::new(profrun_path())
-        .arg("--quiet")
-        .arg("--history")
-        .arg(&history)
-        .args(["--", "true"])
-        .status()
-        .expect("run profrun");
-    assert!(next.success());
-    let records = read_history(&history);
+    wait_gone(&mut cluster, &job, Duration::from_secs(30));
+    let records = records_after_recovery(&cluster, &history);
     assert_eq!(records.len(), 2, "no record after scancel: {records:?}");
-    assert_eq!(records[0]["status"], "interrupted", "{}", records[0]);
-    assert_eq!(records[0]["signal"]["name"], "SIGTERM", "{}", records[0]);
+    let r = &records[0];
+    eprintln!("recorded: {} ({})", r["status"], r["error"]);
+    assert_eq!(r["status"], "interrupted", "{r}");
+    assert_eq!(r["signal"]["name"], "SIGTERM", "{r}");
+    assert_eq!(r["slurm"]["job_id"].to_string(), job, "{r}");
     let leaves = leftover_leaves(cluster.node());
     assert!(
         leaves.is_empty(),
@@ -557,31 +633,98 @@ fn scancel_of_plain_sbatch_profrun_keeps_a_record() {
     );
 }
 
+/// Issue 16 item 7, the race lost every time: a profrun below a shell of
+/// the batch script (`bash -c "profrun ...; true"`) is not the batch
+/// shell's child, asks for no parent-death signal, and hears nothing before
+/// slurmstepd's SIGKILL. Its checkpoint names no signal; Slurm says the job
+/// was CANCELLED, so the run was interrupted, not lost.
+#[test]
+fn scancel_of_a_profrun_that_hears_nothing_is_interrupted_by_slurms_word() {
+    let Some(mut cluster) = cluster_or_skip() else {
+        return;
+    };
+    let history = cluster.path("h.jsonl");
+    let name = job_name("nested");
+    let inner = wrap_profrun("", &history, "tree 2 20000");
+    let wrap = format!("bash -c \"{inner}; true\"");
+    let job = sbatch_checkpointed(&mut cluster, &name, &wrap, 6);
+    cluster.run_ok(cluster.command("scancel").arg(&job));
+    wait_gone(&mut cluster, &job, Duration::from_secs(30));
+    // Readers, which write nothing, ask Slurm too.
+    let listed = cluster.run_ok(
+        cluster
+            .command(profrun_path())
+            .env("XDG_RUNTIME_DIR", runtime_dir(&cluster))
+            .args([
+                "job-history",
+                "--status",
+                "interrupted",
+                "--format",
+                "jsonl",
+            ])
+            .arg("--history")
+            .arg(&history),
+    );
+    let shown = String::from_utf8_lossy(&listed.stdout);
+    assert_eq!(shown.lines().count(), 1, "{shown}");
+    let records = records_after_recovery(&cluster, &history);
+    assert_eq!(records.len(), 2, "{records:?}");
+    let r = &records[0];
+    assert_eq!(r["status"], "interrupted", "{r}");
+    assert_eq!(r["signal"]["name"], "SIGTERM", "{r}");
+    let error = r["error"].as_str().unwrap_or_default();
+    assert!(error.contains("by Slurm (Slurm: CANCELLED)"), "{r}");
+    assert!(error.contains("ended with its Slurm job"), "{r}");
+}
+
+/// Issue 16 item 7's other side: a profrun SIGKILLed by something other
+/// than Slurm (here `kill -9`; the OOM killer alike) is `lost`, with
+/// Slurm's state of the job (FAILED: the batch shell's profrun died of a
+/// signal) named.
+#[test]
+fn sigkill_of_a_plain_sbatch_profrun_not_by_slurm_stays_lost() {
+    let Some(mut cluster) = cluster_or_skip() else {
+        return;
+    };
+    let history = cluster.path("h.jsonl");
+    let name = job_name("killed");
+    let wrap = wrap_profrun("", &history, "tree 2 20000");
+    let job = sbatch_checkpointed(&mut cluster, &name, &wrap, 5);
+    let profrun = listpids(&cluster, &job)
+        .into_iter()
+        .find(|&pid| cmdline(pid).starts_with(&format!("{} --history", profrun_path())))
+        .expect("profrun's pid");
+    // SAFETY: a pid Slurm listed in this test's job, just read.
+    assert_eq!(unsafe { libc::kill(profrun, libc::SIGKILL) }, 0);
+    wait_gone(&mut cluster, &job, Duration::from_secs(30));
+    let records = records_after_recovery(&cluster, &history);
+    assert_eq!(records.len(), 2, "{records:?}");
+    let r = &records[0];
+    assert_eq!(r["status"], "lost", "{r}");
+    assert!(r.get("signal").map_or(true, Value::is_null), "{r}");
+    let error = r["error"].as_str().unwrap_or_default();
+    assert!(error.contains("(Slurm: FAILED"), "{r}");
+}
+
 /// Submit `sbatch --time=1 --wrap SCRIPT` (SCRIPT runs profrun on a job
 /// that would sleep 200 s), wait until Slurm has killed it for its time
-/// limit, and return the records of its history. Slurm checks limits every
-/// 30 s or so: this takes about 90 s.
+/// limit, run the next profrun on its history and return the records.
+/// Slurm checks limits every 30 s or so: this takes about 90 s.
 fn records_after_time_limit(cluster: &mut SlurmCluster, what: &str, launch: &str) -> Vec<Value> {
     let history = cluster.path("h.jsonl");
     let name = job_name(what);
-    let wrap = format!(
-        "{launch} '{}' --history '{}' -- '{}' tree 2 200000",
-        profrun_path(),
-        history.display(),
-        workload().display()
-    );
+    let wrap = wrap_profrun(launch, &history, "tree 2 200000");
+    let runtime = runtime_dir(cluster);
     cluster.run_ok(
         cluster
             .command("sbatch")
+            .env("XDG_RUNTIME_DIR", &runtime)
             .args(["--time=1", "--job-name", &name, "--wrap", &wrap])
             .arg(format!("--output={}/{what}.out", cluster.dir().display())),
     );
     let job = cluster.running_job(&name);
-    cluster.wait_until("the time limit", Duration::from_secs(180), |c| {
-        c.stdout(c.command("squeue").args(["-h", "-j", &job]))
-            .is_empty()
-    });
-    read_history(&history)
+    wait_gone(cluster, &job, Duration::from_secs(180));
+    records_after_recovery(cluster, &history)
 }
 
 #[test]
@@ -591,21 +734,28 @@ fn time_limit_of_srun_profrun_leaves_an_interrupted_record() {
         return;
     };
     let records = records_after_time_limit(&mut cluster, "timeout-srun", "srun");
-    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records.len(), 2, "{records:?}");
     assert_eq!(records[0]["status"], "interrupted", "{}", records[0]);
     assert_eq!(records[0]["signal"]["name"], "SIGTERM", "{}", records[0]);
 }
 
-/// Issue 16 item 7 again, for `--time`: measured, no record today.
+/// Issue 16 item 7 again, for `--time`: as for `scancel`.
 #[test]
-#[ignore = "issue 16 item 7 (and slow, ~90 s): a timed-out plain sbatch profrun leaves no record yet"]
+#[ignore = "slow (~90 s): Slurm's time limit is at least a minute"]
 fn time_limit_of_plain_sbatch_profrun_keeps_a_record() {
     let Some(mut cluster) = cluster_or_skip() else {
         return;
     };
     let records = records_after_time_limit(&mut cluster, "timeout-plain", "");
-    assert_eq!(records.len(), 1, "no record after the time limit");
-    assert_eq!(records[0]["status"], "interrupted", "{}", records[0]);
+    assert_eq!(
+        records.len(),
+        2,
+        "no record after the time limit: {records:?}"
+    );
+    let r = &records[0];
+    eprintln!("recorded: {} ({})", r["status"], r["error"]);
+    assert_eq!(r["status"], "interrupted", "{r}");
+    assert_eq!(r["signal"]["name"], "SIGTERM", "{r}");
 }
 
 /// Issue 16 item 2: one profrun over two "ranks" names each in

@@ -7,6 +7,7 @@
 use super::{assemble, CgroupOutcome, ChildExit, JobEnd, JobIdentity, RanJob, RusageSample};
 use super::{IoReadings, RunClock, SampledRun};
 use crate::profile::Profiler;
+use crate::record::slurm_end::SlurmJobEnd;
 use crate::record::{CgroupStatsRecord, JobRecord, ProcessRef, SignalRecord, Status};
 use crate::sample::IoSample;
 
@@ -71,13 +72,50 @@ pub fn interim(
 /// `lost`, or `interrupted` with the signal profrun was forwarding when it
 /// wrote the checkpoint. The job (`job_pid`) may still be running: it is
 /// named in `descendants_left_running` and in `error`.
-pub fn recovered(mut record: JobRecord, job_pid: i32, signal: Option<SignalRecord>) -> JobRecord {
-    let cause = match &signal {
-        Some(s) => format!("profrun was killed after it forwarded {}", s.name),
-        None => "profrun was killed".to_string(),
+pub fn recovered(record: JobRecord, job_pid: i32, signal: Option<SignalRecord>) -> JobRecord {
+    recovered_with_slurm(record, job_pid, signal, None)
+}
+
+/// What Slurm sends first when it cancels a job or ends it at its limit.
+const SLURM_SIGNAL: (i32, &str) = (15, "SIGTERM");
+
+/// [`recovered`], knowing also what Slurm says became of the job (issue
+/// 16 item 7): a checkpoint written before any signal, of a job Slurm
+/// cancelled, timed out, preempted or lost with its node, was a profrun
+/// killed with its step (`sbatch --wrap "profrun ..."`: SIGKILLed within
+/// milliseconds of the SIGTERM, before it could note it): `interrupted`,
+/// SIGTERM, and Slurm's state in `error`. Any other state of Slurm's is
+/// named in `error` and leaves the run `lost`.
+pub fn recovered_with_slurm(
+    mut record: JobRecord,
+    job_pid: i32,
+    mut signal: Option<SignalRecord>,
+    slurm: Option<&SlurmJobEnd>,
+) -> JobRecord {
+    let cause = match (&signal, slurm) {
+        (Some(s), _) => format!("profrun was killed after it forwarded {}", s.name),
+        (None, Some(end)) if end.ended_by_slurm() => {
+            signal = Some(SignalRecord {
+                number: SLURM_SIGNAL.0,
+                name: SLURM_SIGNAL.1.to_string(),
+            });
+            format!(
+                "profrun was killed with its job by Slurm ({}), before it noted the signal",
+                end.describe()
+            )
+        }
+        (None, Some(end)) => format!("profrun was killed ({})", end.describe()),
+        (None, None) => "profrun was killed".to_string(),
+    };
+    // A Slurm job that ended took every process of its steps with it.
+    let job_ended = slurm.is_some_and(SlurmJobEnd::settled);
+    let job = if job_ended {
+        "the job ended with its Slurm job".to_string()
+    } else {
+        format!("the job (pid {job_pid}) may still be running")
     };
     record.error = Some(format!(
-        "{cause}; figures up to its last checkpoint ({}); the job (pid {job_pid}) may still be running",
+        "{cause}; figures up to its last checkpoint ({}); {job}",
         record.end_time
     ));
     record.status = match signal {
@@ -87,10 +125,11 @@ pub fn recovered(mut record: JobRecord, job_pid: i32, signal: Option<SignalRecor
     record.signal = signal;
     record.returncode = None;
     record.exit_code = 0;
-    if !record
-        .descendants_left_running
-        .iter()
-        .any(|p| p.pid == job_pid)
+    if !job_ended
+        && !record
+            .descendants_left_running
+            .iter()
+            .any(|p| p.pid == job_pid)
     {
         record.descendants_left_running.push(ProcessRef {
             pid: job_pid,
@@ -178,5 +217,77 @@ mod tests {
         assert_eq!(r.status, Status::Interrupted);
         assert_eq!(r.signal.as_ref().map(|s| s.number), Some(15));
         assert!(r.error.expect("note").contains("forwarded SIGTERM"));
+    }
+
+    fn slurm_end(state: &str) -> SlurmJobEnd {
+        SlurmJobEnd {
+            job_id: 7,
+            state: state.into(),
+            cancelled_by_uid: None,
+            reason: None,
+            job_name: None,
+            uid: None,
+        }
+    }
+
+    /// Issue 16 item 7: `sbatch --wrap "profrun ..."` cancelled, profrun
+    /// SIGKILLed before its checkpoint at the SIGTERM.
+    #[test]
+    fn a_checkpoint_of_a_job_slurm_cancelled_is_interrupted_by_sigterm() {
+        for state in ["CANCELLED", "TIMEOUT", "PREEMPTED", "NODE_FAIL"] {
+            let r = recovered_with_slurm(
+                interim(&identity(), clock(), None, 1.0, "none"),
+                7,
+                None,
+                Some(&slurm_end(state)),
+            );
+            assert_eq!(r.status, Status::Interrupted, "{state}");
+            let signal = r.signal.as_ref().expect("a signal");
+            assert_eq!((signal.number, signal.name.as_str()), (15, "SIGTERM"));
+            let error = r.error.clone().expect("note");
+            assert!(error.contains(&format!("Slurm: {state}")), "{error}");
+            assert!(error.contains("ended with its Slurm job"), "{error}");
+            assert!(r.descendants_left_running.is_empty(), "{state}");
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_of_a_job_that_failed_or_runs_on_stays_lost() {
+        let failed = recovered_with_slurm(
+            interim(&identity(), clock(), None, 1.0, "none"),
+            7,
+            None,
+            Some(&slurm_end("FAILED")),
+        );
+        assert_eq!((failed.status, failed.signal.clone()), (Status::Lost, None));
+        let error = failed.error.clone().expect("note");
+        assert!(error.contains("(Slurm: FAILED)"), "{error}");
+        let running = recovered_with_slurm(
+            interim(&identity(), clock(), None, 1.0, "none"),
+            7,
+            None,
+            Some(&slurm_end("RUNNING")),
+        );
+        assert_eq!(running.status, Status::Lost);
+        assert!(running
+            .error
+            .expect("note")
+            .contains("may still be running"));
+        assert_eq!(running.descendants_left_running[0].pid, 7);
+    }
+
+    #[test]
+    fn a_signal_profrun_noted_wins_over_slurms_word() {
+        let sig = SignalRecord {
+            number: 1,
+            name: "SIGHUP".into(),
+        };
+        let r = recovered_with_slurm(
+            interim(&identity(), clock(), None, 1.0, "none"),
+            7,
+            Some(sig),
+            Some(&slurm_end("CANCELLED")),
+        );
+        assert_eq!(r.signal.map(|s| s.name), Some("SIGHUP".to_string()));
     }
 }

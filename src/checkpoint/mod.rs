@@ -10,6 +10,7 @@
 //! `<temp dir>/profrun-<uid>/`; either folder must be ours and mode 0700.
 
 pub mod file;
+pub mod slurm;
 
 pub use file::{parse, CheckpointFile, FORMAT};
 
@@ -232,8 +233,9 @@ pub fn claim(path: &Path) -> Option<PathBuf> {
 
 /// A run known only by its checkpoint, as readers show it: `running` while
 /// its profrun lives, else as the record the next run will append (`lost`,
-/// or `interrupted` at a forwarded signal; a finished record kept after a
-/// failed append as it is). Readers never write anything.
+/// or `interrupted` at a forwarded signal or when Slurm ended the job: see
+/// [`slurm`]; a finished record kept after a failed append as it is).
+/// Readers never write anything.
 #[derive(Clone)]
 pub struct Pending {
     pub view: crate::record::RecordView,
@@ -250,6 +252,7 @@ pub fn pending_for(files: &[PathBuf]) -> (Vec<Pending>, Vec<String>) {
     };
     let keys: Vec<String> = files.iter().map(|f| history_key(f)).collect();
     let mut pending = Vec::new();
+    let mut asker = slurm::SlurmAsker::default();
     for found in list(&dir) {
         let cp = match found.checkpoint {
             Ok(cp) => cp,
@@ -267,7 +270,7 @@ pub fn pending_for(files: &[PathBuf]) -> (Vec<Pending>, Vec<String>) {
         let record = if cp.is_finished() || writer_alive(&cp) {
             cp.record
         } else {
-            crate::assemble::interim::recovered(cp.record, cp.job_pid, cp.signal)
+            slurm::recovered(cp, &mut asker)
         };
         let Ok(line) = record.to_line() else { continue };
         if let Ok(view) = crate::record::RecordView::from_line(&line) {

@@ -22,6 +22,10 @@ use crate::profile::Profiler;
 use crate::record::{JobRecord, SignalRecord};
 use crate::sampler::TickObserver;
 
+/// The sample at which the first checkpoint is written: the first tick of
+/// the sampler's ticker, after the spawn's own sample.
+const FIRST_CHECKPOINT_TICK: u64 = 2;
+
 /// This run's checkpoint, shared between the threads that write it.
 pub struct Slot {
     state: Mutex<State>,
@@ -203,11 +207,15 @@ fn clock(duration_seconds: f64) -> RunClock {
     }
 }
 
-/// The sampler's side: every `every`, and at the next tick after a signal.
+/// The sampler's side: the first checkpoint at the sampler's first tick
+/// after the spawn's own sample (one `--interval`, 0.5 s by default, into
+/// the run), then every `every`, and at the next tick after a signal.
 pub struct Observer {
     slot: Arc<Slot>,
     every: Duration,
     last: Instant,
+    /// The samples seen so far (the spawn's own is the first).
+    ticks: u64,
 }
 
 impl Observer {
@@ -216,6 +224,7 @@ impl Observer {
             slot,
             every: Duration::from_secs_f64(every_seconds),
             last: Instant::now(),
+            ticks: 0,
         }
     }
 }
@@ -225,8 +234,17 @@ impl TickObserver for Observer {
         if final_sample {
             return;
         }
+        self.ticks += 1;
         let asked = self.slot.write_now.swap(false, Ordering::SeqCst);
-        if !asked && self.last.elapsed() < self.every {
+        // The first checkpoint, so that a profrun SIGKILLed from now on
+        // (with its batch step: issue 16 item 7) leaves a recoverable run.
+        // Not at the spawn's own sample: the sampler's stop waits for it,
+        // and written then (or on the main thread at the spawn, or on a
+        // thread of its own) it cost `profrun -- true` about 0.3 ms
+        // (`cargo bench --bench startup`, docs/performance.md); a job that
+        // ends within one interval needs none.
+        let first = self.ticks == FIRST_CHECKPOINT_TICK;
+        if !asked && !first && self.last.elapsed() < self.every {
             return;
         }
         self.last = Instant::now();
@@ -235,7 +253,8 @@ impl TickObserver for Observer {
 }
 
 /// Append every orphaned checkpoint of `history` (its profrun gone) as a
-/// `lost` (or `interrupted`) record, exactly once: each is claimed by a
+/// `lost` (or `interrupted`: at a forwarded signal, or a Slurm job Slurm
+/// ended) record, exactly once: each is claimed by a
 /// rename before it is appended. Checkpoints of other histories and of live
 /// profruns are left alone; unreadable ones are named in a warning.
 pub fn recover_orphans(history: &Path) {
@@ -243,6 +262,7 @@ pub fn recover_orphans(history: &Path) {
         return;
     };
     let key = checkpoint::history_key(history);
+    let mut slurm = checkpoint::slurm::SlurmAsker::default();
     for found in checkpoint::list(&dir) {
         let cp = match found.checkpoint {
             Ok(cp) => cp,
@@ -261,7 +281,7 @@ pub fn recover_orphans(history: &Path) {
             continue; // another profrun took it
         };
         checkpoint::remove_leaves(cp.profrun_pid, &cp.leaves);
-        let record = interim::recovered(cp.record, cp.job_pid, cp.signal);
+        let record = checkpoint::slurm::recovered(cp, &mut slurm);
         match append(history, &record) {
             Ok(()) => {
                 let _ = std::fs::remove_file(&claimed);

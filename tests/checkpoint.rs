@@ -160,6 +160,33 @@ fn sigkilled_profrun_is_shown_lost_and_appended_once_by_the_next_run() {
     );
 }
 
+// Regression (found merging issue 16's checkpoint work): a profrun killed
+// after its own append but before it removed its checkpoint left both, and
+// the next run appended the same run a second time, as `lost`.
+#[test]
+fn a_run_killed_between_its_append_and_its_checkpoints_removal_is_not_recorded_twice() {
+    let mut w = World::new();
+    let child = w.start_sleeper(&w.history());
+    let cp = w.kill_profrun_after(child, Duration::from_millis(2500));
+    // What its append would have written: the run's record, one line.
+    let mut record = cp["record"].clone();
+    record["status"] = "success".into();
+    let line = serde_json::to_string(&record).expect("line");
+    assert!(line.contains(&format!("\"task_id\":{}", cp["record"]["task_id"])));
+    std::fs::write(w.history(), format!("{line}\n")).expect("write");
+
+    assert!(w.run_true(&w.history()).status.success());
+    let records = read_history(&w.history());
+    assert_eq!(
+        statuses(&records),
+        ["success", "success"],
+        "the killed run once, then the new one: {records:?}"
+    );
+    let id = &cp["record"]["task_id"];
+    assert_eq!(records.iter().filter(|r| &r["task_id"] == id).count(), 1);
+    assert!(w.checkpoint_files().is_empty(), "the orphan is removed");
+}
+
 // Regression (issue 11, item 7): exactly once when several profruns start
 // together.
 #[test]

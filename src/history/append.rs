@@ -135,6 +135,39 @@ pub fn write_record_file(path: &Path, line: &[u8]) -> io::Result<()> {
         .write_all(line)
 }
 
+/// Whether the history at `path` already holds a record with this task id,
+/// as profrun writes it (`"task_id":"ID"`). Read backwards from the end in
+/// 1 MiB pieces, so a record appended lately is found at once; only a run
+/// that is not there costs a read of the whole file. Recovery asks before
+/// it appends a checkpoint's record: a profrun killed between its append
+/// and the checkpoint's removal left both.
+pub fn holds_task_id(path: &Path, task_id: &str) -> io::Result<bool> {
+    const PIECE: u64 = 1 << 20;
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let needle = format!("\"task_id\":\"{task_id}\"");
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
+    let overlap = needle.len() as u64 - 1;
+    let mut end = file.metadata()?.len();
+    let mut buf = Vec::new();
+    while end > 0 {
+        let start = end.saturating_sub(PIECE);
+        // The piece runs on past `end` by the needle's length less one, so
+        // a match across two pieces is seen.
+        let stop = (end + overlap).min(file.metadata()?.len());
+        buf.resize((stop - start) as usize, 0);
+        file.read_exact_at(&mut buf, start)?;
+        if finder.find(&buf).is_some() {
+            return Ok(true);
+        }
+        end = start;
+    }
+    Ok(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +192,23 @@ mod tests {
         let text = std::fs::read_to_string(&path).expect("read");
         assert_eq!(text.lines().last(), Some("{\"task_id\":\"b\"}"));
         assert!(text.ends_with('\n'));
+    }
+
+    #[test]
+    fn a_task_id_is_found_anywhere_even_across_two_pieces() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("h.jsonl");
+        assert!(!holds_task_id(&path, "x").expect("no file"));
+        let needle = "\"task_id\":\"abc\"";
+        // The needle starts `k` bytes before the last piece's start: the
+        // pieces split it unless k is 0 (all in the last) or its length.
+        for k in [0, 1, 5, needle.len() - 1, needle.len()] {
+            let mut text = "{\"pad\":1}\n".repeat(3000).into_bytes();
+            text.extend_from_slice(needle.as_bytes());
+            text.extend(std::iter::repeat_n(b' ', (1 << 20) + k - needle.len()));
+            std::fs::write(&path, &text).expect("write");
+            assert!(holds_task_id(&path, "abc").expect("read"), "k {k}");
+            assert!(!holds_task_id(&path, "abd").expect("read"));
+        }
     }
 }

@@ -299,7 +299,15 @@ pub fn recover_orphans(history: &Path) {
     }
 }
 
+/// Append a recovered record, unless the history already has it: a
+/// profrun killed after its own append but before removing its checkpoint
+/// left both, and the run must not count twice.
 fn append(history: &Path, record: &JobRecord) -> Result<(), String> {
+    match history::append::holds_task_id(history, &record.task_id) {
+        Ok(true) => return Ok(()),
+        Ok(false) => {}
+        Err(why) => return Err(format!("cannot read it: {why}")),
+    }
     let line = record.to_line().map_err(|e| e.to_string())?;
     history::append::append_line(history, &line).map_err(|e| e.to_string())
 }

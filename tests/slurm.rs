@@ -728,7 +728,6 @@ fn records_after_time_limit(cluster: &mut SlurmCluster, what: &str, launch: &str
 }
 
 #[test]
-#[ignore = "slow (~90 s): Slurm's time limit is at least a minute"]
 fn time_limit_of_srun_profrun_leaves_an_interrupted_record() {
     let Some(mut cluster) = cluster_or_skip() else {
         return;
@@ -741,7 +740,6 @@ fn time_limit_of_srun_profrun_leaves_an_interrupted_record() {
 
 /// Issue 16 item 7 again, for `--time`: as for `scancel`.
 #[test]
-#[ignore = "slow (~90 s): Slurm's time limit is at least a minute"]
 fn time_limit_of_plain_sbatch_profrun_keeps_a_record() {
     let Some(mut cluster) = cluster_or_skip() else {
         return;

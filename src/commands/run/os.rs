@@ -545,10 +545,14 @@ fn leaf_peak_bytes(run: &CgroupRun) -> Option<u64> {
         .or(run.sampled_peak_bytes)
 }
 
-/// NVML, loaded on its own thread. A build with the `testing` doubles
-/// plays the scripted GPU instead when `PROFRUN_TEST_FAKE_GPU` asks for it.
+/// NVML, loaded on its own thread. A debug build with the `testing`
+/// doubles (the binary `cargo test` runs) plays the scripted GPU instead
+/// when `PROFRUN_TEST_FAKE_GPU` asks for it. Not an optimised build: the
+/// README's `cargo build --release --bins --examples` and `cargo bench`
+/// get the `testing` feature too (the examples' self dev-dependency turns
+/// it on for the whole build), and their binary must not obey it.
 fn gpu_monitor() -> GpuMonitor {
-    #[cfg(feature = "testing")]
+    #[cfg(all(feature = "testing", debug_assertions))]
     if let Some(fake) = crate::probe::gpu::fake::FakeGpu::from_test_env() {
         return GpuMonitor::from_probe(Box::new(fake));
     }

@@ -97,8 +97,9 @@ impl FakeGpu {
     }
 }
 
-/// `PROFRUN_TEST_FAKE_GPU=WATTS` makes a binary built with the `testing`
-/// doubles (the one `cargo test` runs, never a release build) play one
+/// `PROFRUN_TEST_FAKE_GPU=WATTS` makes a debug binary built with the
+/// `testing` doubles (the one `cargo test` runs; an optimised build never
+/// reads it, even when `--examples` turned the feature on) play one
 /// fake device drawing WATTS instead of loading NVML, so the real-binary
 /// tests can see GPU figures on a machine without a GPU.
 pub const TEST_ENV: &str = "PROFRUN_TEST_FAKE_GPU";

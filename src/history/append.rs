@@ -151,13 +151,14 @@ pub fn holds_task_id(path: &Path, task_id: &str) -> io::Result<bool> {
     let needle = format!("\"task_id\":\"{task_id}\"");
     let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let overlap = needle.len() as u64 - 1;
-    let mut end = file.metadata()?.len();
+    let len = file.metadata()?.len();
+    let mut end = len;
     let mut buf = Vec::new();
     while end > 0 {
         let start = end.saturating_sub(PIECE);
         // The piece runs on past `end` by the needle's length less one, so
         // a match across two pieces is seen.
-        let stop = (end + overlap).min(file.metadata()?.len());
+        let stop = (end + overlap).min(len);
         buf.resize((stop - start) as usize, 0);
         file.read_exact_at(&mut buf, start)?;
         if finder.find(&buf).is_some() {

@@ -131,11 +131,7 @@ impl<'a> Cursor<'a> {
         let mut i = self.i;
         while i < b.len() {
             let masks = Masks::at(b, i);
-            let escaped = if masks.backslash == 0 && escape_carry == 0 {
-                0
-            } else {
-                escaped(masks.backslash, &mut escape_carry)
-            };
+            let escaped = escaped(masks.backslash, &mut escape_carry);
             let strings = prefix_xor(masks.quote & !escaped) ^ in_string;
             in_string = ((strings as i64) >> 63) as u64;
             // The brackets outside strings, and any backslash there (bad).

@@ -252,51 +252,78 @@ impl TickObserver for Observer {
     }
 }
 
-/// Append every orphaned checkpoint of `history` (its profrun gone) as a
-/// `lost` (or `interrupted`: at a forwarded signal, or a Slurm job Slurm
-/// ended) record, exactly once: each is claimed by a
-/// rename before it is appended. Checkpoints of other histories and of live
-/// profruns are left alone; unreadable ones are named in a warning.
-pub fn recover_orphans(history: &Path) {
+/// Append what the checkpoint folder holds for `history`, each exactly
+/// once (claimed by a rename first, put back when the append fails):
+/// every orphaned checkpoint (its profrun gone) as a `lost` (or
+/// `interrupted`: at a forwarded signal, or a Slurm job Slurm ended)
+/// record, then every finished record kept after a failed append (see
+/// [`keep_unsaved`]) as it is: its profrun need not be gone, it gave the
+/// record up when it kept it. Checkpoints of other histories and of live
+/// profruns are left alone; unreadable ones are named in a warning. The
+/// folder is listed once.
+pub fn recover(history: &Path) {
     let Some(dir) = checkpoint::existing_dir() else {
         return;
     };
     let key = checkpoint::history_key(history);
-    let mut slurm = checkpoint::slurm::SlurmAsker::default();
+    let mut orphans = Vec::new();
+    let mut kept = Vec::new();
     for found in checkpoint::list(&dir) {
-        let cp = match found.checkpoint {
-            Ok(cp) => cp,
-            Err(why) => {
-                say(&format!(
-                    "profrun: warning: skipped checkpoint '{}': {why}",
-                    found.path.display()
-                ));
-                continue;
-            }
-        };
-        if cp.history != key || cp.is_finished() || checkpoint::writer_alive(&cp) {
-            continue; // a finished record is `recover_kept`'s
+        match found.checkpoint {
+            Err(why) => say(&format!(
+                "profrun: warning: skipped checkpoint '{}': {why}",
+                found.path.display()
+            )),
+            Ok(cp) if cp.history != key => {}
+            Ok(cp) if cp.is_finished() => kept.push((found.path, cp)),
+            Ok(cp) if checkpoint::writer_alive(&cp) => {}
+            Ok(cp) => orphans.push((found.path, cp)),
         }
-        let Some(claimed) = checkpoint::claim(&found.path) else {
+    }
+    let mut slurm = checkpoint::slurm::SlurmAsker::default();
+    for (path, cp) in orphans {
+        let Some(claimed) = checkpoint::claim(&path) else {
             continue; // another profrun took it
         };
         checkpoint::remove_leaves(cp.profrun_pid, &cp.leaves);
         let record = checkpoint::slurm::recovered(cp, &mut slurm);
-        match append(history, &record) {
-            Ok(()) => {
-                let _ = std::fs::remove_file(&claimed);
-            }
-            Err(why) => {
-                // Put it back for the next run.
-                let _ = std::fs::rename(&claimed, &found.path);
-                say(&format!(
-                    "profrun: warning: could not append the lost run {} to '{}': {why}",
-                    record.task_id,
-                    history.display()
-                ));
-            }
+        if let Err(why) = append_claimed(history, &record, &claimed, &path) {
+            say(&format!(
+                "profrun: warning: could not append the lost run {} to '{}': {why}",
+                record.task_id,
+                history.display()
+            ));
         }
     }
+    for (path, cp) in kept {
+        let Some(claimed) = checkpoint::claim(&path) else {
+            continue; // another profrun took it
+        };
+        if let Err(why) = append_claimed(history, &cp.record, &claimed, &path) {
+            say(&format!(
+                "profrun: warning: could not append the run {} kept in '{}' to '{}': {why}",
+                cp.record.task_id,
+                path.display(),
+                history.display()
+            ));
+        }
+    }
+}
+
+/// Append a claimed checkpoint's record; remove the claimed file when it
+/// is in, else put it back (at `path`) for the next run.
+fn append_claimed(
+    history: &Path,
+    record: &JobRecord,
+    claimed: &Path,
+    path: &Path,
+) -> Result<(), String> {
+    let appended = append(history, record);
+    let _ = match appended {
+        Ok(()) => std::fs::remove_file(claimed),
+        Err(_) => std::fs::rename(claimed, path),
+    };
+    appended
 }
 
 /// Append a recovered record, unless the history already has it: a
@@ -315,7 +342,7 @@ fn append(history: &Path, record: &JobRecord) -> Result<(), String> {
 /// The history could not take this run's record (a full disk, a read-only
 /// file): keep the finished record, with its real status, as this run's
 /// checkpoint (over the record so far, if any), where the next run on
-/// `history` appends it as it is (`recover_kept`). The checkpoint folder is
+/// `history` appends it as it is ([`recover`]). The checkpoint folder is
 /// usually on another file system (`$XDG_RUNTIME_DIR`, the temp dir). Kept
 /// even with `--checkpoint 0`: that turns off the rewrites while the job
 /// runs, not this last resort.
@@ -336,39 +363,4 @@ pub fn keep_unsaved(history: &Path, record: &JobRecord) -> std::io::Result<PathB
     let path = checkpoint::path_for(&dir, &record.task_id);
     checkpoint::write_atomic(&path, &file.to_bytes()?)?;
     Ok(path)
-}
-
-/// Append every finished record kept for `history` after a failed append
-/// (see [`keep_unsaved`]) as it is, exactly once: claimed by a rename
-/// first, put back when the append fails again. Its profrun need not be
-/// gone: it gave the record up when it kept it. Unreadable files were
-/// named by [`recover_orphans`].
-pub fn recover_kept(history: &Path) {
-    let Some(dir) = checkpoint::existing_dir() else {
-        return;
-    };
-    let key = checkpoint::history_key(history);
-    for found in checkpoint::list(&dir) {
-        let Ok(cp) = found.checkpoint else { continue };
-        if cp.history != key || !cp.is_finished() {
-            continue;
-        }
-        let Some(claimed) = checkpoint::claim(&found.path) else {
-            continue; // another profrun took it
-        };
-        match append(history, &cp.record) {
-            Ok(()) => {
-                let _ = std::fs::remove_file(&claimed);
-            }
-            Err(why) => {
-                let _ = std::fs::rename(&claimed, &found.path);
-                say(&format!(
-                    "profrun: warning: could not append the run {} kept in '{}' to '{}': {why}",
-                    cp.record.task_id,
-                    found.path.display(),
-                    history.display()
-                ));
-            }
-        }
-    }
 }

@@ -31,17 +31,9 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-/// Median, min and max of `xs` (sorted in place).
-fn stats(xs: &mut [f64]) -> (f64, f64, f64) {
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
-    let median = if n % 2 == 1 {
-        xs[n / 2]
-    } else {
-        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
-    };
-    (median, xs[0], xs[n - 1])
-}
+#[path = "common/stats.rs"]
+mod common_stats;
+use common_stats::stats;
 
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")

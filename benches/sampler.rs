@@ -44,17 +44,9 @@ fn thread_cpu_seconds() -> f64 {
     ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
 }
 
-/// Median, min and max of `xs` (sorted in place).
-fn stats(xs: &mut [f64]) -> (f64, f64, f64) {
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
-    let median = if n % 2 == 1 {
-        xs[n / 2]
-    } else {
-        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
-    };
-    (median, xs[0], xs[n - 1])
-}
+#[path = "common/stats.rs"]
+mod common_stats;
+use common_stats::stats;
 
 /// CPU µs per tick of `f`, over `ticks` ticks spaced `gap` apart (so caches
 /// cool a little, as they do between real ticks).

@@ -86,15 +86,19 @@ pub(super) fn boolean(c: &mut Cursor) -> Option<bool> {
 
 fn digits(c: &mut Cursor, acc: &mut u64, count: &mut u32) -> Option<()> {
     let start = c.i;
+    let mut a = *acc;
     while let Some(d) = c.b.get(c.i).filter(|d| d.is_ascii_digit()) {
-        *count += 1;
-        if *count > MAX_DIGITS {
-            return None;
-        }
-        *acc = *acc * 10 + u64::from(d - b'0');
+        // Wraps only past MAX_DIGITS digits, which are refused below.
+        a = a.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
         c.i += 1;
     }
-    (c.i > start).then_some(())
+    let n = u32::try_from(c.i - start).unwrap_or(u32::MAX);
+    *count = count.saturating_add(n);
+    if n == 0 || *count > MAX_DIGITS {
+        return None;
+    }
+    *acc = a;
+    Some(())
 }
 
 /// A number in JSON's grammar, read as serde_json reads it.

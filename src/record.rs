@@ -12,6 +12,8 @@ pub mod details_view;
 mod exports;
 mod gpu;
 pub mod lenient;
+mod project;
+mod scalar;
 mod skim;
 mod slurm;
 pub mod slurm_end;

@@ -64,24 +64,30 @@ const CLASS: [Class; 256] = {
     t
 };
 
-struct Cursor<'a> {
-    b: &'a [u8],
-    i: usize,
+/// A position in a line, for the skim and for the projection
+/// ([`super::project`]) that reads the same keys without serde.
+pub(super) struct Cursor<'a> {
+    pub(super) b: &'a [u8],
+    pub(super) i: usize,
 }
 
 impl<'a> Cursor<'a> {
-    fn ws(&mut self) {
+    pub(super) fn new(b: &'a [u8]) -> Self {
+        Cursor { b, i: 0 }
+    }
+
+    pub(super) fn ws(&mut self) {
         while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\r' | b'\n')) {
             self.i += 1;
         }
     }
 
-    fn eat(&mut self, c: u8) -> Option<()> {
+    pub(super) fn eat(&mut self, c: u8) -> Option<()> {
         self.ws();
         (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
     }
 
-    fn peek(&mut self) -> Option<u8> {
+    pub(super) fn peek(&mut self) -> Option<u8> {
         self.ws();
         self.b.get(self.i).copied()
     }
@@ -90,7 +96,7 @@ impl<'a> Cursor<'a> {
     fn string(&mut self) -> Option<()> {
         let mut j = self.i + 1;
         loop {
-            j += memchr::memchr2(b'"', b'\\', self.b.get(j..)?)?;
+            j = scan_string(self.b, j)?.end;
             if self.b[j] == b'\\' {
                 j += 2;
             } else {
@@ -101,18 +107,18 @@ impl<'a> Cursor<'a> {
     }
 
     /// A key without escapes (the read model's keys have none).
-    fn key(&mut self) -> Option<&'a [u8]> {
+    pub(super) fn key(&mut self) -> Option<&'a [u8]> {
         if self.peek()? != b'"' {
             return None;
         }
         let start = self.i + 1;
-        let len = memchr::memchr2(b'"', b'\\', self.b.get(start..)?)?;
-        if self.b[start + len] == b'\\' {
+        let end = scan_string(self.b, start)?.end;
+        if self.b[end] == b'\\' {
             return None;
         }
-        self.i = start + len + 1;
+        self.i = end + 1;
         self.eat(b':')?;
-        Some(&self.b[start..start + len])
+        Some(&self.b[start..end])
     }
 
     /// Past the array or object that starts at `self.i`. Sixty-four bytes
@@ -163,7 +169,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Past one value of any kind; its bytes are `b[start..self.i]`.
-    fn value(&mut self) -> Option<usize> {
+    pub(super) fn value(&mut self) -> Option<usize> {
         self.ws();
         let start = self.i;
         let c = *self.b.get(self.i)?;
@@ -217,6 +223,56 @@ impl<'a> Cursor<'a> {
             }
         }
     }
+}
+
+/// Where a string's text (from `from`) stops: its first `"` or `\\`.
+pub(super) struct StringScan {
+    pub(super) end: usize,
+    /// A control character (below 0x20, not allowed in a JSON string)
+    /// before `end`.
+    pub(super) control: bool,
+    /// A byte of 0x80 or above before `end` (not ASCII).
+    pub(super) non_ascii: bool,
+}
+
+/// Sixteen bytes at a time: most keys and short strings end within the
+/// first sixteen, where `memchr2`'s set-up costs more than the search.
+/// `None` when neither byte comes before the end of the line.
+pub(super) fn scan_string(b: &[u8], from: usize) -> Option<StringScan> {
+    let (mut control, mut non_ascii) = (false, false);
+    let mut i = from;
+    while i < b.len() {
+        let x = match b.get(i..i + 16) {
+            Some(s) => u8x16::new(s.try_into().unwrap_or([0; 16])),
+            None => {
+                // Padded with quotes: a stop found there is past the end.
+                let mut w = [b'"'; 16];
+                w[..b.len() - i].copy_from_slice(&b[i..]);
+                u8x16::new(w)
+            }
+        };
+        let stop = (x.simd_eq(u8x16::splat(b'"')) | x.simd_eq(u8x16::splat(b'\\'))).to_bitmask();
+        // `x <= 0x1f` as `min(x, 0x1f) == x` (SSE2 has no unsigned `<`).
+        let ctl = x.min(u8x16::splat(0x1f)).simd_eq(x).to_bitmask();
+        let high = x.to_bitmask();
+        let before = if stop == 0 {
+            u32::MAX
+        } else {
+            (1u32 << stop.trailing_zeros()) - 1
+        };
+        control |= ctl & before != 0;
+        non_ascii |= high & before != 0;
+        if stop != 0 {
+            let end = i + stop.trailing_zeros() as usize;
+            return (end < b.len()).then_some(StringScan {
+                end,
+                control,
+                non_ascii,
+            });
+        }
+        i += 16;
+    }
+    None
 }
 
 /// One bit per byte of 64 bytes of a line.
@@ -307,7 +363,7 @@ fn close(out: &mut Vec<u8>) {
 /// `line` as an object of only the wanted keys, written into `out`
 /// (cleared first). `None` when the line is not shaped like one JSON
 /// object; the caller then gives the line to the full parser.
-pub fn skim(line: &[u8], wanted: &Wanted, out: &mut Vec<u8>) -> Option<()> {
+pub(super) fn skim(line: &[u8], wanted: &Wanted, out: &mut Vec<u8>) -> Option<()> {
     out.clear();
     out.push(b'{');
     let mut c = Cursor { b: line, i: 0 };
@@ -448,6 +504,23 @@ mod tests {
             let mut line = vec![open];
             line.extend_from_slice(&body);
             proptest::prop_assert_eq!(container_end(&line), reference_container(&line, 0));
+        }
+
+        /// The sixteen-byte string scan stops where a byte-wise one does,
+        /// and sees the same control and non-ASCII bytes before it.
+        #[test]
+        fn string_scan_matches_a_byte_at_a_time_scan(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(b"ab\"\\\x01\x1f \x7f\x80\xc3\xff".to_vec()), 0..70),
+            from in 0usize..70,
+        ) {
+            let from = from.min(bytes.len());
+            let want = bytes[from..].iter().position(|&c| c == b'"' || c == b'\\').map(|n| {
+                let body = &bytes[from..from + n];
+                (from + n, body.iter().any(|&c| c < 0x20), body.iter().any(|&c| c >= 0x80))
+            });
+            let got = scan_string(&bytes, from).map(|s| (s.end, s.control, s.non_ascii));
+            proptest::prop_assert_eq!(got, want);
         }
 
         /// Real JSON values (strings with escapes and brackets in them)

@@ -10,6 +10,7 @@
 //! makes the line bad.
 
 use super::lenient::{MeanFigure, Num, Obj, Text};
+use super::project::project;
 use super::skim::{skim, Wanted};
 use super::{StoredStatus, BYTES_PER_MB, SCHEMA_VERSION};
 use chrono::{DateTime, NaiveDateTime};
@@ -102,51 +103,51 @@ impl RecordView {
     }
 }
 
-#[derive(Deserialize)]
-struct RawView {
+#[derive(Debug, PartialEq, Deserialize)]
+pub(super) struct RawView {
     #[serde(default)]
-    schema_version: Option<u64>,
-    task_id: String,
+    pub(super) schema_version: Option<u64>,
+    pub(super) task_id: String,
     #[serde(default)]
-    tool: Option<String>,
+    pub(super) tool: Option<String>,
     #[serde(default)]
-    script: Option<String>,
-    status: String,
+    pub(super) script: Option<String>,
+    pub(super) status: String,
     #[serde(default)]
-    returncode: Option<i64>,
+    pub(super) returncode: Option<i64>,
     #[serde(default)]
-    exit_code: Option<i64>,
+    pub(super) exit_code: Option<i64>,
     #[serde(default)]
-    signal: Option<RawSignal>,
-    start_time: String,
+    pub(super) signal: Option<RawSignal>,
+    pub(super) start_time: String,
     #[serde(default)]
-    end_time: Option<String>,
+    pub(super) end_time: Option<String>,
     #[serde(default)]
-    duration_seconds: Option<f64>,
+    pub(super) duration_seconds: Option<f64>,
     #[serde(default)]
-    command: Option<Vec<String>>,
+    pub(super) command: Option<Vec<String>>,
     #[serde(default)]
-    tags: Obj<BTreeMap<String, Text>>,
+    pub(super) tags: Obj<BTreeMap<String, Text>>,
     #[serde(default)]
-    host: Obj<RawHost>,
+    pub(super) host: Obj<RawHost>,
     #[serde(default)]
-    resource_usage: Option<RawUsage>,
+    pub(super) resource_usage: Option<RawUsage>,
     #[serde(default)]
-    detailed_profile: Obj<RawDetailed>,
+    pub(super) detailed_profile: Obj<RawDetailed>,
     #[serde(default)]
-    slurm: Obj<RawSlurm>,
+    pub(super) slurm: Obj<RawSlurm>,
     #[serde(default)]
-    analysis: Obj<RawAnalysis>,
+    pub(super) analysis: Obj<RawAnalysis>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, PartialEq, Deserialize, Default)]
 #[serde(default)]
-struct RawSlurm {
-    job_id: Num,
-    array_job_id: Num,
-    array_task_id: Num,
-    step_id: Text,
-    procid: Num,
+pub(super) struct RawSlurm {
+    pub(super) job_id: Num,
+    pub(super) array_job_id: Num,
+    pub(super) array_task_id: Num,
+    pub(super) step_id: Text,
+    pub(super) procid: Num,
 }
 
 impl RawSlurm {
@@ -162,72 +163,72 @@ impl RawSlurm {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, PartialEq, Deserialize, Default)]
 #[serde(default)]
-struct RawAnalysis {
-    bottleneck: Text,
+pub(super) struct RawAnalysis {
+    pub(super) bottleneck: Text,
 }
 
-#[derive(Deserialize)]
-struct RawSignal {
+#[derive(Debug, PartialEq, Deserialize)]
+pub(super) struct RawSignal {
     #[serde(default)]
-    name: Option<String>,
+    pub(super) name: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, PartialEq, Deserialize, Default)]
 #[serde(default)]
-struct RawHost {
-    hostname: Text,
-    cpus_available: Num,
+pub(super) struct RawHost {
+    pub(super) hostname: Text,
+    pub(super) cpus_available: Num,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, PartialEq, Deserialize, Default)]
 #[serde(default)]
-struct RawUsage {
-    cpu_total_seconds: Option<f64>,
-    cpu_user_seconds: Option<f64>,
-    cpu_system_seconds: Option<f64>,
-    memory_peak_mb: Option<f64>,
-    read_bytes: Option<f64>,
-    write_bytes: Option<f64>,
+pub(super) struct RawUsage {
+    pub(super) cpu_total_seconds: Option<f64>,
+    pub(super) cpu_user_seconds: Option<f64>,
+    pub(super) cpu_system_seconds: Option<f64>,
+    pub(super) memory_peak_mb: Option<f64>,
+    pub(super) read_bytes: Option<f64>,
+    pub(super) write_bytes: Option<f64>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, PartialEq, Deserialize, Default)]
 #[serde(default)]
-struct RawDetailed {
-    io_stats: Obj<RawIo>,
-    process_memory: Obj<RawProcessMemory>,
-    gpu_stats: Obj<RawGpu>,
-    memory_efficiency: Num,
+pub(super) struct RawDetailed {
+    pub(super) io_stats: Obj<RawIo>,
+    pub(super) process_memory: Obj<RawProcessMemory>,
+    pub(super) gpu_stats: Obj<RawGpu>,
+    pub(super) memory_efficiency: Num,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, PartialEq, Deserialize, Default)]
 #[serde(default)]
-struct RawIo {
-    read_mb: Num,
-    write_mb: Num,
+pub(super) struct RawIo {
+    pub(super) read_mb: Num,
+    pub(super) write_mb: Num,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, PartialEq, Deserialize, Default)]
 #[serde(default)]
-struct RawProcessMemory {
-    max_mb: Num,
+pub(super) struct RawProcessMemory {
+    pub(super) max_mb: Num,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, PartialEq, Deserialize, Default)]
 #[serde(default)]
-struct RawGpu {
-    nvidia: MeanNvidia,
+pub(super) struct RawGpu {
+    pub(super) nvidia: MeanNvidia,
 }
 
 /// `gpu_stats.nvidia`: one object (the seed), or a list of per-device ones.
-#[derive(Default)]
-struct MeanNvidia(Option<f64>);
+#[derive(Debug, PartialEq, Default)]
+pub(super) struct MeanNvidia(pub(super) Option<f64>);
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, PartialEq, Deserialize, Default)]
 #[serde(default)]
-struct RawNvidia {
-    gpu_utilization_percent: MeanFigure,
+pub(super) struct RawNvidia {
+    pub(super) gpu_utilization_percent: MeanFigure,
 }
 
 struct NvidiaVisitor;
@@ -310,7 +311,7 @@ pub enum ViewError {
 }
 
 /// The keys [`RawView`] reads; the rest of a line is skimmed over.
-const WANTED: Wanted = Wanted {
+pub(super) const WANTED: Wanted = Wanted {
     top: &[
         "schema_version",
         "task_id",
@@ -373,10 +374,24 @@ thread_local! {
 }
 
 impl RecordView {
-    /// Read one history line (without its `\n`). The wanted keys are cut
-    /// out first ([`skim`]); a line the skim cannot cut, or whose cut serde
-    /// rejects, is parsed whole, so the error is that of the whole line.
+    /// Read one history line (without its `\n`). Most lines are read
+    /// straight into the model by the projection ([`super::project`]);
+    /// one it is not sure of takes [`Self::from_line_by_serde`]'s path,
+    /// which decides.
     pub fn from_line(line: &[u8]) -> Result<RecordView, ViewError> {
+        match project(line) {
+            Some(raw) => raw.checked(),
+            None => Self::from_line_by_serde(line),
+        }
+    }
+
+    /// [`from_line`](Self::from_line) without the projection: the wanted
+    /// keys are cut out first ([`skim`]); a line the skim cannot cut, or
+    /// whose cut serde rejects, is parsed whole, so the error is that of
+    /// the whole line. Public for the tests that hold the two paths to the
+    /// same result.
+    #[doc(hidden)]
+    pub fn from_line_by_serde(line: &[u8]) -> Result<RecordView, ViewError> {
         let skimmed = SKIMMED.with_borrow_mut(|buf| {
             skim(line, &WANTED, buf)?;
             // One UTF-8 check of the cut line, not one per string in it.

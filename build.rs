@@ -13,6 +13,13 @@
 //! another linker. Symbols the list names but the binary lacks are skipped
 //! by the linker; the build never fails for a stale list, it only packs less.
 //! `PROFRUN_NO_ORDER_FILE=1` turns it off.
+//!
+//! Where LLD links and the build host's glibc reads them (2.36 and later),
+//! the relative relocations are also packed (`-z pack-relative-relocs`,
+//! DT_RELR): the loader reads a few KiB instead of a 224 KiB `.rela.dyn`
+//! at every start (docs/performance.md). Such a binary asks for glibc's
+//! `GLIBC_ABI_DT_RELR`, so an older glibc refuses to load it with a clear
+//! error; `PROFRUN_NO_RELR=1` builds one for such hosts.
 
 use std::env;
 use std::path::Path;
@@ -23,6 +30,7 @@ fn main() {
     println!("cargo:rerun-if-changed=link/profrun.order");
     for var in [
         "PROFRUN_NO_ORDER_FILE",
+        "PROFRUN_NO_RELR",
         "RUSTC_LINKER",
         "CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER",
     ] {
@@ -31,19 +39,46 @@ fn main() {
     let order = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap_or_default())
         .join("link")
         .join("profrun.order");
-    if env::var("PROFILE").as_deref() == Ok("release") && order.is_file() && links_with_lld() {
+    let release = env::var("PROFILE").as_deref() == Ok("release");
+    let lld = links_with_lld();
+    if release && order.is_file() && lld && !set("PROFRUN_NO_ORDER_FILE") {
         println!(
             "cargo:rustc-link-arg-bin=profrun=-Wl,--symbol-ordering-file={}",
             order.display()
         );
     }
+    if release && lld && !set("PROFRUN_NO_RELR") && host_glibc_reads_relr() {
+        println!("cargo:rustc-link-arg-bin=profrun=-Wl,-z,pack-relative-relocs");
+    }
+}
+
+/// An opt-out variable is set (to anything but `0`).
+fn set(var: &str) -> bool {
+    env::var_os(var).is_some_and(|v| v != "0")
+}
+
+/// The build host's glibc loads DT_RELR relocations (2.36 and later): the
+/// binary is meant to run where it is built (`cargo install`), and
+/// `getconf` names the glibc it would run on.
+fn host_glibc_reads_relr() -> bool {
+    let Ok(out) = Command::new("getconf").arg("GNU_LIBC_VERSION").output() else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    // "glibc 2.36"
+    let Some(version) = text.split_whitespace().nth(1) else {
+        return false;
+    };
+    let mut parts = version.split('.');
+    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    (major, minor) >= (2, 36)
 }
 
 /// Rust links x86_64-unknown-linux-gnu with its own LLD from 1.90 on; a
 /// build that names its own linker or linker features may not.
 fn links_with_lld() -> bool {
-    if env::var_os("PROFRUN_NO_ORDER_FILE").is_some_and(|v| v != "0")
-        || env::var("TARGET").as_deref() != Ok("x86_64-unknown-linux-gnu")
+    if env::var("TARGET").as_deref() != Ok("x86_64-unknown-linux-gnu")
         || env::var_os("RUSTC_LINKER").is_some()
         || env::var_os("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_some()
     {

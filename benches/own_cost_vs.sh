@@ -17,13 +17,18 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 other=${1:?usage: own_cost_vs.sh OTHER_PROFRUN [RUNS] [MS]}
 runs=${2:-5}
 ms=${3:-20000}
-this=${PROFRUN_BENCH_BIN:-$here/target/release/profrun}
-workload=${PROFRUN_BENCH_WORKLOAD:-$here/target/release/examples/workload}
+target=${CARGO_TARGET_DIR:-$here/target}
+this=${PROFRUN_BENCH_BIN:-$target/release/profrun}
+workload=${PROFRUN_BENCH_WORKLOAD:-$target/release/examples/workload}
 for bin in "$this" "$other" "$workload"; do
     [ -x "$bin" ] || { echo "not built: $bin (cargo build --release --examples)" >&2; exit 2; }
 done
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+# A checkpoint folder of the bench's own: on a shared machine the user's
+# folder holds other runs' checkpoints, which a run's recovery reads.
+export XDG_RUNTIME_DIR=$dir/runtime
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 
 # One run: "cpu_seconds wall_seconds peak_rss_kb".
 one() {

@@ -20,11 +20,21 @@ command -v nm >/dev/null || { echo "order-file.sh: nm (binutils) is needed" >&2;
 # differently. The list holds both; the linker skips the names it lacks.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# A checkpoint folder of the script's own, holding what a shared one holds
+# at a run's end: checkpoints of other runs (here of another history),
+# whose heads recovery reads and skips.
+export XDG_RUNTIME_DIR=$tmp/runtime
+mkdir -m 700 -p "$XDG_RUNTIME_DIR/profrun"
+for id in 00000000-other-a 00000000-other-b; do
+    printf '{"profrun_checkpoint":1,"history":"%s/other.jsonl","profrun_pid":1,"profrun_start_ticks":0,"job_pid":1,"record":{"task_id":"%s","status":"running"}}' \
+        "$tmp" "$id" >"$XDG_RUNTIME_DIR/profrun/$id.json"
+done
+target=${CARGO_TARGET_DIR:-target}
 cargo build --release --bin profrun
-cp target/release/profrun "$tmp/profrun.plain"
+cp "$target/release/profrun" "$tmp/profrun.plain"
 cargo build --release --bins --examples
-cp target/release/profrun "$tmp/profrun.dev"
-w=target/release/examples/workload
+cp "$target/release/profrun" "$tmp/profrun.dev"
+w=$target/release/examples/workload
 
 n=0
 profile() {

@@ -399,8 +399,71 @@ fn only_a_finished_record_may_name_no_job_pid() {
     assert!(err.contains("not positive"), "{err}");
 }
 
+// Recovery reads a checkpoint's head first and the whole file only for an
+// orphan or a kept record of its history: the head must decide as the
+// whole file would.
+#[test]
+fn the_head_of_a_checkpoint_reads_as_the_whole_file() {
+    let bytes = valid_checkpoint();
+    let whole = profrun::checkpoint::parse(&bytes).expect("a checkpoint");
+    let head = profrun::checkpoint::parse_head(&bytes[..]).expect("a head");
+    assert_eq!(head.history, whole.history);
+    assert_eq!(head.profrun_pid, whole.profrun_pid);
+    assert_eq!(head.profrun_start_ticks, whole.profrun_start_ticks);
+    assert_eq!(head.job_pid, whole.job_pid);
+    assert_eq!(head.is_finished(), whole.is_finished());
+    let mut cp: Value = serde_json::from_slice(&bytes).expect("json");
+    cp["record"]["status"] = "running".into();
+    cp["job_pid"] = 0.into();
+    let err = profrun::checkpoint::parse_head(cp.to_string().as_bytes()).expect_err("refused");
+    assert!(err.contains("not positive"), "{err}");
+    cp["job_pid"] = 4.into();
+    cp["record"]["task_id"] = "../x".into();
+    let err = profrun::checkpoint::parse_head(cp.to_string().as_bytes()).expect_err("refused");
+    assert!(err.contains("task id"), "{err}");
+}
+
+// A checkpoint of this history whose profrun is gone but whose record is
+// torn past its head is still named in a warning, and the run is recorded.
+#[test]
+fn an_orphan_torn_after_its_head_is_skipped_with_a_warning() {
+    let w = World::new();
+    w.run_true(&w.history());
+    let mut cp: Value = serde_json::from_slice(&valid_checkpoint()).expect("json");
+    cp["history"] = profrun::checkpoint::history_key(&w.history()).into();
+    cp["profrun_pid"] = i32::MAX.into(); // no such process
+    cp["record"]["status"] = "running".into();
+    let text = cp.to_string();
+    let torn = &text[..text.len() - 40];
+    std::fs::write(w.checkpoints().join("orphan.json"), torn).expect("write");
+    let out = w.run_true(&w.history());
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("skipped checkpoint") && err.contains("orphan.json"),
+        "{err}"
+    );
+    assert_eq!(read_history(&w.history()).len(), 2);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    // Any bytes: a head or a reason, never a panic; a file that parses
+    // whole has a head that says the same.
+    #[test]
+    fn the_head_parser_agrees_with_the_whole_parser(cut in 0usize..1_000_000, at in 0usize..1_000_000, byte in any::<u8>()) {
+        let mut bytes = valid_checkpoint();
+        let at = at % bytes.len();
+        bytes[at] = byte;
+        bytes.truncate(cut % (bytes.len() + 1));
+        let head = profrun::checkpoint::parse_head(&bytes[..]);
+        if let Ok(whole) = profrun::checkpoint::parse(&bytes) {
+            let head = head.expect("a head where the whole file parses");
+            prop_assert_eq!(head.is_finished(), whole.is_finished());
+            prop_assert_eq!(head.history, whole.history);
+        }
+    }
 
     // Any bytes: a checkpoint or a reason, never a panic.
     #[test]

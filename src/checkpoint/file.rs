@@ -47,31 +47,82 @@ impl CheckpointFile {
     }
 }
 
+/// What recovery decides on (whose history, whether its profrun lives,
+/// whether the record is finished), read without building the record: the
+/// folder holds this run's own checkpoint and those of other live
+/// profruns, whose series recovery would otherwise parse only to skip
+/// them (docs/performance.md, "own cost").
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CheckpointHead {
+    pub profrun_checkpoint: u32,
+    pub history: String,
+    pub profrun_pid: i32,
+    pub profrun_start_ticks: u64,
+    pub job_pid: i32,
+    record: RecordHead,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct RecordHead {
+    task_id: String,
+    status: Status,
+}
+
+impl CheckpointHead {
+    /// As [`CheckpointFile::is_finished`].
+    pub fn is_finished(&self) -> bool {
+        self.record.status != Status::Running
+    }
+}
+
 /// Read a checkpoint, or say why the bytes are not one.
 pub fn parse(bytes: &[u8]) -> Result<CheckpointFile, String> {
     let cp: CheckpointFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    if cp.profrun_checkpoint != FORMAT {
-        return Err(format!(
-            "checkpoint format {} is not {FORMAT}",
-            cp.profrun_checkpoint
-        ));
+    check(
+        cp.profrun_checkpoint,
+        cp.profrun_pid,
+        cp.job_pid,
+        cp.is_finished(),
+        &cp.record.task_id,
+    )?;
+    Ok(cp)
+}
+
+/// Read a checkpoint's head from `reader`, checked as [`parse`] checks the
+/// whole file; the rest of the record is skipped, not built.
+pub fn parse_head(reader: impl std::io::Read) -> Result<CheckpointHead, String> {
+    let head: CheckpointHead = serde_json::from_reader(reader).map_err(|e| e.to_string())?;
+    check(
+        head.profrun_checkpoint,
+        head.profrun_pid,
+        head.job_pid,
+        head.is_finished(),
+        &head.record.task_id,
+    )?;
+    Ok(head)
+}
+
+fn check(
+    format: u32,
+    profrun_pid: i32,
+    job_pid: i32,
+    finished: bool,
+    task_id: &str,
+) -> Result<(), String> {
+    if format != FORMAT {
+        return Err(format!("checkpoint format {format} is not {FORMAT}"));
     }
     // A finished record's job has ended: no pid to name.
-    let job_pid_min = if cp.is_finished() { 0 } else { 1 };
-    if cp.profrun_pid <= 0 || cp.job_pid < job_pid_min {
+    let job_pid_min = if finished { 0 } else { 1 };
+    if profrun_pid <= 0 || job_pid < job_pid_min {
         return Err("a pid that is not positive".to_string());
     }
-    if cp.record.task_id.is_empty()
-        || !cp
-            .record
-            .task_id
+    if task_id.is_empty()
+        || !task_id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
-        return Err(format!(
-            "task id {:?} is not one profrun writes",
-            cp.record.task_id
-        ));
+        return Err(format!("task id {task_id:?} is not one profrun writes"));
     }
-    Ok(cp)
+    Ok(())
 }

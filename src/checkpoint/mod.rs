@@ -12,7 +12,7 @@
 pub mod file;
 pub mod slurm;
 
-pub use file::{parse, CheckpointFile, FORMAT};
+pub use file::{parse, parse_head, CheckpointFile, CheckpointHead, FORMAT};
 
 use rustix::fs::{Mode, OFlags};
 use std::io;
@@ -104,7 +104,12 @@ pub fn start_ticks(pid: i32) -> Option<u64> {
 /// Whether the profrun that wrote `cp` is still running. A zombie is not:
 /// a profrun SIGKILLed with its batch step may wait a while to be reaped.
 pub fn writer_alive(cp: &CheckpointFile) -> bool {
-    start_ticks(cp.profrun_pid) == Some(cp.profrun_start_ticks) && !zombie(cp.profrun_pid)
+    writer_alive_at(cp.profrun_pid, cp.profrun_start_ticks)
+}
+
+/// Whether the profrun `pid` that started at `start_ticks` still runs.
+pub fn writer_alive_at(pid: i32, start_ticks: u64) -> bool {
+    self::start_ticks(pid) == Some(start_ticks) && !zombie(pid)
 }
 
 /// Field 3 of `/proc/PID/stat`: Z (zombie) or X (dead).
@@ -185,36 +190,82 @@ pub struct Found {
 
 /// Every checkpoint in `dir` (`*.json`; temp and claimed files are skipped).
 pub fn list(dir: &Path) -> Vec<Found> {
+    checkpoint_paths(dir, None)
+        .into_iter()
+        .map(|path| {
+            let checkpoint = read(&path);
+            Found { path, checkpoint }
+        })
+        .collect()
+}
+
+/// A checkpoint file's head, or why it could not be read.
+pub struct FoundHead {
+    pub path: PathBuf,
+    pub head: Result<CheckpointHead, String>,
+}
+
+/// The head of every checkpoint in `dir` but `<skip>.json` (this run's
+/// own), in name order. Read through a small buffer: a live run's
+/// checkpoint can hold a few hundred KiB of series, which need not be in
+/// memory to be skipped.
+pub fn list_heads(dir: &Path, skip: Option<&str>) -> Vec<FoundHead> {
+    checkpoint_paths(dir, skip)
+        .into_iter()
+        .map(|path| {
+            let head = open_small(&path).and_then(|(file, _)| {
+                let bounded = io::Read::take(file, MAX_BYTES);
+                parse_head(io::BufReader::with_capacity(HEAD_BUFFER_BYTES, bounded))
+            });
+            FoundHead { path, head }
+        })
+        .collect()
+}
+
+/// The whole checkpoint at `path`.
+pub fn read(path: &Path) -> Result<CheckpointFile, String> {
+    read_small(path).and_then(|bytes| parse(&bytes))
+}
+
+/// The checkpoint files in `dir` in name order, `<skip>.json` left out.
+fn checkpoint_paths(dir: &Path, skip: Option<&str>) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut found: Vec<Found> = entries
+    let skip = skip.map(|task_id| format!("{task_id}.json"));
+    let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .filter(|e| {
             let name = e.file_name();
             let name = name.to_string_lossy();
-            !name.starts_with('.') && name.ends_with(".json")
+            !name.starts_with('.')
+                && name.ends_with(".json")
+                && skip.as_deref() != Some(name.as_ref())
         })
-        .map(|e| {
-            let path = e.path();
-            let checkpoint = read_small(&path).and_then(|bytes| parse(&bytes));
-            Found { path, checkpoint }
-        })
+        .map(|e| e.path())
         .collect();
-    found.sort_by(|a, b| a.path.cmp(&b.path));
-    found
+    paths.sort();
+    paths
 }
+
+/// The buffer a checkpoint's head is read through.
+const HEAD_BUFFER_BYTES: usize = 8 * 1024;
 
 /// A checkpoint is a few hundred KiB at most (series are capped); a larger
 /// file is not one of ours.
 const MAX_BYTES: u64 = 64 << 20;
 
-fn read_small(path: &Path) -> Result<Vec<u8>, String> {
+fn open_small(path: &Path) -> Result<(std::fs::File, u64), String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let len = file.metadata().map_err(|e| e.to_string())?.len();
     if len > MAX_BYTES {
         return Err(format!("{len} bytes is too large for a checkpoint"));
     }
+    Ok((file, len))
+}
+
+fn read_small(path: &Path) -> Result<Vec<u8>, String> {
+    let (file, len) = open_small(path)?;
     let mut bytes = Vec::with_capacity(len as usize);
     io::Read::read_to_end(&mut io::Read::take(file, MAX_BYTES), &mut bytes)
         .map_err(|e| e.to_string())?;
@@ -283,6 +334,30 @@ pub fn pending_for(files: &[PathBuf]) -> (Vec<Pending>, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The run's own checkpoint is not opened at its end (it held the whole
+    // series: parsing it only to skip it cost heap and code pages).
+    #[test]
+    fn the_runs_own_checkpoint_is_left_out_of_the_heads() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["b.json", "own.json", "a.json", ".a.json.tmp", "c.txt"] {
+            std::fs::write(dir.path().join(name), "{}").expect("write");
+        }
+        let names = |skip| -> Vec<String> {
+            list_heads(dir.path(), skip)
+                .into_iter()
+                .map(|f| {
+                    f.path
+                        .file_name()
+                        .expect("name")
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect()
+        };
+        assert_eq!(names(Some("own")), ["a.json", "b.json"]);
+        assert_eq!(names(None), ["a.json", "b.json", "own.json"]);
+    }
 
     #[test]
     fn a_folder_open_to_others_is_refused() {

@@ -24,3 +24,24 @@ pub fn become_subreaper() -> std::io::Result<()> {
     rustix::process::set_child_subreaper(Some(rustix::process::getpid()))?;
     Ok(())
 }
+
+/// Fit glibc's allocator to a wrapper that mostly waits. One arena for the
+/// whole run: glibc gives each new thread that allocates an arena of its
+/// own (64 MiB reserved), and the sampler's pages there added ~80 KiB to
+/// profrun's resident memory while the main thread's heap, idle in
+/// `wait4`, held the free space the argument parser left; the threads
+/// allocate a few times a tick at most, so sharing costs no measurable
+/// contention. And that free space (the parser's whole command tree, ~175
+/// KB with every subcommand's arguments) is handed back, so the run's own
+/// allocations grow from a trimmed heap (docs/performance.md, "own cost").
+/// Call after parsing the arguments and before starting any thread.
+pub fn tune_malloc() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt and malloc_trim take plain integers and touch only
+    // glibc's allocator state, under its own locks; no other thread exists
+    // yet to race with the tunable.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::malloc_trim(0);
+    }
+}

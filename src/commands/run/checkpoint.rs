@@ -259,21 +259,38 @@ impl TickObserver for Observer {
 /// record, then every finished record kept after a failed append (see
 /// [`keep_unsaved`]) as it is: its profrun need not be gone, it gave the
 /// record up when it kept it. Checkpoints of other histories and of live
-/// profruns are left alone; unreadable ones are named in a warning. The
-/// folder is listed once.
-pub fn recover(history: &Path) {
+/// profruns (this run's own, `own_task_id`, is not even opened) are left
+/// alone after reading their head; unreadable ones are named in a warning.
+/// The folder is listed once.
+pub fn recover(history: &Path, own_task_id: Option<&str>) {
     let Some(dir) = checkpoint::existing_dir() else {
         return;
     };
     let key = checkpoint::history_key(history);
     let mut orphans = Vec::new();
     let mut kept = Vec::new();
-    for found in checkpoint::list(&dir) {
-        match found.checkpoint {
-            Err(why) => say(&format!(
-                "profrun: warning: skipped checkpoint '{}': {why}",
-                found.path.display()
-            )),
+    let skipped = |path: &Path, why: &str| {
+        say(&format!(
+            "profrun: warning: skipped checkpoint '{}': {why}",
+            path.display()
+        ))
+    };
+    for found in checkpoint::list_heads(&dir, own_task_id) {
+        let head = match found.head {
+            Err(why) => {
+                skipped(&found.path, &why);
+                continue;
+            }
+            Ok(head) => head,
+        };
+        if head.history != key
+            || (!head.is_finished()
+                && checkpoint::writer_alive_at(head.profrun_pid, head.profrun_start_ticks))
+        {
+            continue;
+        }
+        match checkpoint::read(&found.path) {
+            Err(why) => skipped(&found.path, &why),
             Ok(cp) if cp.history != key => {}
             Ok(cp) if cp.is_finished() => kept.push((found.path, cp)),
             Ok(cp) if checkpoint::writer_alive(&cp) => {}

@@ -121,6 +121,7 @@ impl RealOs {
     /// What must happen before the spawn: the signal mask (before any
     /// thread exists), the subreaper bit, the I/O baseline and the leaf.
     pub fn prepare(args: &RunArgs) -> anyhow::Result<RealOs> {
+        launch::tune_malloc();
         signals::block_handled().context("blocking signals")?;
         launch::become_subreaper().context("becoming child subreaper")?;
         let proc = ProcRoot::default();

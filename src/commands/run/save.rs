@@ -54,7 +54,7 @@ pub fn save(args: &RunArgs, record: &JobRecord) -> Saved {
         Some(path) => {
             // Runs whose profrun was killed, or whose append failed, go in
             // before this one.
-            super::checkpoint::recover(&path);
+            super::checkpoint::recover(&path, Some(&record.task_id));
             match history::append::append_line(&path, &line) {
                 Ok(()) => Saved::Recorded,
                 Err(err) => keep(&path, record, &err.to_string()),

@@ -31,7 +31,12 @@ pub struct Cli {
     pub run: RunArgs,
 }
 
+// `defer`: a subcommand's arguments are built only when that subcommand is
+// parsed (or help, completions and the man page ask for them), not at every
+// `profrun -- COMMAND` start: the run path then never builds eleven query
+// commands' arguments (docs/performance.md, own cost).
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Run and profile a command (the same as `profrun [OPTIONS] -- COMMAND`)
     Run(RunArgs),
@@ -61,7 +66,9 @@ pub enum Command {
     Config(ConfigArgs),
 }
 
-/// `profrun config`: the run settings it may be given, to see what wins.
+// `profrun config`: the run settings it may be given, to see what wins.
+// (A `//` comment: clap would make a doc comment the about text of every
+// subcommand that flattens these arguments; see `Command`'s `defer`.)
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConfigArgs {
     /// As `profrun --history`
@@ -287,7 +294,8 @@ pub enum StatsFormat {
     Csv,
 }
 
-/// Filters shared by `job-history` and `job-stats`.
+// Filters shared by `job-history` and `job-stats` (a `//` comment, as
+// `ConfigArgs`'s).
 #[derive(Debug, Clone, Default, Args)]
 pub struct FilterArgs {
     /// Only runs of this tool

@@ -123,3 +123,31 @@ fn man_page_is_roff_with_every_subcommand() {
         None => eprintln!("man is not installed: the page is not rendered"),
     }
 }
+
+/// Regression (subcommands built on demand, `#[command(defer = true)]`):
+/// a deferred subcommand took the doc comment of the arguments it flattens
+/// as its summary ("Filters shared by `job-history` and `job-stats`" for
+/// five of them). Each one's own `--help` opens with the summary that
+/// `profrun --help` lists for it.
+#[test]
+fn each_subcommand_is_summarised_by_its_own_line_not_by_its_arguments() {
+    let top = stdout_of(&["--help"]);
+    let listed: Vec<(String, String)> = top
+        .lines()
+        .skip_while(|line| !line.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| {
+            let (name, summary) = line.trim().split_once(' ')?;
+            Some((name.to_string(), summary.trim().to_string()))
+        })
+        .filter(|(name, _)| name != "help")
+        .collect();
+    assert!(listed.len() >= 10, "{top}");
+    for (name, summary) in &listed {
+        let help = stdout_of(&[name, "--help"]);
+        assert_eq!(help.lines().next(), Some(summary.as_str()), "{name}");
+    }
+    // The text the bug showed is nobody's summary.
+    assert!(!top.contains("Filters shared"), "{top}");
+}

@@ -1,3 +1,4 @@
+use std::io::{Read, Write};
 use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
@@ -186,11 +187,16 @@ fn requests_say_whether_to_keep_the_connection() {
     let parse = |head: &str| Request::parse(head.as_bytes());
     let r = parse("GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(
-        (r.method.as_str(), r.path.as_str(), r.keep_alive),
-        ("GET", "/metrics", true)
+        (r.target, r.head_only, r.keeps_alive()),
+        (Target::Metrics, false, true)
     );
-    assert!(!parse("GET /metrics HTTP/1.1\r\nconnection: Close\r\n\r\n").keep_alive);
-    assert!(!parse("GET /metrics HTTP/1.0\r\n\r\n").keep_alive);
-    assert!(parse("GET /metrics HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").keep_alive);
-    assert!(!parse("\r\n\r\n").keep_alive);
+    assert!(!parse("GET /metrics HTTP/1.1\r\nconnection: Close\r\n\r\n").keeps_alive());
+    assert!(!parse("GET /metrics HTTP/1.0\r\n\r\n").keeps_alive());
+    assert!(parse("GET /metrics HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").keeps_alive());
+    assert!(!parse("\r\n\r\n").keeps_alive());
+    assert_eq!(parse("HEAD /x HTTP/1.1\r\n\r\n").target, Target::NotFound);
+    assert!(parse("HEAD /metrics HTTP/1.1\r\n\r\n").head_only);
+    let post = parse("POST /metrics HTTP/1.1\r\n\r\n");
+    assert_eq!(post.target, Target::NotAllowed);
+    assert!(!post.keeps_alive(), "a body it does not read: closed");
 }

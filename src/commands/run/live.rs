@@ -1,9 +1,12 @@
-//! `--metrics-listen`: the sampler's side and the server's side of the live
-//! endpoint. Each tick, [`LiveObserver`] copies the profiler's latest
+//! `--metrics-listen`: the sampler's side and the endpoint's side of the
+//! live endpoint. Each tick, [`LiveObserver`] copies the profiler's latest
 //! figures (a `Copy` struct) into a slot under a lock held for that copy;
-//! when a scrape arrives, [`LiveSource`] copies them out and renders them on
-//! the server thread (see `export::listen`). Nothing is rendered while
-//! nobody scrapes, and a scraper never holds anything the sampler waits for.
+//! when a scrape arrives, [`LiveSource`] copies them out and renders them.
+//! The run path serves the endpoint on the sampler's own thread between
+//! ticks (`export::endpoint::Endpoint` as a `sampler::Waiter`), so the lock
+//! is never contended there; `export::listen::MetricsServer` serves the
+//! same source from a thread of its own. Nothing is rendered while nobody
+//! scrapes.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -29,7 +32,7 @@ pub struct LiveObserver {
     figures: SharedFigures,
 }
 
-/// The server's side: what a scrape of `/metrics` renders.
+/// The endpoint's side: what a scrape of `/metrics` renders.
 pub struct LiveSource {
     figures: SharedFigures,
     encoder: LiveEncoder,
@@ -39,7 +42,7 @@ pub struct LiveSource {
 }
 
 /// The two sides of one endpoint: hand the observer to the sampler and the
-/// source to `export::listen::MetricsServer::bind`.
+/// source to `export::endpoint::Endpoint::bind`.
 pub fn live_endpoint(
     labels: Labels,
     cpus_available: usize,

@@ -11,14 +11,12 @@
 //!    hour to separate start-up from sampling.
 //! 3. The sampler in this process on the same idle tree, side by side:
 //!    without observers, and with 5 `--alert` rules plus a live `/metrics`
-//!    endpoint (the run path's `live_endpoint`) scraped once a second, over
-//!    one kept-alive connection as Prometheus does and over a new
-//!    connection per scrape, served as the run path does (an
-//!    `export::endpoint::Endpoint` polled by the sampler between ticks) and,
-//!    for comparison, by a thread of its own (`export::listen::MetricsServer`,
-//!    how the run path served it before): per-tick cost, own CPU and the
-//!    ratio, and the split (rules and the figures' copy on the sampler
-//!    thread, the serving per scrape and the render inside it). `PROFRUN_BENCH_OBSERVER_MS` (default 20000) sets each run's
+//!    endpoint (the run path's `live_endpoint` behind an
+//!    `export::listen::MetricsServer`) scraped once a second, over one
+//!    kept-alive connection as Prometheus does and over a new connection
+//!    per scrape: per-tick cost, own CPU and the ratio, and the split
+//!    (rules and the figures' copy on the sampler thread, the server
+//!    thread per scrape and the render inside it). `PROFRUN_BENCH_OBSERVER_MS` (default 20000) sets each run's
 //!    length; `PROFRUN_BENCH_PART=3` runs this part alone.
 //!
 //! The cost of checkpoints on the same tree is `benches/checkpoint.rs`.
@@ -390,38 +388,13 @@ fn named_thread_cpu_seconds(name: &str) -> f64 {
 /// Part three's cases: no observers at all, or the 5 rules and the live
 /// endpoint scraped not at all, like Prometheus (one connection kept
 /// alive, HTTP/1.1), or with a new connection per scrape (`curl` in a
-/// loop, HTTP/1.0); `OwnThread`: kept alive, served by a thread of its own.
+/// loop, HTTP/1.0).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Scrapes {
     NoObservers,
     NotScraped,
     KeptAlive,
     NewConnection,
-    OwnThread,
-}
-
-/// The endpoint on the sampler's thread with the CPU of its serving counted
-/// (thread clock around each `ready`; the wake-up itself is not in it).
-struct TimedWaiter {
-    inner: profrun::export::endpoint::Endpoint<TimedSource>,
-    seconds: std::sync::Arc<std::sync::Mutex<f64>>,
-}
-
-impl profrun::sampler::Waiter for TimedWaiter {
-    fn interest<'a>(&'a self, fds: &mut Vec<rustix::event::PollFd<'a>>) {
-        self.inner.interest(fds);
-    }
-    fn ready(&mut self, revents: &[rustix::event::PollFlags], now: std::time::Instant) {
-        let t0 = thread_cpu_seconds();
-        self.inner.serve(revents, now);
-        let spent = thread_cpu_seconds() - t0;
-        if let Ok(mut total) = self.seconds.lock() {
-            *total += spent;
-        }
-    }
-    fn deadline(&self) -> Option<std::time::Instant> {
-        self.inner.deadline()
-    }
 }
 
 /// The live endpoint's source with the CPU of its renders counted (thread
@@ -511,8 +484,7 @@ fn sampler_run(ms: u64, scrapes: Scrapes) -> RunCost {
     let mut server = None;
     let stop_scraping = Arc::new(AtomicBool::new(false));
     let answered = Arc::new(AtomicU64::new(0));
-    let seconds: [Arc<Mutex<f64>>; 4] = Default::default();
-    let mut waiter: Option<Box<dyn sampler::Waiter>> = None;
+    let seconds: [Arc<Mutex<f64>>; 3] = Default::default();
     let mut scraper = None;
     if scrapes != Scrapes::NoObservers {
         let rules = BENCH_RULES
@@ -529,26 +501,15 @@ fn sampler_run(ms: u64, scrapes: Scrapes) -> RunCost {
             1,
             Some(board),
         );
-        let source = TimedSource {
-            inner: source,
-            seconds: Arc::clone(&seconds[2]),
-        };
-        let addr = if scrapes == Scrapes::OwnThread {
-            let listening = profrun::export::listen::MetricsServer::bind("127.0.0.1:0", source)
-                .expect("bind the metrics server");
-            let addr = listening.local_addr();
-            server = Some(listening);
-            addr
-        } else {
-            let endpoint = profrun::export::endpoint::Endpoint::bind("127.0.0.1:0", source)
-                .expect("bind the endpoint");
-            let addr = endpoint.local_addr();
-            waiter = Some(Box::new(TimedWaiter {
-                inner: endpoint,
-                seconds: Arc::clone(&seconds[3]),
-            }));
-            addr
-        };
+        let listening = profrun::export::listen::MetricsServer::bind(
+            "127.0.0.1:0",
+            TimedSource {
+                inner: source,
+                seconds: Arc::clone(&seconds[2]),
+            },
+        )
+        .expect("bind the metrics server");
+        let addr = listening.local_addr();
         let inners = [
             Box::new(alerts) as Box<dyn sampler::TickObserver>,
             Box::new(live),
@@ -559,12 +520,16 @@ fn sampler_run(ms: u64, scrapes: Scrapes) -> RunCost {
                 seconds: Arc::clone(seconds),
             }));
         }
+        server = Some(listening);
         let (stop, count) = (Arc::clone(&stop_scraping), Arc::clone(&answered));
-        let keep_alive = scrapes != Scrapes::NewConnection;
+        let keep_alive = scrapes == Scrapes::KeptAlive;
         scraper = (scrapes != Scrapes::NotScraped).then(|| {
             std::thread::spawn(move || {
                 let t0 = thread_cpu_seconds();
                 let mut conn = None;
+                // One scrape a second on a fixed schedule, as Prometheus
+                // does, however long the answers take.
+                let mut next = std::time::Instant::now();
                 while !stop.load(Ordering::SeqCst) {
                     if conn.is_none() {
                         conn = std::net::TcpStream::connect(addr).ok();
@@ -578,7 +543,8 @@ fn sampler_run(ms: u64, scrapes: Scrapes) -> RunCost {
                             conn = None;
                         }
                     }
-                    std::thread::sleep(Duration::from_secs(1));
+                    next += Duration::from_secs(1);
+                    std::thread::sleep(next.saturating_duration_since(std::time::Instant::now()));
                 }
                 thread_cpu_seconds() - t0
             })
@@ -598,7 +564,6 @@ fn sampler_run(ms: u64, scrapes: Scrapes) -> RunCost {
         },
         Extras {
             observers,
-            waiter,
             ..Extras::default()
         },
     );
@@ -618,11 +583,7 @@ fn sampler_run(ms: u64, scrapes: Scrapes) -> RunCost {
         scrapes: answered.load(Ordering::SeqCst),
         alerting: inside[0],
         copying: inside[1],
-        server: if scrapes == Scrapes::OwnThread {
-            server_cpu
-        } else {
-            inside[3]
-        },
+        server: server_cpu,
         rendering: inside[2],
     }
 }
@@ -647,10 +608,6 @@ fn part_three() {
         ("without observers", Scrapes::NoObservers),
         ("5 rules + /metrics, not scraped", Scrapes::NotScraped),
         ("5 rules + /metrics, 1 Hz, kept alive", Scrapes::KeptAlive),
-        (
-            "5 rules + /metrics, 1 Hz, kept alive, own thread",
-            Scrapes::OwnThread,
-        ),
         (
             "5 rules + /metrics, 1 Hz, new connections",
             Scrapes::NewConnection,
@@ -691,16 +648,13 @@ fn part_three() {
         if scrapes == Scrapes::NotScraped {
             let (w, wlo, whi) = median_of(case, &|c| c.server * 1e6);
             println!("    sampler thread: 5 rules {a:.1} µs/tick [{alo:.1} – {ahi:.1}], copying the figures {k:.2} µs/tick [{klo:.2} – {khi:.2}]");
-            println!("    serving: {w:.1} µs in the whole run [{wlo:.1} – {whi:.1}] (no scrape)");
+            println!(
+                "    server thread: {w:.1} µs in the whole run [{wlo:.1} – {whi:.1}] (no scrape)"
+            );
             continue;
         }
         println!("    sampler thread: 5 rules {a:.1} µs/tick [{alo:.1} – {ahi:.1}], copying the figures {k:.2} µs/tick [{klo:.2} – {khi:.2}]");
-        let serving = if scrapes == Scrapes::OwnThread {
-            "server thread"
-        } else {
-            "serving on the sampler thread (wake-ups not counted)"
-        };
-        println!("    {serving}: {s:.1} µs/scrape [{slo:.1} – {shi:.1}], of which rendering {r:.1} µs [{rlo:.1} – {rhi:.1}] ({answered} scrapes answered)");
+        println!("    server thread: {s:.1} µs/scrape [{slo:.1} – {shi:.1}], of which rendering {r:.1} µs [{rlo:.1} – {rhi:.1}] ({answered} scrapes answered)");
     }
     println!("    (the scraping client's own CPU is left out)");
 }

@@ -28,7 +28,6 @@ pub mod regress;
 pub mod report;
 pub mod sample;
 pub mod sampler;
-pub mod ticker;
 
 use std::process::ExitCode;
 

@@ -1,14 +1,13 @@
 //! The background sampling thread. It takes one sample as soon as it starts
-//! (right after the spawn), one per tick at `--interval` (see [`Ticker`]),
-//! and a final one when told to stop (after the main child was reaped), so
-//! even a 50 ms job has readings. Each sample is folded into a [`Profiler`]
-//! at once and dropped: memory stays bounded. A late tick is not made up
-//! for, so a slow tick delays the series rather than piling work up; the
-//! largest delay is reported. Between ticks the thread also serves a
-//! [`Waiter`] (the live `/metrics` endpoint) when one is given.
-//!
-//! [`Ticker`]: crate::ticker::Ticker
+//! (right after the spawn), one per tick of a crossbeam ticker at
+//! `--interval`, and a final one when told to stop (after the main child
+//! was reaped), so even a 50 ms job has readings. Each sample is folded into
+//! a [`Profiler`] at once and dropped: memory stays bounded. A late tick is
+//! not made up for (the ticker never queues more than one), so a slow tick
+//! delays the series rather than piling work up; the largest delay is
+//! reported.
 
+use crossbeam_channel::{bounded, select, tick, Sender};
 use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
 use rustix::time::{clock_gettime, ClockId};
 use std::thread::JoinHandle;
@@ -28,8 +27,6 @@ use crate::profile::sample::Sample;
 use crate::profile::{Profiler, ProfilerConfig};
 use crate::record::{ContainerStatsRecord, GpuStatsRecord};
 use crate::sample::IoSample;
-pub use crate::ticker::Waiter;
-use crate::ticker::{StopHandle, Ticker, Woke};
 
 /// `smaps_rollup` is read at most this often per process (`--pss`).
 pub const PSS_EVERY_SECONDS: f64 = 5.0;
@@ -66,8 +63,6 @@ pub struct Probes {
     pub container: Option<Result<ContainerProbe, String>>,
     /// See [`TickObserver`].
     pub observers: Vec<Box<dyn TickObserver>>,
-    /// Served between ticks, on this thread (see [`Waiter`]).
-    pub waiter: Option<Box<dyn Waiter>>,
 }
 
 /// Work done on the sampler thread after every sample, on what was just
@@ -88,8 +83,6 @@ pub struct Extras {
     pub cgroup: Option<CgroupReader>,
     /// Read the enclosing container's cgroup (`container_stats`).
     pub container: bool,
-    /// Served between ticks on the sampler's thread (the live endpoint).
-    pub waiter: Option<Box<dyn Waiter>>,
 }
 
 /// The container's cgroup is read on the first and final samples and every
@@ -116,9 +109,8 @@ pub struct SamplerOutput {
 }
 
 pub struct Sampler {
-    stop: StopHandle,
-    /// `None` once joined.
-    handle: Option<Result<JoinHandle<SamplerOutput>, String>>,
+    stop: Sender<()>,
+    handle: Result<JoinHandle<SamplerOutput>, String>,
 }
 
 /// Start sampling the descendants of `config.root_pid` through `/proc`,
@@ -139,7 +131,6 @@ pub fn start(config: SamplerConfig, extras: Extras) -> Sampler {
             cgroup: extras.cgroup,
             container: extras.container.then(|| ContainerProbe::for_run(&c.proc)),
             observers: extras.observers,
-            waiter: extras.waiter,
         })
     })
 }
@@ -150,8 +141,7 @@ pub fn start_with<F>(config: SamplerConfig, make: F) -> Sampler
 where
     F: FnOnce(&SamplerConfig) -> Result<Probes, String> + Send + 'static,
 {
-    let mut ticker = Ticker::new(config.interval);
-    let stop = ticker.stop_handle();
+    let (stop, stopped) = bounded::<()>(1);
     let spawned = std::thread::Builder::new()
         .name("profrun-sampler".into())
         .stack_size(STACK_BYTES)
@@ -166,13 +156,21 @@ where
                         observer.on_tick(&run.profiler, false);
                     }
                 }
-                while let Woke::Tick { late_seconds } = ticker.wait(probes.waiter.as_deref_mut()) {
-                    delay = delay.max(late_seconds);
-                    if !run.sample(&mut probes, false) {
-                        break; // /proc went away: keep what we have
-                    }
-                    for observer in &mut probes.observers {
-                        observer.on_tick(&run.profiler, false);
+                let ticker = tick(config.interval);
+                loop {
+                    select! {
+                        recv(stopped) -> _ => break,
+                        recv(ticker) -> due => {
+                            if let Ok(due) = due {
+                                delay = delay.max(due.elapsed().as_secs_f64());
+                            }
+                            if !run.sample(&mut probes, false) {
+                                break; // /proc went away: keep what we have
+                            }
+                            for observer in &mut probes.observers {
+                                observer.on_tick(&run.profiler, false);
+                            }
+                        }
                     }
                 }
                 run.sample(&mut probes, true); // the final reading, after the reap
@@ -195,14 +193,14 @@ where
     Sampler {
         stop,
         // Without a thread there is no profile, but the job still runs.
-        handle: Some(spawned.map_err(|err| format!("cannot start the sampling thread: {err}"))),
+        handle: spawned.map_err(|err| format!("cannot start the sampling thread: {err}")),
     }
 }
 
 impl Sampler {
     /// Take the final sample, stop the thread and collect what it measured.
-    pub fn stop(mut self) -> SamplerOutput {
-        self.stop.stop();
+    pub fn stop(self) -> SamplerOutput {
+        let _ = self.stop.send(());
         let failed = |reason: String| SamplerOutput {
             profile: Err(reason),
             own_io: IoSample::default(),
@@ -211,21 +209,12 @@ impl Sampler {
             container_stats: None,
             cgroup_peak_bytes: None,
         };
-        match self.handle.take() {
-            Some(Ok(handle)) => handle
+        match self.handle {
+            Ok(handle) => handle
                 .join()
                 .unwrap_or_else(|_| failed("the sampling thread panicked".into())),
-            Some(Err(reason)) => failed(reason),
-            None => failed("the sampling thread was already stopped".into()),
+            Err(reason) => failed(reason),
         }
-    }
-}
-
-impl Drop for Sampler {
-    /// A sampler dropped without [`Sampler::stop`] (an early return) still
-    /// ends its thread.
-    fn drop(&mut self) {
-        self.stop.stop();
     }
 }
 

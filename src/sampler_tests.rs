@@ -66,7 +66,6 @@ fn fake(interval: Duration, fail_after: usize) -> (Sampler, Arc<AtomicUsize>) {
             cgroup: None,
             container: None,
             observers: Vec::new(),
-            waiter: None,
         })
     });
     (sampler, calls)
@@ -185,7 +184,6 @@ fn gpu_ticks_reach_the_record_and_the_series() {
             cgroup: None,
             container: None,
             observers: Vec::new(),
-            waiter: None,
         })
     });
     std::thread::sleep(Duration::from_millis(60));
@@ -253,7 +251,6 @@ fn gpu_power_reaches_now_and_its_energy_adds_up() {
             cgroup: None,
             container: None,
             observers: vec![Box::new(observer)],
-            waiter: None,
         })
     });
     std::thread::sleep(Duration::from_millis(80));
@@ -300,7 +297,6 @@ fn observers_see_every_sample_and_the_final_one_last() {
             cgroup: None,
             container: None,
             observers: vec![Box::new(observer)],
-            waiter: None,
         })
     });
     std::thread::sleep(Duration::from_millis(100));

@@ -1,8 +1,6 @@
-//! The live endpoint's sockets, served by whoever waits on them: the
-//! sampler's own `poll` between ticks (the run path, through
-//! `sampler::Waiter`) or a thread of its own ([`MetricsServer`]).
-//! [`Endpoint::interest`] says what to wait for, [`Endpoint::serve`]
-//! handles what `poll` reported.
+//! The live endpoint's sockets, served by whoever waits on them (the run
+//! path: [`MetricsServer`], a thread of its own). [`Endpoint::interest`]
+//! says what to wait for, [`Endpoint::serve`] handles what `poll` reported.
 //!
 //! Every socket is non-blocking, so serving never waits on a client: an
 //! answer the socket does not take at once waits in the connection
@@ -386,20 +384,5 @@ impl Request {
     /// GET/HEAD may carry a body this endpoint does not read: closed.
     pub(super) fn keeps_alive(&self) -> bool {
         self.keep_alive && self.target != Target::NotAllowed
-    }
-}
-
-/// The run path: the sampler serves the endpoint between its ticks.
-impl<E: Exposition> crate::ticker::Waiter for Endpoint<E> {
-    fn interest<'a>(&'a self, fds: &mut Vec<PollFd<'a>>) {
-        Endpoint::interest(self, fds);
-    }
-
-    fn ready(&mut self, revents: &[PollFlags], now: Instant) {
-        self.serve(revents, now);
-    }
-
-    fn deadline(&self) -> Option<Instant> {
-        Endpoint::deadline(self)
     }
 }

@@ -2,13 +2,15 @@
 //! ([`Exposition`]), and [`MetricsServer`], an [`Endpoint`] served on a
 //! thread of its own.
 //!
-//! The run path does not use that thread: it hands its [`Endpoint`] to the
-//! sampler, whose sleep between ticks is a `poll` on the endpoint's sockets
-//! too, so a scrape is answered at once on the thread that wakes for ticks
-//! anyway (`commands::run::live`). Either way the text is rendered when a
-//! scrape arrives, an endpoint nobody scrapes never wakes up, and no socket
-//! ever blocks (see [`Endpoint`]): a slow or stuck scraper delays neither
-//! a tick nor the other scrapes.
+//! The text is rendered on that thread when a scrape arrives, from a
+//! snapshot the sampler keeps up to date under a lock held only for a copy
+//! (`commands::run::live`): an endpoint nobody scrapes costs the sampler
+//! that copy and nothing else. The thread waits in `poll` without a timeout
+//! (one only while an answer waits to be taken), so an idle endpoint never
+//! wakes up, and no socket ever blocks (see [`Endpoint`]): a slow or stuck
+//! scraper delays neither a tick nor the other scrapes. Serving on the
+//! sampler's own thread instead was measured and did not pay
+//! (docs/performance.md).
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};

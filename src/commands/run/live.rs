@@ -1,12 +1,10 @@
 //! `--metrics-listen`: the sampler's side and the endpoint's side of the
 //! live endpoint. Each tick, [`LiveObserver`] copies the profiler's latest
 //! figures (a `Copy` struct) into a slot under a lock held for that copy;
-//! when a scrape arrives, [`LiveSource`] copies them out and renders them.
-//! The run path serves the endpoint on the sampler's own thread between
-//! ticks (`export::endpoint::Endpoint` as a `sampler::Waiter`), so the lock
-//! is never contended there; `export::listen::MetricsServer` serves the
-//! same source from a thread of its own. Nothing is rendered while nobody
-//! scrapes.
+//! when a scrape arrives, [`LiveSource`] copies them out and renders them
+//! on the endpoint's thread (see `export::listen`). Nothing is rendered
+//! while nobody scrapes, and a scraper never holds anything the sampler
+//! waits for.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -42,7 +40,7 @@ pub struct LiveSource {
 }
 
 /// The two sides of one endpoint: hand the observer to the sampler and the
-/// source to `export::endpoint::Endpoint::bind`.
+/// source to `export::listen::MetricsServer::bind`.
 pub fn live_endpoint(
     labels: Labels,
     cpus_available: usize,

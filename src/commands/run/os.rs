@@ -14,7 +14,7 @@ use super::alerts::{AlertBoard, AlertObserver};
 use super::checkpoint;
 use super::identity;
 use super::limits::{LimitObserver, LimitSlot};
-use super::live::{live_endpoint, LiveSource};
+use super::live::live_endpoint;
 use crate::alerts::{Limit, LimitResource};
 use crate::assemble::{
     CgroupOutcome, ChildExit, IoReadings, JobIdentity, RunClock, RusageSample, SampledRun,
@@ -22,7 +22,7 @@ use crate::assemble::{
 use crate::cli::RunArgs;
 use crate::commands::output::say;
 use crate::detect::{self, RealFiles};
-use crate::export::endpoint::Endpoint;
+use crate::export::listen::MetricsServer;
 use crate::launch::{self, reap, signals, spawn};
 use crate::metrics::Labels;
 use crate::probe::cgroup::{CgroupRun, CgroupSetup};
@@ -96,8 +96,8 @@ pub struct RealOs {
     /// Handed to the sampler at the spawn (alerts, limits, live metrics,
     /// checkpoints add theirs in `prepare`).
     observers: Vec<Box<dyn sampler::TickObserver>>,
-    /// `--metrics-listen`: bound here, served by the sampler between ticks.
-    metrics_endpoint: Option<Endpoint<LiveSource>>,
+    /// `--metrics-listen`: serves until the run is over (dropped with us).
+    _metrics_server: Option<MetricsServer>,
     /// This run's checkpoint (`--checkpoint`), when one is kept.
     checkpoint: Option<std::sync::Arc<checkpoint::Slot>>,
     /// The `--alert` rules' state (None without rules).
@@ -157,25 +157,24 @@ impl RealOs {
                 args.checkpoint,
             )));
         }
-        // Bound before the spawn (a taken address is a usage error); served
-        // by the sampler's thread once it runs.
-        let metrics_endpoint = match &args.metrics_listen {
+        // After the signal mask: the server is a thread of its own.
+        let metrics_server = match &args.metrics_listen {
             Some(addr) => {
                 let (live, source) = live_endpoint(
                     live_labels(args, &proc),
                     probe::host_info::available_cpus(),
                     alert_board.clone(),
                 );
-                let endpoint = Endpoint::bind(addr, source).map_err(|source| ListenError {
+                let server = MetricsServer::bind(addr, source).map_err(|source| ListenError {
                     addr: addr.clone(),
                     source,
                 })?;
                 say(&format!(
                     "profrun: serving /metrics on http://{}/metrics",
-                    endpoint.local_addr()
+                    server.local_addr()
                 ));
                 observers.push(Box::new(live));
-                Some(endpoint)
+                Some(server)
             }
             None => None,
         };
@@ -197,7 +196,7 @@ impl RealOs {
             forwarder: None,
             ended: None,
             observers,
-            metrics_endpoint,
+            _metrics_server: metrics_server,
             checkpoint,
             alert_board,
             limit_slot,
@@ -223,10 +222,6 @@ impl RealOs {
             gpu: Some(gpu),
             cgroup: self.cgroup.reader(),
             container: true,
-            waiter: self
-                .metrics_endpoint
-                .take()
-                .map(|endpoint| Box::new(endpoint) as Box<dyn sampler::Waiter>),
         };
         self.sampler = Some(sampler::start(
             sampler::SamplerConfig {

@@ -527,6 +527,9 @@ fn sampler_run(ms: u64, scrapes: Scrapes) -> RunCost {
             std::thread::spawn(move || {
                 let t0 = thread_cpu_seconds();
                 let mut conn = None;
+                // One scrape a second on a fixed schedule, as Prometheus
+                // does, however long the answers take.
+                let mut next = std::time::Instant::now();
                 while !stop.load(Ordering::SeqCst) {
                     if conn.is_none() {
                         conn = std::net::TcpStream::connect(addr).ok();
@@ -540,7 +543,8 @@ fn sampler_run(ms: u64, scrapes: Scrapes) -> RunCost {
                             conn = None;
                         }
                     }
-                    std::thread::sleep(Duration::from_secs(1));
+                    next += Duration::from_secs(1);
+                    std::thread::sleep(next.saturating_duration_since(std::time::Instant::now()));
                 }
                 thread_cpu_seconds() - t0
             })

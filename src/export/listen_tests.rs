@@ -1,3 +1,4 @@
+use std::io::{Read, Write};
 use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
@@ -186,11 +187,45 @@ fn requests_say_whether_to_keep_the_connection() {
     let parse = |head: &str| Request::parse(head.as_bytes());
     let r = parse("GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(
-        (r.method.as_str(), r.path.as_str(), r.keep_alive),
-        ("GET", "/metrics", true)
+        (r.target, r.head_only, r.keeps_alive()),
+        (Target::Metrics, false, true)
     );
-    assert!(!parse("GET /metrics HTTP/1.1\r\nconnection: Close\r\n\r\n").keep_alive);
-    assert!(!parse("GET /metrics HTTP/1.0\r\n\r\n").keep_alive);
-    assert!(parse("GET /metrics HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").keep_alive);
-    assert!(!parse("\r\n\r\n").keep_alive);
+    assert!(!parse("GET /metrics HTTP/1.1\r\nconnection: Close\r\n\r\n").keeps_alive());
+    assert!(!parse("GET /metrics HTTP/1.0\r\n\r\n").keeps_alive());
+    assert!(parse("GET /metrics HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").keeps_alive());
+    assert!(!parse("\r\n\r\n").keeps_alive());
+    assert_eq!(parse("HEAD /x HTTP/1.1\r\n\r\n").target, Target::NotFound);
+    assert!(parse("HEAD /metrics HTTP/1.1\r\n\r\n").head_only);
+    let post = parse("POST /metrics HTTP/1.1\r\n\r\n");
+    assert_eq!(post.target, Target::NotAllowed);
+    assert!(!post.keeps_alive(), "a body it does not read: closed");
+}
+
+/// The old server wrote each answer with a blocking write (2 s timeout):
+/// a scraper that sent requests and never read its answers held every
+/// other scrape for up to 2 s each time. Now an answer the socket does not
+/// take waits in its connection.
+#[test]
+fn a_scraper_that_never_reads_does_not_delay_other_scrapes() {
+    let slot = SnapshotSlot::default();
+    // 64 KB answers: a few fill the socket buffers.
+    slot.publish("a 1\n".repeat(16_000));
+    let server = MetricsServer::bind("127.0.0.1:0", slot.clone()).expect("bind");
+    let mut hog = TcpStream::connect(server.local_addr()).expect("connect");
+    hog.set_write_timeout(Some(Duration::from_millis(500)))
+        .expect("timeout");
+    for _ in 0..200 {
+        if hog.write_all(b"GET /metrics HTTP/1.1\r\n\r\n").is_err() {
+            break;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    for _ in 0..3 {
+        let started = Instant::now();
+        let other = get(server.local_addr(), "GET /metrics HTTP/1.0\r\n\r\n");
+        let took = started.elapsed();
+        assert!(other.ends_with("a 1\n"), "the other scrape was answered");
+        assert!(took < Duration::from_secs(1), "other scrape took {took:?}");
+    }
+    drop(hog);
 }

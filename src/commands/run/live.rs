@@ -1,9 +1,10 @@
-//! `--metrics-listen`: the sampler's side and the server's side of the live
-//! endpoint. Each tick, [`LiveObserver`] copies the profiler's latest
+//! `--metrics-listen`: the sampler's side and the endpoint's side of the
+//! live endpoint. Each tick, [`LiveObserver`] copies the profiler's latest
 //! figures (a `Copy` struct) into a slot under a lock held for that copy;
-//! when a scrape arrives, [`LiveSource`] copies them out and renders them on
-//! the server thread (see `export::listen`). Nothing is rendered while
-//! nobody scrapes, and a scraper never holds anything the sampler waits for.
+//! when a scrape arrives, [`LiveSource`] copies them out and renders them
+//! on the endpoint's thread (see `export::listen`). Nothing is rendered
+//! while nobody scrapes, and a scraper never holds anything the sampler
+//! waits for.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -29,7 +30,7 @@ pub struct LiveObserver {
     figures: SharedFigures,
 }
 
-/// The server's side: what a scrape of `/metrics` renders.
+/// The endpoint's side: what a scrape of `/metrics` renders.
 pub struct LiveSource {
     figures: SharedFigures,
     encoder: LiveEncoder,

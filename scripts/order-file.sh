@@ -7,8 +7,10 @@
 #
 # It runs the release binary under callgrind over the common run paths (an
 # idle tree with --quiet, the demo job with its summary, a failing job with
-# --json, a command that does not exist, a job that spawns children), takes
-# every function callgrind saw, and keeps those the binary defines.
+# --json, a command that does not exist, a job that spawns children) and a
+# monitored run (5 rules, a scraped live endpoint), takes
+# every function callgrind saw, and keeps those the binary defines: the run
+# path's first, then those only the monitored run executes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "order-file.sh: valgrind is needed" >&2; exit 1; }
@@ -44,6 +46,32 @@ profile() {
     valgrind --tool=callgrind --demangle=no --callgrind-out-file="$tmp/cg.$n" \
         "$bin" --history "$tmp/h.jsonl" "$@" >/dev/null 2>"$tmp/log.$n" || true
 }
+# As profile, with a client scraping the URL profrun prints on stderr.
+profile_scraped() {
+    local bin=$1
+    shift
+    n=$((n + 1))
+    : >"$tmp/log.$n"
+    valgrind --tool=callgrind --demangle=no --callgrind-out-file="$tmp/cg.mon.$n" \
+        "$bin" --history "$tmp/h.jsonl" "$@" >/dev/null 2>"$tmp/log.$n" &
+    local pid=$!
+    python3 - "$tmp/log.$n" <<'PY' || true
+import re, sys, time, urllib.request
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    m = re.search(r"http://[0-9.]+:[0-9]+/metrics", open(sys.argv[1]).read())
+    if m:
+        for _ in range(3):
+            try:
+                urllib.request.urlopen(m.group(0), timeout=10).read()
+            except OSError:
+                break
+            time.sleep(0.5)
+        break
+    time.sleep(0.1)
+PY
+    wait "$pid" || true
+}
 for bin in "$tmp/profrun.plain" "$tmp/profrun.dev"; do
     profile "$bin" --quiet --self-stats -- "$w" tree 10 2000
     profile "$bin" -- "$w" demo
@@ -51,12 +79,20 @@ for bin in "$tmp/profrun.plain" "$tmp/profrun.dev"; do
     profile "$bin" -- "$tmp/no-such-command"
     profile "$bin" --interval 0.05 -- "$w" spawn 20 20
     profile "$bin" --record-out "$tmp/r.json" -- "$w" parallel 4 10 300
+    # The monitoring path (issue 13), listed after the run path so that it
+    # packs behind it: 5 rules and a live endpoint scraped a few times.
+    profile_scraped "$bin" --alert 'duration>300s' --alert 'memory>8GiB' \
+        --alert 'cpu>90%for5m' --alert 'gpu<10%for10m' --alert 'swap>0' \
+        --metrics-listen 127.0.0.1:0 -- "$w" tree 10 4000
     # Functions this binary defines.
     nm --defined-only "$bin" | awk '$2 ~ /^[tTwW]$/ { print $3 }' >>"$tmp/defined"
 done
 
-# Names callgrind saw (first mention: "fn=(id) name" or "cfn=(id) name").
-sed -nE 's/^c?fn=\([0-9]+\) (.*)$/\1/p' "$tmp"/cg.* | sort -u >"$tmp/seen"
+# Names callgrind saw (first mention: "fn=(id) name" or "cfn=(id) name"):
+# the run path's first, then those only the monitoring path runs.
+names() { sed -nE 's/^c?fn=\([0-9]+\) (.*)$/\1/p' "$@" | sort -u; }
 sort -u "$tmp/defined" -o "$tmp/defined"
-comm -12 "$tmp/seen" "$tmp/defined" >link/profrun.order
-echo "link/profrun.order: $(wc -l <link/profrun.order) functions" >&2
+names "$tmp"/cg.[0-9]* | comm -12 - "$tmp/defined" >"$tmp/core"
+names "$tmp"/cg.mon.* | comm -12 - "$tmp/defined" | comm -23 - "$tmp/core" >"$tmp/monitoring"
+cat "$tmp/core" "$tmp/monitoring" >link/profrun.order
+echo "link/profrun.order: $(wc -l <"$tmp/core") run-path functions, then $(wc -l <"$tmp/monitoring") of the monitoring path" >&2

@@ -101,8 +101,8 @@ def fmt(xs, unit, digits):
     return f"{statistics.median(xs):.{digits}f}{unit} [{min(xs):.{digits}f}-{max(xs):.{digits}f}]"
 
 bare, mon = load(sys.argv[1]), load(sys.argv[2])
-print(f"  bare                 own CPU {fmt(bare[0], ' %', 4)}  peak RSS {fmt(bare[1], ' MiB', 2)}")
-print(f"  5 rules + 1 Hz scrape own CPU {fmt(mon[0], ' %', 4)}  peak RSS {fmt(mon[1], ' MiB', 2)}"
+print(f"  {'bare':<22} own CPU {fmt(bare[0], ' %', 4)}  peak RSS {fmt(bare[1], ' MiB', 2)}")
+print(f"  {'5 rules + 1 Hz scrape':<22} own CPU {fmt(mon[0], ' %', 4)}  peak RSS {fmt(mon[1], ' MiB', 2)}"
       f"  scrapes answered {min(mon[2])}-{max(mon[2])} a run")
 print(f"  ratio monitored/bare: own CPU {statistics.median(mon[0]) / statistics.median(bare[0]):.2f}, "
       f"peak RSS {statistics.median(mon[1]) / statistics.median(bare[1]):.2f}; budget: own CPU <= 0.05 %")

@@ -12,6 +12,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=benches/common/own_cost.sh
+source "$here/benches/common/own_cost.sh"
 runs=${1:-3}
 ms=${2:-60000}
 target=${CARGO_TARGET_DIR:-$here/target}
@@ -74,12 +76,7 @@ one() {
         "$bin" --quiet --self-stats --interval 0.5 --history "$history" \
             -- "$workload" tree 10 "$ms" 2>"$err" >/dev/null
     fi
-    local line cpu kb wall
-    line=$(grep 'self-stats at exit:' "$err" | tail -1)
-    cpu=$(sed -n 's/.*cpu_seconds=\([0-9.]*\).*/\1/p' <<<"$line")
-    kb=$(sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p' <<<"$line")
-    wall=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["duration_seconds"])' "$history")
-    echo "$cpu $wall $kb $scrapes"
+    echo "$(own_cost_row "$(<"$err")" "$history") $scrapes"
 }
 
 : >"$dir/bare"

@@ -14,6 +14,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=benches/common/own_cost.sh
+source "$here/benches/common/own_cost.sh"
 other=${1:?usage: own_cost_vs.sh OTHER_PROFRUN [RUNS] [MS]}
 runs=${2:-5}
 ms=${3:-20000}
@@ -38,12 +40,7 @@ one() {
     # Each build's defaults (the checkpoint's included where it has one).
     err=$("$bin" --quiet --self-stats --interval 0.5 --history "$history" \
         -- "$workload" tree 10 "$ms" 2>&1 >/dev/null)
-    local line cpu kb wall
-    line=$(grep 'self-stats at exit:' <<<"$err" | tail -1)
-    cpu=$(sed -n 's/.*cpu_seconds=\([0-9.]*\).*/\1/p' <<<"$line")
-    kb=$(sed -n 's/.*peak_rss_kb=\([0-9]*\).*/\1/p' <<<"$line")
-    wall=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["duration_seconds"])' "$history")
-    echo "$cpu $wall $kb"
+    own_cost_row "$err" "$history"
 }
 
 : >"$dir/this"

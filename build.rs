@@ -64,15 +64,15 @@ fn host_glibc_reads_relr() -> bool {
     let Ok(out) = Command::new("getconf").arg("GNU_LIBC_VERSION").output() else {
         return false;
     };
-    let text = String::from_utf8_lossy(&out.stdout);
     // "glibc 2.36"
-    let Some(version) = text.split_whitespace().nth(1) else {
-        return false;
-    };
-    let mut parts = version.split('.');
-    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    (major, minor) >= (2, 36)
+    major_minor(&String::from_utf8_lossy(&out.stdout)).is_some_and(|v| v >= (2, 36))
+}
+
+/// The `MAJOR.MINOR` of the second word of a `--version`-style line
+/// ("rustc 1.95.0 (...)", "glibc 2.36").
+fn major_minor(text: &str) -> Option<(u32, u32)> {
+    let mut parts = text.split_whitespace().nth(1)?.split('.');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
 /// Rust links x86_64-unknown-linux-gnu with its own LLD from 1.90 on; a
@@ -95,10 +95,6 @@ fn links_with_lld() -> bool {
 fn rustc_minor() -> Option<u32> {
     let rustc = env::var_os("RUSTC")?;
     let out = Command::new(rustc).arg("--version").output().ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    let version = text.split_whitespace().nth(1)?;
-    let mut parts = version.split('.');
-    let major: u32 = parts.next()?.parse().ok()?;
-    let minor: u32 = parts.next()?.parse().ok()?;
+    let (major, minor) = major_minor(&String::from_utf8(out.stdout).ok()?)?;
     (major == 1).then_some(minor)
 }

@@ -560,6 +560,7 @@ fn sampler_run(ms: u64, scrapes: Scrapes) -> RunCost {
             proc: ProcRoot::default(),
             root_pid: std::process::id() as i32,
             io_baseline: Default::default(),
+            main_thread_io_baseline: Default::default(),
             job_started: std::time::Instant::now(),
         },
         Extras {

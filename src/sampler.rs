@@ -45,6 +45,9 @@ pub struct SamplerConfig {
     pub root_pid: i32,
     /// profrun's `/proc/self/io` just before the spawn.
     pub io_baseline: IoSample,
+    /// The main thread's `/proc/thread-self/io` at the same time (its own
+    /// writes are taken out of the tree's live I/O).
+    pub main_thread_io_baseline: IoSample,
     /// When the job was spawned (sample times count from here).
     pub job_started: Instant,
 }
@@ -126,7 +129,11 @@ pub fn start(config: SamplerConfig, extras: Extras) -> Sampler {
         Ok(Probes {
             tree: Box::new(tree),
             host: Some(Box::new(host)),
-            reaped: Box::new(ProcReapedProbe::new(&c.proc, c.root_pid)),
+            reaped: Box::new(ProcReapedProbe::new(
+                &c.proc,
+                c.root_pid,
+                c.main_thread_io_baseline,
+            )),
             gpu: extras.gpu,
             cgroup: extras.cgroup,
             container: extras.container.then(|| ContainerProbe::for_run(&c.proc)),
@@ -241,6 +248,7 @@ impl Run {
                 series_cap: config.series_cap,
                 io_baseline: config.io_baseline,
                 job_start_since_boot_seconds: boottime_seconds() - since_spawn,
+                max_cores: crate::probe::host_info::affinity_cpus(&config.proc).map(|n| n as f64),
             }),
             sample: Sample::default(),
             ticks: 0,

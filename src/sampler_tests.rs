@@ -47,6 +47,7 @@ fn config(interval: Duration) -> SamplerConfig {
         proc: ProcRoot::default(),
         root_pid: std::process::id() as i32,
         io_baseline: IoSample::default(),
+        main_thread_io_baseline: IoSample::default(),
         job_started: Instant::now(),
     }
 }

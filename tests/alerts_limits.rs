@@ -309,3 +309,33 @@ fn the_config_files_named_alerts_apply_and_a_bad_one_is_a_usage_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad alert 'fat' in the config file"));
     assert!(!marker.exists(), "the job must not run");
 }
+
+/// The final sample is taken after the reap, with no process left: it must
+/// neither fire `memory<…` (0 B) nor clear a `memory>…` that held until the
+/// job ended.
+#[test]
+fn the_after_reap_sample_neither_fires_nor_resolves_an_alert() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out, records) = run_workload(
+        dir.path(),
+        &[
+            "--quiet",
+            "--interval",
+            "0.1",
+            "--alert",
+            "small=memory<1KiB",
+            "--alert",
+            "big=memory>1KiB",
+        ],
+        &["sleep", "700"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("alert small"), "{err}");
+    assert!(err.contains("alert big fired at "), "{err}");
+    assert!(!err.contains("resolved"), "{err}");
+    let alerts = records[0]["alerts"].as_array().expect("alerts list");
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["name"], "big");
+    assert!(alerts[0].get("resolved_at_seconds").is_none(), "{alerts:?}");
+}

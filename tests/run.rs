@@ -515,3 +515,77 @@ fn a_job_too_short_for_a_rate_still_has_the_seed_cpu_blocks() {
     // load; the null form itself is pinned by
     // `record::detailed::tests::a_block_without_a_rate_is_written_with_null_figures`.
 }
+
+/// profrun's own writes (its checkpoints, written by the sampler's thread,
+/// and the main thread's lines on a stderr that is a file on disk) are in
+/// `/proc/<profrun>/io` with the reaped children's: they must not show up
+/// as the job's write rate in the series, or fire a `write_rate` alert,
+/// when the job itself writes nothing.
+#[test]
+fn profruns_own_checkpoint_and_stderr_writes_are_not_the_jobs_write_rate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = dir.path().join("runtime");
+    std::fs::create_dir(&runtime).expect("runtime dir");
+    let history = dir.path().join("h.jsonl");
+    let stderr = std::fs::File::create(dir.path().join("stderr.txt")).expect("stderr file");
+    let status = profrun()
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .arg("--history")
+        .arg(&history)
+        .args(["--interval", "0.1", "--checkpoint", "0.1"])
+        .args([
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--alert",
+            "w=write_rate>1B",
+        ])
+        .arg("--")
+        .arg(workload())
+        // Two reaps mid-run, so the counters are re-read while it runs too.
+        .args(["spawn", "2", "300"])
+        .stderr(stderr)
+        .status()
+        .expect("run profrun");
+    let err = std::fs::read_to_string(dir.path().join("stderr.txt")).expect("stderr");
+    assert!(status.success(), "{err}");
+    assert!(
+        err.contains("/metrics"),
+        "the main thread wrote its line: {err}"
+    );
+    let rec = &read_history(&history)[0];
+    assert_eq!(f(rec, "/detailed_profile/io_stats/write_mb"), 0.0, "{rec}");
+    let rates = rec
+        .pointer("/detailed_profile/timeseries/write_bytes_per_second")
+        .and_then(Value::as_array)
+        .expect("write rate series");
+    assert!(rates.len() >= 5, "{rates:?}");
+    assert!(
+        rates.iter().all(|r| r.as_f64().unwrap_or(0.0) == 0.0),
+        "{rates:?}"
+    );
+    assert!(rec.get("alerts").is_none(), "{rec}");
+    assert!(!err.contains("alert w"), "{err}");
+}
+
+/// At a forwarded signal the forwarder thread writes a checkpoint naming
+/// it; on a disk-backed checkpoint folder that was `wrote 8.0 KiB` for a
+/// job that writes nothing.
+#[test]
+fn the_checkpoint_written_at_a_forwarded_signal_is_not_the_jobs_io() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = dir.path().join("runtime");
+    std::fs::create_dir(&runtime).expect("runtime dir");
+    let history = dir.path().join("h.jsonl");
+    let mut cmd = profrun();
+    cmd.env("XDG_RUNTIME_DIR", &runtime)
+        .args(["--quiet", "--interval", "0.1", "--history"])
+        .arg(&history)
+        .arg("--")
+        .arg(workload())
+        .arg("trap-term");
+    signal_when_ready(cmd, libc::SIGTERM);
+    let rec = &read_history(&history)[0];
+    assert_eq!(rec["status"], "interrupted", "{rec}");
+    assert_eq!(f(rec, "/detailed_profile/io_stats/write_mb"), 0.0, "{rec}");
+    assert_eq!(f(rec, "/resource_usage/write_bytes"), 0.0, "{rec}");
+}

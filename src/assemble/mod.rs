@@ -85,6 +85,10 @@ pub struct IoReadings {
     pub thread_after: IoSample,
     /// The sampler thread's own `/proc/thread-self/io`.
     pub sampler_own: IoSample,
+    /// profrun's other threads still running after the reap (the signal
+    /// forwarder writes a checkpoint at a signal; the live endpoint's
+    /// server), their `/proc/self/task/<tid>/io`.
+    pub other_threads: IoSample,
     /// The "0" the child wrote to each `cgroup.procs` before exec.
     pub joining_writes: u64,
 }
@@ -97,6 +101,7 @@ impl IoReadings {
             .since(&self.thread_before)
             .since(&self.first_read.plus(&self.last_read))
             .plus(&self.sampler_own)
+            .plus(&self.other_threads)
             .plus(&IoSample {
                 wchar: self.joining_writes,
                 syscw: self.joining_writes,

@@ -321,13 +321,16 @@ fn profrun_own_io_is_taken_out_of_the_tree_delta() {
         last_read: io(20, 0),
         thread_after: io(400, 0),
         sampler_own: io(500, 0),
+        // The forwarder's checkpoint at a signal.
+        other_threads: io(0, 50),
         joining_writes: 1,
     };
-    // own = (400-100) - (10+20) + 500 = 770 rchar; 1 wchar for the join.
+    // own = (400-100) - (10+20) + 500 = 770 rchar; 1 + 50 wchar for the
+    // join and the checkpoint.
     let tree = readings.tree_io();
     assert_eq!(tree.rchar, 5000 - 1000 - 770);
-    assert_eq!(tree.wchar, 199);
-    assert_eq!(tree.syscw, 1); // 200/100 - 1
+    assert_eq!(tree.wchar, 149);
+    assert_eq!(tree.syscw, 1); // 200/100 - 50/100 - 1
 }
 
 fn golden(name: &str, record: &JobRecord) {

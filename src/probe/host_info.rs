@@ -48,6 +48,32 @@ pub fn online_cpus() -> usize {
     }
 }
 
+/// CPUs in profrun's affinity mask from `Cpus_allowed_list` of
+/// `/proc/self/status` (the job inherits the mask; a CPU quota does not
+/// narrow it). `None` when the file has no such line.
+pub fn affinity_cpus(proc: &ProcRoot) -> Option<usize> {
+    let status = std::fs::read_to_string(proc.path("self/status")).ok()?;
+    let list = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Cpus_allowed_list:"))?;
+    cpu_list_count(list.trim())
+}
+
+/// How many CPUs a kernel CPU list names (`0-3,8,10-11` is 7).
+pub fn cpu_list_count(list: &str) -> Option<usize> {
+    let mut n = 0;
+    for part in list.split(',') {
+        n += match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (usize, usize) = (a.parse().ok()?, b.parse().ok()?);
+                b.checked_sub(a)? + 1
+            }
+            None => part.parse::<usize>().map(|_| 1).ok()?,
+        };
+    }
+    (n > 0).then_some(n)
+}
+
 /// CPUs in profrun's affinity mask (what the job may use, e.g. under Slurm).
 pub fn available_cpus() -> usize {
     std::thread::available_parallelism()
@@ -96,5 +122,17 @@ mod tests {
         let meminfo = "MemTotal:       24575284 kB\nMemFree:        23000000 kB\n";
         assert_eq!(meminfo_kb(meminfo, "MemTotal"), Some(24_575_284));
         assert_eq!(meminfo_kb(meminfo, "MemAvailable"), None);
+    }
+
+    #[test]
+    fn counts_the_cpus_of_a_kernel_cpu_list() {
+        assert_eq!(cpu_list_count("0"), Some(1));
+        assert_eq!(cpu_list_count("0-1"), Some(2));
+        assert_eq!(cpu_list_count("0-3,8,10-11"), Some(7));
+        assert_eq!(cpu_list_count(""), None);
+        assert_eq!(cpu_list_count("3-1"), None);
+        assert_eq!(cpu_list_count("x"), None);
+        // This process's own mask names at least one CPU.
+        assert!(affinity_cpus(&ProcRoot::default()).is_some_and(|n| n >= 1));
     }
 }

@@ -9,6 +9,12 @@
 //! A reap always moves `RUSAGE_CHILDREN` (a child that ran at all adds CPU
 //! time, page faults or context switches), so the file is re-read only when
 //! that changed, and on the first and final samples.
+//!
+//! The same file also counts profrun's own threads: the checkpoints and
+//! alert lines the sampler's thread writes, the main thread's messages on
+//! a stderr that is a file. Those are read beside it and taken out, as the
+//! record's end totals take them out (`assemble::IoReadings::tree_io`), so
+//! the series' and the live endpoint's I/O is the tree's alone.
 
 use super::process::parse_io;
 use super::procfile::ProcFile;
@@ -26,20 +32,31 @@ pub struct Reaped {
     pub io: IoSample,
 }
 
-/// The real reader: `RUSAGE_CHILDREN` and `/proc/<root>/io`.
+/// The real reader: `RUSAGE_CHILDREN` and `/proc/<root>/io`, less
+/// profrun's own threads' I/O.
 pub struct ProcReapedProbe {
     io_file: Option<ProcFile>,
+    /// `/proc/<root>/task`, whose threads' I/O is profrun's own, and the
+    /// main thread's counters when the process baseline was read (every
+    /// other thread began after it). `None`: nothing taken out.
+    own: Option<(std::path::PathBuf, IoSample)>,
     rusage: Box<dyn FnMut() -> RusageSample + Send>,
     last_rusage: Option<RusageSample>,
     io: IoSample,
 }
 
 impl ProcReapedProbe {
-    pub fn new(proc: &ProcRoot, root_pid: i32) -> ProcReapedProbe {
-        ProcReapedProbe::with_rusage(proc, root_pid, Box::new(rusage::children))
+    /// `main_baseline`: the main thread's `/proc/thread-self/io` when the
+    /// process's I/O baseline was read.
+    pub fn new(proc: &ProcRoot, root_pid: i32, main_baseline: IoSample) -> ProcReapedProbe {
+        ProcReapedProbe {
+            own: Some((proc.path(&format!("{root_pid}/task")), main_baseline)),
+            ..ProcReapedProbe::with_rusage(proc, root_pid, Box::new(rusage::children))
+        }
     }
 
-    /// With another source of `RUSAGE_CHILDREN` (fixtures).
+    /// With another source of `RUSAGE_CHILDREN` (fixtures), and no own
+    /// threads taken out.
     pub fn with_rusage(
         proc: &ProcRoot,
         root_pid: i32,
@@ -47,11 +64,47 @@ impl ProcReapedProbe {
     ) -> ProcReapedProbe {
         ProcReapedProbe {
             io_file: ProcFile::open(proc.path(&format!("{root_pid}/io"))).ok(),
+            own: None,
             rusage,
             last_rusage: None,
             io: IoSample::default(),
         }
     }
+
+    /// `/proc/<root>/io` less what profrun's own threads did since the
+    /// baseline; `None` when the file cannot be read.
+    fn read_io(&self, buf: &mut Vec<u8>) -> Option<IoSample> {
+        let f = self.io_file.as_ref()?;
+        f.read_into(buf).ok()?;
+        let io = parse_io(buf);
+        Some(match &self.own {
+            Some((task, main_baseline)) => io.since(&threads_io(task).since(main_baseline)),
+            None => io,
+        })
+    }
+}
+
+/// The sum of the `io` files of the threads under `task` (a
+/// `/proc/<pid>/task` folder), except those in `except`. A thread that
+/// ends meanwhile is left out.
+pub fn threads_io_except(task: &std::path::Path, except: &[i32]) -> IoSample {
+    let Ok(dir) = std::fs::read_dir(task) else {
+        return IoSample::default();
+    };
+    dir.filter_map(Result::ok)
+        .filter(|entry| {
+            let tid = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<i32>().ok());
+            tid.is_some_and(|tid| !except.contains(&tid))
+        })
+        .filter_map(|entry| std::fs::read(entry.path().join("io")).ok())
+        .fold(IoSample::default(), |sum, text| sum.plus(&parse_io(&text)))
+}
+
+fn threads_io(task: &std::path::Path) -> IoSample {
+    threads_io_except(task, &[])
 }
 
 impl ReapedProbe for ProcReapedProbe {
@@ -60,10 +113,7 @@ impl ReapedProbe for ProcReapedProbe {
         if fresh || self.last_rusage != Some(ru) {
             self.last_rusage = Some(ru);
             let mut buf = Vec::new();
-            self.io = match &self.io_file {
-                Some(f) if f.read_into(&mut buf).is_ok() => parse_io(&buf),
-                _ => IoSample::default(),
-            };
+            self.io = self.read_io(&mut buf).unwrap_or_default();
         }
         Reaped {
             cpu_seconds: ru.user_seconds + ru.system_seconds,
@@ -113,9 +163,16 @@ mod tests {
     }
 
     #[test]
-    fn reads_profruns_own_counters() {
-        let mut probe = ProcReapedProbe::new(&ProcRoot::default(), std::process::id() as i32);
-        let r = probe.sample(true);
-        assert!(r.io.rchar > 0, "{r:?}");
+    fn reads_profruns_own_counters_less_its_own_threads() {
+        let proc = ProcRoot::default();
+        let pid = std::process::id() as i32;
+        let mut whole = ProcReapedProbe::with_rusage(&proc, pid, Box::new(rusage::children));
+        let all = whole.sample(true).io;
+        assert!(all.rchar > 0, "{all:?}");
+        // Made on this thread, which reads and reads: its own reads and the
+        // main thread's (all of them: a zero baseline) are taken out.
+        let mut less = ProcReapedProbe::new(&proc, pid, IoSample::default());
+        let tree = less.sample(true).io;
+        assert!(tree.rchar < all.rchar, "{tree:?} against {all:?}");
     }
 }

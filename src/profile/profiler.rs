@@ -129,6 +129,12 @@ pub struct ProfilerConfig {
     pub io_baseline: IoSample,
     /// The job's spawn, in seconds since boot (to place process start times).
     pub job_start_since_boot_seconds: f64,
+    /// The CPUs the job may run on (its affinity mask), when known: no CPU
+    /// rate is above this many cores. A rate over an interval that ends
+    /// at a reap is: the reaped time is exact, the live reading before it
+    /// was cut to whole clock ticks (up to 10 ms a field a process), so a
+    /// short last interval reads up to ~25 % high. `None`: no bound.
+    pub max_cores: Option<f64>,
 }
 
 /// Exact end-of-run figures from the kernel that the profile reports with
@@ -309,7 +315,12 @@ impl Profiler {
         if span < MIN_CPU_INTERVAL_SECONDS && self.awaiting_cpu.len() < MAX_POINTS_WITHOUT_RATE {
             return;
         }
-        let cpu = rate(cpu0, cpu_seconds, span).map(|r| r * 100.0);
+        let cpu = rate(cpu0, cpu_seconds, span).map(|r| {
+            let percent = r * 100.0;
+            self.config
+                .max_cores
+                .map_or(percent, |cores| percent.min(cores * 100.0))
+        });
         if let Some(cpu) = cpu {
             self.tree_cpu.add(cpu, span);
         }

@@ -441,3 +441,34 @@ fn a_cgroup_peak_caps_a_tree_sum_inflated_by_shared_pages() {
         (520 * M, PeakSource::VmHwm)
     );
 }
+
+/// `taskset -c 0 profrun -- workload cpu 1100` read `max 1.07`–`1.28`
+/// cores: the last interval ends at the reap, where the exact reaped time
+/// replaces a live reading cut to whole clock ticks. No rate is above the
+/// CPUs the job may use.
+#[test]
+fn a_cpu_rate_at_a_reap_is_never_above_the_cpus_the_job_may_use() {
+    let mut p = Profiler::new(ProfilerConfig {
+        interval_seconds: 0.5,
+        series_cap: 8,
+        max_cores: Some(1.0),
+        ..Default::default()
+    });
+    p.push(&mut sample(0.0, 0.0, vec![proc_(10, 1, 0.0, 0.0, 5)]));
+    // Read as 0.49 s of CPU (ticks cut), exactly 0.5 s burnt.
+    p.push(&mut sample(0.5, 0.0, vec![proc_(10, 1, 0.49, 0.0, 5)]));
+    // Reaped 0.1 s later with 0.62 s: 130 % over the last 0.1 s.
+    p.push(&mut sample(0.6, 0.62, vec![]));
+    let d = p.finish(&totals(0.62, 0.6));
+    let ts = d.timeseries.expect("series");
+    assert_eq!(ts.cpu_percent, vec![None, Some(98.0), Some(100.0)]);
+    assert_eq!(d.process_cpu.expect("cpu").max_percent, 100.0);
+
+    // Without a known mask, nothing is cut.
+    let mut p = profiler();
+    p.push(&mut sample(0.0, 0.0, vec![proc_(10, 1, 0.0, 0.0, 5)]));
+    p.push(&mut sample(0.5, 0.0, vec![proc_(10, 1, 0.49, 0.0, 5)]));
+    p.push(&mut sample(0.6, 0.62, vec![]));
+    let ts = p.finish(&totals(0.62, 0.6)).timeseries.expect("series");
+    assert!(ts.cpu_percent[2].is_some_and(|c| c > 129.0), "{ts:?}");
+}

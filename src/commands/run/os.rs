@@ -232,6 +232,7 @@ impl RealOs {
                 proc: self.proc.clone(),
                 root_pid: std::process::id() as i32,
                 io_baseline: self.tree_before,
+                main_thread_io_baseline: self.thread_before,
                 job_started: self.started,
             },
             extras,
@@ -408,6 +409,9 @@ impl JobOs for RealOs {
         let (tree_after, last_read) =
             probe::io::read_io_once(&self.proc, "self").unwrap_or_default();
         let thread_after = probe::io::read_io(&self.proc, "thread-self").unwrap_or_default();
+        let main = std::process::id() as i32;
+        let other_threads =
+            probe::reaped::threads_io_except(&self.proc.path(&format!("{main}/task")), &[main]);
         // Read the leaf a last time and remove it now: the re-raise at the
         // end would skip its Drop. A leaf still holding processes stays,
         // and is named.
@@ -445,6 +449,7 @@ impl JobOs for RealOs {
                 last_read,
                 thread_after,
                 sampler_own: sampled.as_ref().map(|s| s.own_io).unwrap_or_default(),
+                other_threads,
                 joining_writes: self.joining_writes,
             },
             cgroup: CgroupOutcome {

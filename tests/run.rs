@@ -589,3 +589,26 @@ fn the_checkpoint_written_at_a_forwarded_signal_is_not_the_jobs_io() {
     assert_eq!(f(rec, "/detailed_profile/io_stats/write_mb"), 0.0, "{rec}");
     assert_eq!(f(rec, "/resource_usage/write_bytes"), 0.0, "{rec}");
 }
+
+/// `scancel --signal=USR1` and `sbatch --signal=USR1@60` ask a job to
+/// checkpoint: SIGUSR1's default action killed profrun (rc 138) and left
+/// the job running with no record. It is passed on; the run is not
+/// `interrupted` and names no signal.
+#[test]
+fn sigusr1_is_passed_on_to_the_job_and_does_not_kill_profrun() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("h.jsonl");
+    let mut cmd = profrun();
+    cmd.args(["--quiet", "--history"]).arg(&history).args([
+        "--",
+        "sh",
+        "-c",
+        "trap 'exit 7' USR1; echo ready; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; exit 1",
+    ]);
+    let (status, _) = signal_when_ready(cmd, libc::SIGUSR1);
+    assert_eq!(status.code(), Some(7), "{status:?}");
+    let rec = &read_history(&history)[0];
+    assert_eq!(rec["status"], "failed", "{rec}");
+    assert_eq!(rec["exit_code"], 7, "{rec}");
+    assert!(rec["signal"].is_null(), "{rec}");
+}

@@ -19,8 +19,27 @@ use std::time::Duration;
 
 pub const SIGKILL: i32 = libc::SIGKILL;
 
+/// The terminating signals profrun intercepts and forwards.
+pub const TERMINATING: [libc::c_int; 4] =
+    [libc::SIGTERM, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT];
+
+/// Signals a job is asked things with (`scancel --signal=USR1`, `sbatch
+/// --signal=USR1@60`: "checkpoint now"): their default action would kill
+/// profrun and leave the job running unrecorded, so they are taken too and
+/// passed on as they are. They do not make the run `interrupted`, name no
+/// signal in the record and arm no kill-after.
+pub const PASSED_ON: [libc::c_int; 3] = [libc::SIGUSR1, libc::SIGUSR2, libc::SIGALRM];
+
 /// The signals profrun intercepts.
-pub const HANDLED: [libc::c_int; 4] = [libc::SIGTERM, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT];
+pub const HANDLED: [libc::c_int; 7] = [
+    TERMINATING[0],
+    TERMINATING[1],
+    TERMINATING[2],
+    TERMINATING[3],
+    PASSED_ON[0],
+    PASSED_ON[1],
+    PASSED_ON[2],
+];
 
 fn handled_set() -> libc::sigset_t {
     // SAFETY: sigset_t is plain data that sigemptyset initialises before
@@ -96,6 +115,7 @@ pub fn term_when_slurm_task_parent_dies(proc: &crate::probe::ProcRoot) {
 pub fn should_forward(signo: i32, si_code: i32) -> bool {
     match signo {
         libc::SIGTERM | libc::SIGHUP => true,
+        s if PASSED_ON.contains(&s) => true,
         libc::SIGINT | libc::SIGQUIT => si_code <= 0,
         _ => false,
     }
@@ -186,6 +206,14 @@ fn forward_loop(
         if signo < 0 {
             continue; // EINTR
         }
+        if PASSED_ON.contains(&signo) {
+            if state.main_exited.load(Ordering::SeqCst) {
+                signal_descendants(signo);
+            } else {
+                send(target, signo);
+            }
+            continue;
+        }
         let _ = state
             .received
             .compare_exchange(0, signo, Ordering::SeqCst, Ordering::SeqCst);
@@ -269,6 +297,7 @@ mod tests {
         assert!(should_forward(libc::SIGQUIT, libc::SI_TKILL));
         assert!(should_forward(libc::SIGTERM, libc::SI_KERNEL));
         assert!(should_forward(libc::SIGHUP, libc::SI_USER));
+        assert!(should_forward(libc::SIGUSR1, libc::SI_USER));
     }
 
     #[test]

@@ -123,6 +123,36 @@ fn a_malformed_rule_or_limit_is_a_usage_error_and_nothing_runs() {
     }
 }
 
+/// Regression (issue 13 review): two rules of one name made two
+/// `profrun_job_alert_firing{alert="x"}` series (one 0, one 1), of which
+/// Prometheus keeps one, hiding a firing alert.
+#[test]
+fn two_alerts_of_one_name_are_a_usage_error_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let marker = dir.path().join("ran");
+    for (rules, name) in [
+        (["x=memory<1KiB", "x=duration>0.1s"], "x"),
+        (["cpu>1%", "cpu>1%"], "cpu>1%"),
+    ] {
+        let out = profrun()
+            .arg("--history")
+            .arg(dir.path().join("h.jsonl"))
+            .args(["--alert", rules[0], "--alert", rules[1]])
+            .args(["--metrics-listen", "127.0.0.1:0", "--", "touch"])
+            .arg(&marker)
+            .output()
+            .expect("run profrun");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{rules:?}: {err}");
+        assert!(
+            err.contains(&format!("--alert '{name}' is given twice")),
+            "{err}"
+        );
+        assert!(!marker.exists(), "{rules:?}: the job must not run");
+        assert!(!dir.path().join("h.jsonl").exists(), "no record either");
+    }
+}
+
 fn limit(rec: &Value) -> &Value {
     assert_eq!(rec["status"], "limit_exceeded", "{rec}");
     assert_eq!(rec["exit_code"], 124);

@@ -189,6 +189,32 @@ fn an_https_gateway_is_a_usage_error_and_nothing_runs() {
     assert!(read_history(&history).is_empty());
 }
 
+/// Regression (issue 13 review): a port past 65535 or a query in the
+/// authority passed the early check and failed only after the job had run.
+#[test]
+fn a_gateway_url_with_a_bad_port_or_a_query_is_a_usage_error_and_nothing_runs() {
+    for url in ["http://gw:99999", "http://gw:9091?x=1"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let history = dir.path().join("h.jsonl");
+        let marker = dir.path().join("ran");
+        let out = isolated(dir.path())
+            .arg("--history")
+            .arg(&history)
+            .args(["--pushgateway", url, "--", "touch"])
+            .arg(&marker)
+            .output()
+            .expect("run profrun");
+        assert_eq!(out.status.code(), Some(2), "{url}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("is not of the form http://HOST[:PORT][/PATH]"),
+            "{url}: {}",
+            stderr(&out)
+        );
+        assert!(!marker.exists(), "{url}: the job must not run");
+        assert!(read_history(&history).is_empty());
+    }
+}
+
 #[test]
 fn a_record_without_exports_has_no_exports_key() {
     let dir = tempfile::tempdir().expect("tempdir");

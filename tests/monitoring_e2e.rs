@@ -291,6 +291,60 @@ fn a_textfile_folder_that_is_missing_warns_and_is_noted() {
     assert_eq!(record["exports"]["textfile"]["ok"], false, "{record}");
 }
 
+/// The `profrun_job_last_success_timestamp_seconds` line of a textfile.
+fn last_success_line(text: &str) -> Option<&str> {
+    text.lines()
+        .find(|l| l.starts_with("profrun_job_last_success_timestamp_seconds{"))
+}
+
+/// Regression (issue 13 review): the textfile is replaced whole and a failed
+/// run wrote no last-success timestamp, so the staleness alert
+/// (`time() - profrun_job_last_success_timestamp_seconds > 86400`) went
+/// silent exactly while the job kept failing.
+#[test]
+fn a_failed_run_keeps_the_previous_last_success_in_the_textfile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let textfiles = dir.path().join("textfile");
+    std::fs::create_dir(&textfiles).expect("mkdir");
+    let flags = [
+        "--textfile",
+        textfiles.to_str().expect("utf-8"),
+        "--name",
+        "ls",
+    ];
+    let path = textfiles.join("profrun-ls.prom");
+    let read = || std::fs::read_to_string(&path).expect("the textfile");
+
+    // No previous file, a failure: no last success at all.
+    let (out, _) = run_job(dir.path(), &flags, &["exit", "3"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(last_success_line(&read()), None, "{}", read());
+
+    let (out, _) = run_job(dir.path(), &flags, &["exit", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let success = read();
+    let kept = last_success_line(&success).expect("a success sets it").to_string();
+
+    for _ in 0..2 {
+        let (out, record) = run_job(dir.path(), &flags, &["exit", "3"]);
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        assert_eq!(record["exports"]["textfile"]["ok"], true, "{record}");
+        let text = read();
+        assert_eq!(last_success_line(&text), Some(kept.as_str()), "{text}");
+        assert!(
+            text.contains("profrun_job_exit_code{name=\"ls\"") && text.contains("} 3\n"),
+            "{text}"
+        );
+    }
+
+    // A previous file that is not the format: nothing carried over.
+    std::fs::write(&path, "profrun_job_last_success_timestamp_seconds{name=\"ls\" 17\n")
+        .expect("write");
+    let (out, _) = run_job(dir.path(), &flags, &["exit", "3"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(last_success_line(&read()), None, "{}", read());
+}
+
 /// Kill our profrun on the way out, whatever the test did.
 struct Reaped(std::process::Child);
 

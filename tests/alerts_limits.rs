@@ -336,6 +336,14 @@ fn the_config_files_named_alerts_apply_and_a_bad_one_is_a_usage_error() {
         .output()
         .expect("run profrun");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad alert 'fat' in the config file"));
+    // Checked where the file is read, so the error names its line and column.
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.starts_with(&format!(
+            "profrun: error: bad config file {}:2:1: bad alert 'fat': ",
+            config.display()
+        )),
+        "{said}"
+    );
     assert!(!marker.exists(), "the job must not run");
 }

@@ -687,3 +687,69 @@ fn a_bad_config_file_is_an_error_with_its_line_and_column() {
         stderr(&missing)
     );
 }
+
+/// Regression (issue 13 review): a bad alert rule or pushgateway URL in the
+/// file passed `profrun config` (exit 0) and the queries, then failed every
+/// run with an error naming neither file, line nor column.
+#[test]
+fn a_bad_value_in_the_config_file_fails_where_it_is_read_with_its_location() {
+    for (text, at, says) in [
+        (
+            "name = \"md\"\n[alerts]\nx = \"cpu>>3\"\n",
+            "3:1",
+            "bad alert 'x': ",
+        ),
+        (
+            "name = \"md\"\npushgateway = \"ftp://x\"\n",
+            "2:1",
+            "is not of the form http://HOST[:PORT][/PATH]",
+        ),
+        (
+            "pushgateway = \"http://gw:99999\"\n",
+            "1:1",
+            "is not of the form",
+        ),
+        ("\n  name = \"\"\n", "2:3", "name must not be empty"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_config(dir.path(), text);
+        let marker = dir.path().join("ran");
+        let want = format!("profrun: error: bad config file {}:{at}: ", path.display());
+        for args in [
+            vec!["config"],
+            vec!["job-history"],
+            vec!["--", "touch", marker.to_str().expect("utf-8")],
+        ] {
+            let out = isolated(dir.path())
+                .args(&args)
+                .output()
+                .expect("run profrun");
+            let said = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{text:?} {args:?}: {said}");
+            assert!(
+                said.starts_with(&want) && said.contains(says),
+                "{text:?} {args:?}: {said}"
+            );
+        }
+        assert!(!marker.exists(), "{text:?}: the job must not run");
+    }
+}
+
+/// `--name ""` would label every series with an empty name.
+#[test]
+fn an_empty_name_on_the_command_line_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let marker = dir.path().join("ran");
+    let out = isolated(dir.path())
+        .args(["--name", "", "--", "touch"])
+        .arg(&marker)
+        .output()
+        .expect("run profrun");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the name must not be empty"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!marker.exists(), "the job must not run");
+}

@@ -81,6 +81,49 @@ fn an_alert_is_printed_while_the_job_runs_and_recorded() {
     assert!(fired < resolved && resolved < rec["duration_seconds"].as_f64().expect("duration"));
 }
 
+/// Regression (issue 13 review): `job-details` printed the raw fields,
+/// `name=big, rule=memory>1MiB, fired_at_seconds=2 ms, value=1957888, ...`.
+#[test]
+fn job_details_shows_an_alert_as_the_stderr_line_says_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 40 MiB for 1 s, then 1 s at a few MiB: fires, then resolves.
+    let (out, records) = run_workload(
+        dir.path(),
+        &["--quiet", "--interval", "0.1", "--alert", "big=memory>20MiB"],
+        &["alloc", "40", "1000", "1000"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let alert = &records[0]["alerts"][0];
+    let at = |key: &str| alert[key].as_f64().expect(key);
+    let want = format!(
+        "big (memory>20MiB) fired at {} s: {} MiB; resolved at {} s",
+        trim(at("fired_at_seconds"), 2),
+        trim(at("value") / 1024.0 / 1024.0, 1),
+        trim(at("resolved_at_seconds"), 2),
+    );
+    let shown = profrun()
+        .args(["job-details", "last", "--history"])
+        .arg(dir.path().join("h.jsonl"))
+        .output()
+        .expect("run job-details");
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.status.success(), "{text}");
+    let section = text.split("\nAlerts\n").nth(1).expect("an Alerts section");
+    assert!(section.contains(&want), "want {want:?} in\n{section}");
+    assert!(!section.contains("fired_at_seconds="), "{section}");
+}
+
+/// `v` with at most `decimals` decimals and no trailing zeros, as profrun
+/// prints figures.
+fn trim(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 #[test]
 fn rules_that_never_hold_leave_no_alerts_key() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -89,10 +89,20 @@ fn job_details_shows_an_alert_as_the_stderr_line_says_it() {
     // 40 MiB for 1 s, then 1 s at a few MiB: fires, then resolves.
     let (out, records) = run_workload(
         dir.path(),
-        &["--quiet", "--interval", "0.1", "--alert", "big=memory>20MiB"],
+        &[
+            "--quiet",
+            "--interval",
+            "0.1",
+            "--alert",
+            "big=memory>20MiB",
+        ],
         &["alloc", "40", "1000", "1000"],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let alert = &records[0]["alerts"][0];
     let at = |key: &str| alert[key].as_f64().expect(key);
     let want = format!(

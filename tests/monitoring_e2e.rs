@@ -323,7 +323,9 @@ fn a_failed_run_keeps_the_previous_last_success_in_the_textfile() {
     let (out, _) = run_job(dir.path(), &flags, &["exit", "0"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let success = read();
-    let kept = last_success_line(&success).expect("a success sets it").to_string();
+    let kept = last_success_line(&success)
+        .expect("a success sets it")
+        .to_string();
 
     for _ in 0..2 {
         let (out, record) = run_job(dir.path(), &flags, &["exit", "3"]);
@@ -338,8 +340,11 @@ fn a_failed_run_keeps_the_previous_last_success_in_the_textfile() {
     }
 
     // A previous file that is not the format: nothing carried over.
-    std::fs::write(&path, "profrun_job_last_success_timestamp_seconds{name=\"ls\" 17\n")
-        .expect("write");
+    std::fs::write(
+        &path,
+        "profrun_job_last_success_timestamp_seconds{name=\"ls\" 17\n",
+    )
+    .expect("write");
     let (out, _) = run_job(dir.path(), &flags, &["exit", "3"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(last_success_line(&read()), None, "{}", read());

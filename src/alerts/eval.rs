@@ -242,10 +242,7 @@ mod tests {
             "big (cpu>90%for5m) fired at 0 s: 95.3%"
         );
         record.rule = "heat>3".into();
-        assert_eq!(
-            describe_firing(&record),
-            "big (heat>3) fired at 0 s: 95.26"
-        );
+        assert_eq!(describe_firing(&record), "big (heat>3) fired at 0 s: 95.26");
     }
 
     #[test]

@@ -352,7 +352,9 @@ mod tests {
             "[::1]:9091"
         );
         assert_eq!(
-            Pushgateway::parse("http://gw:65535").expect("top port").authority,
+            Pushgateway::parse("http://gw:65535")
+                .expect("top port")
+                .authority,
             "gw:65535"
         );
     }

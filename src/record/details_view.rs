@@ -462,14 +462,15 @@ view_block! {
 #[serde(untagged)]
 pub enum AlertDetails {
     Text(String),
-    Entry(AlertEntry),
+    // Boxed, so that a line of text does not take an entry's size.
+    Entry(Box<AlertEntry>),
 }
 
 impl ToItem for AlertDetails {
     fn item(&self) -> Item<'_> {
         match self {
             AlertDetails::Text(s) => Item::Text(s),
-            AlertDetails::Entry(e) => Item::Block(e),
+            AlertDetails::Entry(e) => Item::Block(e.as_ref()),
         }
     }
 }

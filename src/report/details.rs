@@ -12,8 +12,8 @@ use super::table::{self, TableStyle};
 use super::units::text;
 use crate::record::analysis::AnalysisRecord;
 use crate::record::details_view::{
-    AlertDetails, AlertEntry, ExtraValue, Field, Item, ProfileDetails, RecordDetails, TimeSeriesDetails,
-    ToItem, TopProcessDetails,
+    AlertDetails, AlertEntry, ExtraValue, Field, Item, ProfileDetails, RecordDetails,
+    TimeSeriesDetails, ToItem, TopProcessDetails,
 };
 use crate::record::view::parse_time_us;
 use crate::record::{AlertRecord, Status};
@@ -290,7 +290,7 @@ fn alert_text(alert: &AlertDetails) -> String {
             match (level, e.message.known()) {
                 (Some(l), Some(msg)) => format!("{l}: {msg}"),
                 (None, Some(msg)) => msg.clone(),
-                _ => flatten(e, &[])
+                _ => flatten(e.as_ref(), &[])
                     .into_iter()
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect::<Vec<_>>()

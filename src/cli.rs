@@ -81,7 +81,7 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "DIR")]
     pub textfile: Option<PathBuf>,
     /// As `profrun --name`
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_name)]
     pub name: Option<String>,
     /// As `profrun --interval`
     #[arg(long, value_name = "SECONDS", value_parser = parse_interval, allow_negative_numbers = true)]
@@ -110,6 +110,16 @@ fn parse_key_value(s: &str) -> Result<KeyValue, String> {
         }),
         _ => Err(format!("expected KEY=VALUE, got '{s}'")),
     }
+}
+
+/// `--name`: the grouping label of every exported series and the
+/// textfile's name, so it cannot be empty (the config file's `name` is
+/// checked the same way).
+fn parse_name(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Err("the name must not be empty".to_string());
+    }
+    Ok(s.to_string())
 }
 
 // The numeric options below set `allow_negative_numbers`: without it clap
@@ -246,7 +256,7 @@ pub struct RunArgs {
     pub self_stats: bool,
 
     /// Grouping name of the exported metrics [default: the detected tool]
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_name)]
     pub name: Option<String>,
 
     /// PUT the run's metrics to this Pushgateway at the end [env: PROFRUN_PUSHGATEWAY]

@@ -65,34 +65,95 @@ impl std::error::Error for ConfigError {}
 /// The interval range `--interval` accepts.
 const INTERVAL_SECONDS: std::ops::RangeInclusive<f64> = 0.01..=3600.0;
 
-/// Parse the text of the file at `path` (the path only names it in errors).
+/// Parse the text of the file at `path` (the path only names it in errors),
+/// and check every value this module can: the interval's range, that no
+/// path, name or URL is empty, and every `[alerts]` rule. A value found bad
+/// here is located at its key, as the parser's own errors are, so that a
+/// broken file fails where it is read (for `profrun config` and the query
+/// commands too), not at every run with no line to look at.
 pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
-    let located = |offset: Option<usize>, message: String| {
-        let (line, column) = offset.map_or((0, 0), |o| line_column(text, o));
-        ConfigError {
-            path: path.to_path_buf(),
-            line,
-            column,
-            message,
-        }
-    };
     let file: ConfigFile = toml::from_str(text).map_err(|err| {
         located(
+            text,
+            path,
             err.span().map(|s| s.start),
             err.message().trim().to_string(),
         )
     })?;
     if let Some(interval) = file.interval {
         if !INTERVAL_SECONDS.contains(&interval) {
-            return Err(located(
-                key_offset(text, "interval"),
+            return Err(error_at_key(
+                text,
+                path,
+                None,
+                "interval",
                 format!(
                     "interval {interval} is out of range: it must be between 0.01 and 3600 seconds"
                 ),
             ));
         }
     }
+    let empty = [
+        ("history", file.history.as_ref().map(|p| p.as_os_str())),
+        ("name", file.name.as_deref().map(std::ffi::OsStr::new)),
+        (
+            "textfile_dir",
+            file.textfile_dir.as_ref().map(|p| p.as_os_str()),
+        ),
+        (
+            "pushgateway",
+            file.pushgateway.as_deref().map(std::ffi::OsStr::new),
+        ),
+    ]
+    .into_iter()
+    .find(|(_, value)| value.is_some_and(|v| v.is_empty()));
+    if let Some((key, _)) = empty {
+        return Err(error_at_key(
+            text,
+            path,
+            None,
+            key,
+            format!("{key} must not be empty"),
+        ));
+    }
+    for (name, rule) in &file.alerts {
+        if let Err(err) = crate::alerts::parse_rule(&format!("{name}={rule}")) {
+            return Err(error_at_key(
+                text,
+                path,
+                Some("alerts"),
+                name,
+                format!("bad alert '{name}': {err}"),
+            ));
+        }
+    }
     Ok(file)
+}
+
+/// An error about the value of `key` in `table` (`None`: the top level),
+/// found after parsing (here, or by `commands::config` for what only the
+/// OS side can check), located at that key.
+pub fn error_at_key(
+    text: &str,
+    path: &Path,
+    table: Option<&str>,
+    key: &str,
+    message: String,
+) -> ConfigError {
+    // An inline table (`alerts = { fat = "..." }`): at least its line.
+    let offset =
+        key_offset(text, table, key).or_else(|| table.and_then(|t| key_offset(text, None, t)));
+    located(text, path, offset, message)
+}
+
+fn located(text: &str, path: &Path, offset: Option<usize>, message: String) -> ConfigError {
+    let (line, column) = offset.map_or((0, 0), |o| line_column(text, o));
+    ConfigError {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message,
+    }
 }
 
 /// 1-based line and column (in characters) of byte `offset` of `text`.
@@ -103,23 +164,44 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
-/// Where a top-level `key = ...` starts, for errors found after parsing.
-fn key_offset(text: &str, key: &str) -> Option<usize> {
+/// Where `key = ...` of `table` (`None`: the top level) starts: under a
+/// `[table]` header, bare or quoted, or as `table.key` among the top-level
+/// keys. `None` when it is written some other way.
+fn key_offset(text: &str, table: Option<&str>, key: &str) -> Option<usize> {
+    let dotted = table.map(|t| format!("{t}.{key}"));
     let mut offset = 0;
+    // The `[section]` the line is in; `None` before the first header.
+    let mut section: Option<&str> = None;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
-        if trimmed.starts_with('[') {
-            return None; // past the top-level keys
-        }
-        if trimmed
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-        {
-            return Some(offset + line.len() - trimmed.len());
-        }
+        let at = offset + line.len() - trimmed.len();
         offset += line.len();
+        if let Some(header) = trimmed.strip_prefix('[') {
+            section = Some(header.split_once(']').map_or(header, |(h, _)| h).trim());
+            continue;
+        }
+        let wanted = match (table, section) {
+            (None, None) => key,
+            (Some(t), Some(s)) if t == s => key,
+            (Some(_), None) => dotted.as_deref().unwrap_or(key),
+            _ => continue,
+        };
+        if defines(trimmed, wanted) {
+            return Some(at);
+        }
     }
     None
+}
+
+/// Whether `line` (trimmed at the start) is `key = ...`, the key bare or
+/// in quotes.
+fn defines(line: &str, key: &str) -> bool {
+    let rest = line.strip_prefix(key).or_else(|| {
+        ['"', '\'']
+            .into_iter()
+            .find_map(|q| line.strip_prefix(q)?.strip_prefix(key)?.strip_prefix(q))
+    });
+    rest.is_some_and(|rest| rest.trim_start().starts_with('='))
 }
 
 /// Where the config file is looked for: `$PROFRUN_CONFIG` (`explicit`:
@@ -383,6 +465,53 @@ fat = "memory>8GiB"
             .expect_err("out of range");
         assert_eq!((err.line, err.column), (2, 3), "{err}");
         assert!(err.message.contains("out of range"), "{err}");
+    }
+
+    /// Regression (issue 13 review): `[alerts] x = "cpu>>3"` passed
+    /// `profrun config` and the queries, then failed every run without a
+    /// file, line or column.
+    #[test]
+    fn a_bad_alert_rule_is_an_error_at_its_key_in_the_alerts_table() {
+        let text = "name = \"md\"\n\n[tags]\nx = \"cpu>>3\"\n\n[alerts]\nok = \"cpu>90%\"\n  x = \"cpu>>3\"\n";
+        let err = parse(text, Path::new("c.toml")).expect_err("a bad rule");
+        assert_eq!((err.line, err.column), (8, 3), "{err}");
+        assert!(
+            err.to_string().starts_with("c.toml:8:3: bad alert 'x': "),
+            "{err}"
+        );
+
+        for (text, at) in [
+            ("[alerts]\n\"x\" = \"memory>lots\"\n", (2, 1)),
+            ("alerts.x = \"memory>lots\"\n", (1, 1)),
+            ("name = \"md\"\nalerts = { x = \"memory>lots\" }\n", (2, 1)),
+            // A name the rule grammar does not allow.
+            ("[alerts]\n\"a b\" = \"memory>1\"\n", (2, 1)),
+        ] {
+            let err = parse(text, Path::new("c.toml")).expect_err(text);
+            assert_eq!((err.line, err.column), at, "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_empty_path_name_or_url_is_an_error_at_its_key() {
+        for key in ["history", "name", "textfile_dir", "pushgateway"] {
+            let text = format!("interval = 1.0\n{key} = \"\"\n");
+            let err = parse(&text, Path::new("c.toml")).expect_err(key);
+            assert_eq!((err.line, err.column), (2, 1), "{err}");
+            assert_eq!(err.message, format!("{key} must not be empty"));
+        }
+    }
+
+    #[test]
+    fn keys_are_found_in_their_table_only() {
+        let text = "name = \"a\"\n[tags]\nname = \"b\"\n[alerts]\nname = \"c\"\n";
+        assert_eq!(key_offset(text, None, "name"), Some(0));
+        assert_eq!(
+            key_offset(text, Some("alerts"), "name").map(|o| line_column(text, o)),
+            Some((5, 1))
+        );
+        assert_eq!(key_offset(text, Some("other"), "name"), None);
+        assert_eq!(key_offset("names = 1\n", None, "name"), None);
     }
 
     #[test]

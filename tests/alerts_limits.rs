@@ -81,6 +81,59 @@ fn an_alert_is_printed_while_the_job_runs_and_recorded() {
     assert!(fired < resolved && resolved < rec["duration_seconds"].as_f64().expect("duration"));
 }
 
+/// Regression (issue 13 review): `job-details` printed the raw fields,
+/// `name=big, rule=memory>1MiB, fired_at_seconds=2 ms, value=1957888, ...`.
+#[test]
+fn job_details_shows_an_alert_as_the_stderr_line_says_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 40 MiB for 1 s, then 1 s at a few MiB: fires, then resolves.
+    let (out, records) = run_workload(
+        dir.path(),
+        &[
+            "--quiet",
+            "--interval",
+            "0.1",
+            "--alert",
+            "big=memory>20MiB",
+        ],
+        &["alloc", "40", "1000", "1000"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alert = &records[0]["alerts"][0];
+    let at = |key: &str| alert[key].as_f64().expect(key);
+    let want = format!(
+        "big (memory>20MiB) fired at {} s: {} MiB; resolved at {} s",
+        trim(at("fired_at_seconds"), 2),
+        trim(at("value") / 1024.0 / 1024.0, 1),
+        trim(at("resolved_at_seconds"), 2),
+    );
+    let shown = profrun()
+        .args(["job-details", "last", "--history"])
+        .arg(dir.path().join("h.jsonl"))
+        .output()
+        .expect("run job-details");
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.status.success(), "{text}");
+    let section = text.split("\nAlerts\n").nth(1).expect("an Alerts section");
+    assert!(section.contains(&want), "want {want:?} in\n{section}");
+    assert!(!section.contains("fired_at_seconds="), "{section}");
+}
+
+/// `v` with at most `decimals` decimals and no trailing zeros, as profrun
+/// prints figures.
+fn trim(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 #[test]
 fn rules_that_never_hold_leave_no_alerts_key() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -119,6 +172,36 @@ fn a_malformed_rule_or_limit_is_a_usage_error_and_nothing_runs() {
             "{err}"
         );
         assert!(!marker.exists(), "{flag:?}: the job must not run");
+        assert!(!dir.path().join("h.jsonl").exists(), "no record either");
+    }
+}
+
+/// Regression (issue 13 review): two rules of one name made two
+/// `profrun_job_alert_firing{alert="x"}` series (one 0, one 1), of which
+/// Prometheus keeps one, hiding a firing alert.
+#[test]
+fn two_alerts_of_one_name_are_a_usage_error_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let marker = dir.path().join("ran");
+    for (rules, name) in [
+        (["x=memory<1KiB", "x=duration>0.1s"], "x"),
+        (["cpu>1%", "cpu>1%"], "cpu>1%"),
+    ] {
+        let out = profrun()
+            .arg("--history")
+            .arg(dir.path().join("h.jsonl"))
+            .args(["--alert", rules[0], "--alert", rules[1]])
+            .args(["--metrics-listen", "127.0.0.1:0", "--", "touch"])
+            .arg(&marker)
+            .output()
+            .expect("run profrun");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{rules:?}: {err}");
+        assert!(
+            err.contains(&format!("--alert '{name}' is given twice")),
+            "{err}"
+        );
+        assert!(!marker.exists(), "{rules:?}: the job must not run");
         assert!(!dir.path().join("h.jsonl").exists(), "no record either");
     }
 }
@@ -306,7 +389,15 @@ fn the_config_files_named_alerts_apply_and_a_bad_one_is_a_usage_error() {
         .output()
         .expect("run profrun");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad alert 'fat' in the config file"));
+    // Checked where the file is read, so the error names its line and column.
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.starts_with(&format!(
+            "profrun: error: bad config file {}:2:1: bad alert 'fat': ",
+            config.display()
+        )),
+        "{said}"
+    );
     assert!(!marker.exists(), "the job must not run");
 }
 

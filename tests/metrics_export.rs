@@ -158,7 +158,7 @@ fn a_silent_gateway_times_out() {
 fn live_state(elapsed: f64) -> LiveState {
     LiveState {
         elapsed_seconds: elapsed,
-        cores_in_use: 1.5,
+        cores_in_use: Some(1.5),
         cpus_available: 2,
         tree_rss_bytes: 123 << 20,
         processes: 11,

@@ -189,6 +189,32 @@ fn an_https_gateway_is_a_usage_error_and_nothing_runs() {
     assert!(read_history(&history).is_empty());
 }
 
+/// Regression (issue 13 review): a port past 65535 or a query in the
+/// authority passed the early check and failed only after the job had run.
+#[test]
+fn a_gateway_url_with_a_bad_port_or_a_query_is_a_usage_error_and_nothing_runs() {
+    for url in ["http://gw:99999", "http://gw:9091?x=1"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let history = dir.path().join("h.jsonl");
+        let marker = dir.path().join("ran");
+        let out = isolated(dir.path())
+            .arg("--history")
+            .arg(&history)
+            .args(["--pushgateway", url, "--", "touch"])
+            .arg(&marker)
+            .output()
+            .expect("run profrun");
+        assert_eq!(out.status.code(), Some(2), "{url}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("is not of the form http://HOST[:PORT][/PATH]"),
+            "{url}: {}",
+            stderr(&out)
+        );
+        assert!(!marker.exists(), "{url}: the job must not run");
+        assert!(read_history(&history).is_empty());
+    }
+}
+
 #[test]
 fn a_record_without_exports_has_no_exports_key() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -263,6 +289,65 @@ fn a_textfile_folder_that_is_missing_warns_and_is_noted() {
         stderr(&out)
     );
     assert_eq!(record["exports"]["textfile"]["ok"], false, "{record}");
+}
+
+/// The `profrun_job_last_success_timestamp_seconds` line of a textfile.
+fn last_success_line(text: &str) -> Option<&str> {
+    text.lines()
+        .find(|l| l.starts_with("profrun_job_last_success_timestamp_seconds{"))
+}
+
+/// Regression (issue 13 review): the textfile is replaced whole and a failed
+/// run wrote no last-success timestamp, so the staleness alert
+/// (`time() - profrun_job_last_success_timestamp_seconds > 86400`) went
+/// silent exactly while the job kept failing.
+#[test]
+fn a_failed_run_keeps_the_previous_last_success_in_the_textfile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let textfiles = dir.path().join("textfile");
+    std::fs::create_dir(&textfiles).expect("mkdir");
+    let flags = [
+        "--textfile",
+        textfiles.to_str().expect("utf-8"),
+        "--name",
+        "ls",
+    ];
+    let path = textfiles.join("profrun-ls.prom");
+    let read = || std::fs::read_to_string(&path).expect("the textfile");
+
+    // No previous file, a failure: no last success at all.
+    let (out, _) = run_job(dir.path(), &flags, &["exit", "3"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(last_success_line(&read()), None, "{}", read());
+
+    let (out, _) = run_job(dir.path(), &flags, &["exit", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let success = read();
+    let kept = last_success_line(&success)
+        .expect("a success sets it")
+        .to_string();
+
+    for _ in 0..2 {
+        let (out, record) = run_job(dir.path(), &flags, &["exit", "3"]);
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        assert_eq!(record["exports"]["textfile"]["ok"], true, "{record}");
+        let text = read();
+        assert_eq!(last_success_line(&text), Some(kept.as_str()), "{text}");
+        assert!(
+            text.contains("profrun_job_exit_code{name=\"ls\"") && text.contains("} 3\n"),
+            "{text}"
+        );
+    }
+
+    // A previous file that is not the format: nothing carried over.
+    std::fs::write(
+        &path,
+        "profrun_job_last_success_timestamp_seconds{name=\"ls\" 17\n",
+    )
+    .expect("write");
+    let (out, _) = run_job(dir.path(), &flags, &["exit", "3"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(last_success_line(&read()), None, "{}", read());
 }
 
 /// Kill our profrun on the way out, whatever the test did.
@@ -606,4 +691,70 @@ fn a_bad_config_file_is_an_error_with_its_line_and_column() {
         "{}",
         stderr(&missing)
     );
+}
+
+/// Regression (issue 13 review): a bad alert rule or pushgateway URL in the
+/// file passed `profrun config` (exit 0) and the queries, then failed every
+/// run with an error naming neither file, line nor column.
+#[test]
+fn a_bad_value_in_the_config_file_fails_where_it_is_read_with_its_location() {
+    for (text, at, says) in [
+        (
+            "name = \"md\"\n[alerts]\nx = \"cpu>>3\"\n",
+            "3:1",
+            "bad alert 'x': ",
+        ),
+        (
+            "name = \"md\"\npushgateway = \"ftp://x\"\n",
+            "2:1",
+            "is not of the form http://HOST[:PORT][/PATH]",
+        ),
+        (
+            "pushgateway = \"http://gw:99999\"\n",
+            "1:1",
+            "is not of the form",
+        ),
+        ("\n  name = \"\"\n", "2:3", "name must not be empty"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_config(dir.path(), text);
+        let marker = dir.path().join("ran");
+        let want = format!("profrun: error: bad config file {}:{at}: ", path.display());
+        for args in [
+            vec!["config"],
+            vec!["job-history"],
+            vec!["--", "touch", marker.to_str().expect("utf-8")],
+        ] {
+            let out = isolated(dir.path())
+                .args(&args)
+                .output()
+                .expect("run profrun");
+            let said = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{text:?} {args:?}: {said}");
+            assert!(
+                said.starts_with(&want) && said.contains(says),
+                "{text:?} {args:?}: {said}"
+            );
+        }
+        assert!(!marker.exists(), "{text:?}: the job must not run");
+    }
+}
+
+/// `--name ""` would label every series with an empty name.
+#[test]
+fn an_empty_name_on_the_command_line_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let marker = dir.path().join("ran");
+    let out = isolated(dir.path())
+        .args(["--name", "", "--", "touch"])
+        .arg(&marker)
+        .output()
+        .expect("run profrun");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the name must not be empty"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!marker.exists(), "the job must not run");
 }

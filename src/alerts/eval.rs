@@ -3,7 +3,7 @@
 //! resolves at the first sample where it no longer holds. A figure that is
 //! not measured breaks the hold, as a false condition does.
 
-use super::rule::Rule;
+use super::rule::{parse_rule, Rule};
 use crate::profile::profiler::NowFigures;
 use crate::record::AlertRecord;
 
@@ -116,6 +116,27 @@ impl Evaluator {
     }
 }
 
+/// One entry of the record's `alerts` in the words of the stderr lines
+/// (`job-details` shows it): `big (memory>1MiB) fired at 0 s: 1.9 MiB;
+/// resolved at 1.5 s`, the value in the rule's unit. A rule that does not
+/// parse (a record of another version) shows the value as stored.
+pub fn describe_firing(record: &AlertRecord) -> String {
+    let value = parse_rule(&record.rule).map_or_else(
+        |_| record.value.to_string(),
+        |rule| rule.metric.format(record.value),
+    );
+    let mut text = format!(
+        "{} ({}) fired at {}: {value}",
+        record.name,
+        record.rule,
+        super::format_seconds(record.fired_at_seconds)
+    );
+    if let Some(at) = record.resolved_at_seconds {
+        text.push_str(&format!("; resolved at {}", super::format_seconds(at)));
+    }
+    text
+}
+
 fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
@@ -198,6 +219,30 @@ mod tests {
             assert!(e.observe(&cpu_at(f64::from(t), 0.0)).is_empty());
         }
         assert!(e.records().is_empty());
+    }
+
+    #[test]
+    fn a_record_entry_reads_as_the_stderr_lines_do() {
+        let mut record = AlertRecord {
+            name: "big".into(),
+            rule: "memory>1MiB".into(),
+            fired_at_seconds: 0.002,
+            value: 1_957_888.0,
+            resolved_at_seconds: Some(1.5),
+        };
+        assert_eq!(
+            describe_firing(&record),
+            "big (memory>1MiB) fired at 0 s: 1.9 MiB; resolved at 1.5 s"
+        );
+        record.resolved_at_seconds = None;
+        record.rule = "cpu>90%for5m".into();
+        record.value = 95.26;
+        assert_eq!(
+            describe_firing(&record),
+            "big (cpu>90%for5m) fired at 0 s: 95.3%"
+        );
+        record.rule = "heat>3".into();
+        assert_eq!(describe_firing(&record), "big (heat>3) fired at 0 s: 95.26");
     }
 
     #[test]

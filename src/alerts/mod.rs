@@ -15,7 +15,7 @@ mod limit;
 mod rule;
 mod units;
 
-pub use eval::{AlertEvent, Evaluator};
+pub use eval::{describe_firing, AlertEvent, Evaluator};
 pub use limit::{parse_limit, Limit, LimitHit, LimitResource};
 pub use rule::{parse_rule, Comparison, Metric, Rule};
 pub use units::{format_bytes, format_seconds};

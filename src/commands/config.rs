@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, ConfigArgs, KeyValue, RunArgs};
 use crate::config::{self, CliSettings, ConfigFile, ConfigLocation, Effective, Source};
+use crate::export::push::Pushgateway;
 use crate::history;
 
 /// The config file this invocation uses, if any.
@@ -23,8 +24,9 @@ fn env(key: &str) -> Option<String> {
     std::env::var(key).ok()
 }
 
-/// Find and parse the config file. A file that does not parse, cannot be
-/// read, or was named by `$PROFRUN_CONFIG` and is missing is an error.
+/// Find and parse the config file. A file that does not parse, holds a bad
+/// value (an alert rule, a pushgateway URL, ...), cannot be read, or was
+/// named by `$PROFRUN_CONFIG` and is missing is an error.
 pub fn load() -> anyhow::Result<Loaded> {
     let Some(location) = config::config_path(env) else {
         return Ok(Loaded::default());
@@ -45,8 +47,21 @@ pub fn load() -> anyhow::Result<Loaded> {
             location.path.display()
         ),
     };
-    let file = config::parse(&text, &location.path)
-        .map_err(|err| anyhow::anyhow!("bad config file {err}"))?;
+    let bad = |err: config::ConfigError| anyhow::anyhow!("bad config file {err}");
+    let file = config::parse(&text, &location.path).map_err(bad)?;
+    // The URL parser lives on the OS side (`export`), which the pure
+    // `config::parse` may not use: checked here, located the same way.
+    if let Some(url) = &file.pushgateway {
+        Pushgateway::parse(url).map_err(|err| {
+            bad(config::error_at_key(
+                &text,
+                &location.path,
+                None,
+                "pushgateway",
+                err.to_string(),
+            ))
+        })?;
+    }
     Ok(Loaded {
         location: Some(location),
         file: Some(file),

@@ -80,16 +80,13 @@ impl Pushgateway {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
         };
-        if authority.is_empty() || authority.contains('@') || path.contains(['?', '#']) {
-            return Err(PushError::BadUrl(url.to_string()));
+        let bad = || PushError::BadUrl(url.to_string());
+        if authority.contains(['@', '?', '#']) || path.contains(['?', '#']) {
+            return Err(bad());
         }
-        let authority = if has_port(authority) {
-            authority.to_string()
-        } else {
-            format!("{authority}:80")
-        };
+        let (host, port) = split_authority(authority).ok_or_else(bad)?;
         Ok(Pushgateway {
-            authority,
+            authority: format!("{host}:{}", port.unwrap_or(80)),
             prefix: path.trim_end_matches('/').to_string(),
         })
     }
@@ -230,16 +227,36 @@ impl Pushgateway {
     }
 }
 
-fn has_port(authority: &str) -> bool {
-    match authority.rsplit_once(':') {
-        // `[::1]` alone has colons but no port.
-        Some((host, port)) => {
-            !port.is_empty()
-                && port.bytes().all(|b| b.is_ascii_digit())
-                && (!host.starts_with('[') || host.ends_with(']'))
+/// `HOST[:PORT]` or `[V6]:PORT` into the host (brackets kept) and the port,
+/// checked now so that a URL that cannot be reached is a usage error before
+/// the job runs: a port must be 1-65535, a host non-empty, and a bare host
+/// free of `:` (an IPv6 address goes in brackets).
+fn split_authority(authority: &str) -> Option<(&str, Option<u16>)> {
+    let (host, port) = if authority.starts_with('[') {
+        let end = authority.find(']')? + 1;
+        let (host, rest) = authority.split_at(end);
+        match rest {
+            "" => (host, None),
+            _ => (host, Some(rest.strip_prefix(':')?)),
         }
-        None => false,
+    } else {
+        match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() || host == "[]" {
+        return None;
     }
+    let port = match port {
+        None => None,
+        // `u16::from_str` would take a leading `+`.
+        Some(p) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(p.parse::<u16>().ok().filter(|&n| n != 0)?)
+        }
+        Some(_) => return None,
+    };
+    Some((host, port))
 }
 
 /// `200` from `HTTP/1.1 200 OK\r\n...`.
@@ -328,6 +345,45 @@ mod tests {
             Pushgateway::parse("http://"),
             Err(PushError::BadUrl(_))
         ));
+        assert_eq!(
+            Pushgateway::parse("http://[::1]:9091/x")
+                .expect("v6 with port")
+                .authority,
+            "[::1]:9091"
+        );
+        assert_eq!(
+            Pushgateway::parse("http://gw:65535")
+                .expect("top port")
+                .authority,
+            "gw:65535"
+        );
+    }
+
+    /// Regression (issue 13 review): a port past 65535 or a query in the
+    /// authority was accepted and failed only after the job had run.
+    #[test]
+    fn a_url_whose_port_or_authority_cannot_be_used_is_refused_before_the_run() {
+        for bad in [
+            "http://gw:99999",
+            "http://gw:9091?x=1",
+            "http://gw?x=1",
+            "http://gw:9091#top",
+            "http://gw:",
+            "http://gw:0",
+            "http://gw:+9091",
+            "http://gw:90a1",
+            "http://:9091",
+            "http://[::1]:",
+            "http://[::1]9091",
+            "http://[::1",
+            "http://[]:9091",
+            "http://::1:9091",
+        ] {
+            assert!(
+                matches!(Pushgateway::parse(bad), Err(PushError::BadUrl(_))),
+                "{bad} should not parse"
+            );
+        }
     }
 
     #[test]

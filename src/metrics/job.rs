@@ -77,15 +77,62 @@ pub fn job_metrics(record: &JobRecord, labels: &Labels) -> MetricFamilies {
             end,
         ));
         if record.status == Status::Success {
-            out.push(one(
-                LAST_SUCCESS_METRIC,
-                "Unix time the last successful run ended.",
-                end,
-            ));
+            out.push(last_success_family(labels, end));
         }
     }
     out.extend(gpu_families(record, &plain));
     out
+}
+
+fn last_success_family(labels: &Labels, end: f64) -> MetricFamily {
+    MetricFamily {
+        name: LAST_SUCCESS_METRIC.to_string(),
+        help: "Unix time the last successful run ended.".to_string(),
+        kind: MetricKind::Gauge,
+        samples: vec![Sample {
+            labels: labels.pairs(&[]),
+            value: end,
+        }],
+    }
+}
+
+/// For the textfile, which each run replaces whole: when `families` (a run
+/// that did not succeed) have no last-success timestamp, take the one of
+/// `previous`, the file's text before this run, so that a job that keeps
+/// failing keeps its last success (as the Pushgateway's separate group does)
+/// and a staleness alert on it can fire. It goes under this run's labels,
+/// after the completion timestamp. A previous text without a readable one
+/// adds nothing.
+pub fn keep_last_success(families: &mut MetricFamilies, labels: &Labels, previous: &str) {
+    if families.iter().any(|f| f.name == LAST_SUCCESS_METRIC) {
+        return;
+    }
+    let Some(end) = last_success_in(previous) else {
+        return;
+    };
+    let at = families
+        .iter()
+        .position(|f| f.name == "profrun_job_last_completion_timestamp_seconds")
+        .map_or(families.len(), |i| i + 1);
+    families.insert(at, last_success_family(labels, end));
+}
+
+/// The value of the first last-success sample of an exposition text.
+fn last_success_in(text: &str) -> Option<f64> {
+    text.lines().find_map(|line| {
+        let rest = line.strip_prefix(LAST_SUCCESS_METRIC)?;
+        // The value follows the label set (label values may hold `}`, the
+        // value cannot), or the name directly.
+        let rest = match rest.strip_prefix('{') {
+            Some(labelled) => &labelled[labelled.rfind('}')? + 1..],
+            None => rest,
+        };
+        if !rest.starts_with([' ', '\t']) {
+            return None; // a longer metric name
+        }
+        let value: f64 = rest.split_whitespace().next()?.parse().ok()?;
+        value.is_finite().then_some(value)
+    })
 }
 
 fn gpu_families(record: &JobRecord, labels: &[(String, String)]) -> MetricFamilies {
@@ -246,6 +293,59 @@ profrun_job_last_completion_timestamp_seconds{name="lammps",tool="lammps",host="
             }
             .pairs(&[])
         );
+    }
+
+    /// Regression (issue 13 review): the textfile is replaced whole, so a
+    /// failed run wiped the last success and the staleness alert on it went
+    /// silent exactly while the job kept failing.
+    #[test]
+    fn a_failed_run_keeps_the_previous_files_last_success() {
+        let failed = fixture(2);
+        let labels = Labels::for_record(&failed, None);
+        let previous = "# TYPE profrun_job_last_success_timestamp_seconds gauge\n\
+            profrun_job_last_success_timestamp_seconds{name=\"a}b\",tool=\"x\"} 1700000000.5\n";
+        let mut families = job_metrics(&failed, &labels);
+        keep_last_success(&mut families, &labels, previous);
+        let text = encode(&families);
+        let want = format!(
+            "{FAILED_LAMMPS}# HELP {LAST_SUCCESS_METRIC} Unix time the last successful run ended.\n\
+             # TYPE {LAST_SUCCESS_METRIC} gauge\n\
+             {LAST_SUCCESS_METRIC}{{name=\"lammps\",tool=\"lammps\",host=\"node2\"}} 1700000000.5\n"
+        );
+        assert_eq!(text, want);
+
+        // The file of a run that had kept one already keeps it again.
+        let mut again = job_metrics(&failed, &labels);
+        keep_last_success(&mut again, &labels, &text);
+        assert_eq!(encode(&again), want);
+    }
+
+    #[test]
+    fn a_success_or_an_unreadable_previous_file_carries_nothing_over() {
+        let failed = fixture(2);
+        let labels = Labels::for_record(&failed, None);
+        for previous in [
+            "",
+            "garbage\n",
+            "profrun_job_last_success_timestamp_seconds{name=\"md\"} soon\n",
+            "profrun_job_last_success_timestamp_seconds{name=\"md\" 17\n",
+            "profrun_job_last_success_timestamp_seconds_x 17\n",
+            "profrun_job_last_success_timestamp_seconds NaN\n",
+        ] {
+            let mut families = job_metrics(&failed, &labels);
+            keep_last_success(&mut families, &labels, previous);
+            assert_eq!(encode(&families), FAILED_LAMMPS, "{previous:?}");
+        }
+        let ok = fixture(7);
+        let labels = Labels::for_record(&ok, None);
+        let mut families = job_metrics(&ok, &labels);
+        let before = families.clone();
+        keep_last_success(
+            &mut families,
+            &labels,
+            "profrun_job_last_success_timestamp_seconds 17\n",
+        );
+        assert_eq!(families, before, "a success keeps its own");
     }
 
     #[test]

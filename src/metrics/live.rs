@@ -13,8 +13,9 @@ use super::exposition::{
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LiveState {
     pub elapsed_seconds: f64,
-    /// CPU seconds per second of the whole tree over the last tick.
-    pub cores_in_use: f64,
+    /// CPU seconds per second of the whole tree over the last tick (`None`
+    /// before a second reading exists, as the I/O rates).
+    pub cores_in_use: Option<f64>,
     pub cpus_available: usize,
     pub tree_rss_bytes: u64,
     pub processes: usize,
@@ -71,12 +72,14 @@ fn emit(state: &LiveState, sink: &mut impl Sink) {
         gauge,
         state.elapsed_seconds,
     );
-    one(
-        "profrun_job_cores_in_use",
-        "CPU seconds per second of the job's tree over the last tick.",
-        gauge,
-        state.cores_in_use,
-    );
+    if let Some(cores) = state.cores_in_use {
+        one(
+            "profrun_job_cores_in_use",
+            "CPU seconds per second of the job's tree over the last tick.",
+            gauge,
+            cores,
+        );
+    }
     one(
         "profrun_job_cpus_available",
         "CPUs the job may use (affinity mask).",
@@ -299,6 +302,8 @@ mod tests {
         };
         let text = encode(&live_metrics(&state, &labels()));
         assert!(!text.contains("per_second"), "{text}");
+        // Regression (issue 13 review): it read 0 before the first rate.
+        assert!(!text.contains("cores_in_use"), "{text}");
         assert!(!text.contains("gpu"), "{text}");
         assert!(!text.contains("alert"), "{text}");
         assert!(text.contains(
@@ -313,7 +318,7 @@ mod tests {
     fn full_state() -> LiveState {
         LiveState {
             elapsed_seconds: 61.0,
-            cores_in_use: 3.5,
+            cores_in_use: Some(3.5),
             cpus_available: 4,
             tree_rss_bytes: 8 << 30,
             processes: 11,

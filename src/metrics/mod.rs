@@ -8,5 +8,5 @@ pub mod job;
 pub mod live;
 
 pub use exposition::{encode, Labels, MetricFamilies, MetricFamily, MetricKind, Sample};
-pub use job::{job_metrics, LAST_SUCCESS_METRIC};
+pub use job::{job_metrics, keep_last_success, LAST_SUCCESS_METRIC};
 pub use live::{live_metrics, LiveAlert, LiveEncoder, LiveGpu, LiveState};

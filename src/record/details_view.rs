@@ -442,8 +442,19 @@ view_block! {
 }
 
 view_block! {
-    /// An alert given as an object; `level` or `severity`, and `message`.
-    AlertEntry { level: String, severity: String, message: String }
+    /// An alert given as an object: profrun's `--alert` firing (`name`,
+    /// `rule`, `fired_at_seconds`, `value`, `resolved_at_seconds`), or
+    /// another tool's `level` or `severity`, and `message`.
+    AlertEntry {
+        level: String,
+        severity: String,
+        message: String,
+        name: String,
+        rule: String,
+        fired_at_seconds: f64,
+        value: f64,
+        resolved_at_seconds: f64,
+    }
 }
 
 /// An alert: a line of text, or an object.
@@ -451,14 +462,15 @@ view_block! {
 #[serde(untagged)]
 pub enum AlertDetails {
     Text(String),
-    Entry(AlertEntry),
+    // Boxed, so that a line of text does not take an entry's size.
+    Entry(Box<AlertEntry>),
 }
 
 impl ToItem for AlertDetails {
     fn item(&self) -> Item<'_> {
         match self {
             AlertDetails::Text(s) => Item::Text(s),
-            AlertDetails::Entry(e) => Item::Block(e),
+            AlertDetails::Entry(e) => Item::Block(e.as_ref()),
         }
     }
 }

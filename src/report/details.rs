@@ -12,11 +12,11 @@ use super::table::{self, TableStyle};
 use super::units::text;
 use crate::record::analysis::AnalysisRecord;
 use crate::record::details_view::{
-    AlertDetails, ExtraValue, Field, Item, ProfileDetails, RecordDetails, TimeSeriesDetails,
-    ToItem, TopProcessDetails,
+    AlertDetails, AlertEntry, ExtraValue, Field, Item, ProfileDetails, RecordDetails,
+    TimeSeriesDetails, ToItem, TopProcessDetails,
 };
 use crate::record::view::parse_time_us;
-use crate::record::Status;
+use crate::record::{AlertRecord, Status};
 use std::collections::BTreeMap;
 
 /// Narrowest label column, so most sections line up.
@@ -283,11 +283,14 @@ fn alert_text(alert: &AlertDetails) -> String {
     match alert {
         AlertDetails::Text(s) => s.clone(),
         AlertDetails::Entry(e) => {
+            if let Some(firing) = alert_firing(e) {
+                return crate::alerts::describe_firing(&firing);
+            }
             let level = e.level.known().or(e.severity.known());
             match (level, e.message.known()) {
                 (Some(l), Some(msg)) => format!("{l}: {msg}"),
                 (None, Some(msg)) => msg.clone(),
-                _ => flatten(e, &[])
+                _ => flatten(e.as_ref(), &[])
                     .into_iter()
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect::<Vec<_>>()
@@ -295,6 +298,23 @@ fn alert_text(alert: &AlertDetails) -> String {
             }
         }
     }
+}
+
+/// The entry as profrun's `--alert` wrote it, when every field it always
+/// writes reads.
+fn alert_firing(e: &AlertEntry) -> Option<AlertRecord> {
+    let resolved_at_seconds = match &e.resolved_at_seconds {
+        Field::Known(at) => Some(*at),
+        Field::Absent | Field::Null => None,
+        Field::Unreadable(_) => return None,
+    };
+    Some(AlertRecord {
+        name: e.name.known()?.clone(),
+        rule: e.rule.known()?.clone(),
+        fired_at_seconds: *e.fired_at_seconds.known()?,
+        value: *e.value.known()?,
+        resolved_at_seconds,
+    })
 }
 
 /// Fields of `detailed_profile` shown in sections of their own.

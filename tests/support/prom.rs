@@ -129,7 +129,12 @@ fn start(binary: &Path, args: impl Fn(&Path, u16) -> Vec<String>) -> Running {
 pub fn pushgateway() -> Option<Running> {
     let binary = component("prometheus-pushgateway")?;
     Some(start(&binary, |_, port| {
-        vec![format!("--web.listen-address=127.0.0.1:{port}")]
+        vec![
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            // Debian's build defaults to /var/lib/prometheus/pushgateway.data,
+            // which every gateway of every test run would then share.
+            "--persistence.file=".to_string(),
+        ]
     }))
 }
 

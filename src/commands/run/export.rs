@@ -1,13 +1,15 @@
 //! The run's figures to monitoring at the end: `--pushgateway` and
 //! `--textfile`. Called before the record is saved, so that the outcome
 //! (ok, or why not) is in the record; a failure warns once and never
-//! changes the exit code.
+//! changes the exit code. A run that did not succeed keeps the previous
+//! textfile's last-success timestamp (the gateway keeps it in a group of
+//! its own).
 
 use crate::cli::RunArgs;
 use crate::commands::output::say;
 use crate::export::push::{PushError, Pushgateway};
 use crate::export::textfile::{textfile_path, write_textfile};
-use crate::metrics::{encode, job_metrics, Labels};
+use crate::metrics::{encode, job_metrics, keep_last_success, Labels};
 use crate::record::{ExportsRecord, JobRecord, PushgatewayExportRecord, TextfileExportRecord};
 
 /// `--pushgateway URL` parsed before anything runs: a URL profrun cannot
@@ -46,6 +48,12 @@ pub fn export(args: &RunArgs, record: &mut JobRecord) {
         });
     }
     if let Some(dir) = &args.textfile {
+        let mut families = families.clone();
+        // Read before the write replaces it: a missing or unreadable file
+        // carries nothing over.
+        if let Ok(previous) = std::fs::read_to_string(textfile_path(dir, &labels.name)) {
+            keep_last_success(&mut families, &labels, &previous);
+        }
         let outcome = write_textfile(dir, &labels.name, &encode(&families));
         let path = match &outcome {
             Ok(path) => path.clone(),

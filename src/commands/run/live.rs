@@ -106,7 +106,9 @@ fn live_state(now: &NowFigures, cpus_available: usize, alerts: Vec<LiveAlert>) -
     });
     LiveState {
         elapsed_seconds: now.t_seconds,
-        cores_in_use: now.cpu_percent.unwrap_or(0.0) / 100.0,
+        // Before the second sample there is no rate: no series, not a 0
+        // that reads as an idle job.
+        cores_in_use: now.cpu_percent.map(|percent| percent / 100.0),
         cpus_available,
         tree_rss_bytes: now.rss_bytes,
         processes: now.processes as usize,

@@ -92,7 +92,8 @@ fn a_scrape_renders_the_latest_tick_and_the_alerts_of_that_moment() {
     assert_eq!(state.tree_rss_bytes, 64 * MB);
     assert_eq!(state.processes, 1);
     assert_eq!(state.cpus_available, 4);
-    assert!((state.cores_in_use - 1.0).abs() < 1e-9, "{state:?}");
+    let cores = state.cores_in_use.expect("a rate after two samples");
+    assert!((cores - 1.0).abs() < 1e-9, "{state:?}");
     let text = render(&source);
     assert!(
         text.contains(
@@ -118,6 +119,30 @@ fn a_scrape_renders_the_latest_tick_and_the_alerts_of_that_moment() {
         "{text}"
     );
     assert_eq!(value(&text, "profrun_job_elapsed_seconds"), Some(1.5));
+}
+
+/// Regression (issue 13 review): `profrun_job_cores_in_use` read 0 before
+/// the first CPU rate existed (one sample), while the I/O rates were left
+/// out; now it is left out too, and appears with the second sample.
+#[test]
+fn cores_in_use_is_left_out_until_a_cpu_rate_exists() {
+    let (mut live, source) = live_endpoint(labels(), 4, None);
+    let mut profiler = profiler();
+    profiler.push(&mut sample(0.5, 0.25));
+    live.on_tick(&profiler, false);
+    let text = render(&source);
+    assert!(text.contains("profrun_job_elapsed_seconds"), "{text}");
+    assert_eq!(value(&text, "profrun_job_cores_in_use"), None, "{text}");
+    assert_eq!(
+        value(&text, "profrun_job_read_bytes_per_second"),
+        None,
+        "{text}"
+    );
+    profiler.push(&mut sample(1.0, 0.75));
+    live.on_tick(&profiler, false);
+    let text = render(&source);
+    let cores = value(&text, "profrun_job_cores_in_use").expect("a rate now");
+    assert!((cores - 1.0).abs() < 1e-9, "{text}");
 }
 
 /// Without a GPU reading there is no GPU series at all (not zeros).

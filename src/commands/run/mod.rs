@@ -73,12 +73,24 @@ pub fn run(mut args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The config file's named alert rules join `--alert`'s; a rule of the same
-/// name on the command line wins.
+/// name on the command line wins. Two `--alert`s of one name (or the same
+/// unnamed rule twice) are a usage error: the live endpoint would show two
+/// `profrun_job_alert_firing{alert="NAME"}` series, of which Prometheus
+/// keeps one, and that one may hide the firing rule.
 fn add_config_alerts(args: &mut RunArgs) -> Result<(), String> {
+    for (i, rule) in args.alerts.iter().enumerate() {
+        if args.alerts[..i].iter().any(|r| r.name == rule.name) {
+            return Err(format!(
+                "--alert '{}' is given twice: give each rule a name of its own (NAME=RULE)",
+                rule.name
+            ));
+        }
+    }
     for (name, text) in std::mem::take(&mut args.config_alerts) {
         if args.alerts.iter().any(|r| r.name == name) {
             continue;
         }
+        // `commands::config::load` checked every rule of the file already.
         let rule = crate::alerts::parse_rule(&format!("{name}={text}"))
             .map_err(|err| format!("bad alert '{name}' in the config file: {err}"))?;
         args.alerts.push(rule);

@@ -76,6 +76,9 @@ pub fn recovered(record: JobRecord, job_pid: i32, signal: Option<SignalRecord>) 
     recovered_with_slurm(record, job_pid, signal, None)
 }
 
+/// The exit code of a process killed by SIGKILL (128 + 9).
+pub const KILLED_EXIT_CODE: i32 = 137;
+
 /// What Slurm sends first when it cancels a job or ends it at its limit.
 const SLURM_SIGNAL: (i32, &str) = (15, "SIGTERM");
 
@@ -124,7 +127,10 @@ pub fn recovered_with_slurm(
     };
     record.signal = signal;
     record.returncode = None;
-    record.exit_code = 0;
+    // What the shell saw: a profrun that could not write its record died
+    // of the one signal it cannot take, SIGKILL (OOM killer, a batch
+    // system's hard kill, `kill -9`). Not 0: scripts read 0 as success.
+    record.exit_code = KILLED_EXIT_CODE;
     if !job_ended
         && !record
             .descendants_left_running
@@ -194,6 +200,8 @@ mod tests {
     fn a_lost_record_names_the_job_pid() {
         let r = recovered(interim(&identity(), clock(), None, 1.0, "none"), 4242, None);
         assert_eq!(r.status, Status::Lost);
+        // `lost` runs read `exit_code 0`, which scripts took for success.
+        assert_eq!((r.returncode, r.exit_code), (None, KILLED_EXIT_CODE));
         let error = r.error.clone().expect("note");
         assert!(
             error.contains("pid 4242") && error.contains("may still be running"),

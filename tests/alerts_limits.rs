@@ -232,6 +232,9 @@ fn a_memory_limit_stops_the_job_in_the_kernel_or_at_the_next_tick() {
     };
     assert_eq!(limit["mechanism"], want, "{rec}");
     assert!(limit["value"].as_f64().expect("value") >= 64.0 * 1024.0 * 1024.0);
+    // Either mechanism says so on stderr (the kernel's kill printed nothing).
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("profrun: limit exceeded"), "{err}");
     assert!(
         rec["duration_seconds"].as_f64().expect("duration") < 4.0,
         "stopped, not held 5 s"
@@ -429,4 +432,35 @@ fn the_after_reap_sample_neither_fires_nor_resolves_an_alert() {
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0]["name"], "big");
     assert!(alerts[0].get("resolved_at_seconds").is_none(), "{alerts:?}");
+}
+
+/// `job-details` showed a limit as `limit.limit 52428800` and
+/// `limit.value 52428800` under "Other".
+#[test]
+fn job_details_shows_a_limit_with_units_in_the_outcome() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out, _) = run_workload(
+        dir.path(),
+        &["--quiet", "--interval", "0.1", "--limit", "wall=0.5s"],
+        &["sleep", "5000"],
+    );
+    assert_eq!(out.status.code(), Some(124));
+    let shown = profrun()
+        .arg("job-details")
+        .arg("--history")
+        .arg(dir.path().join("h.jsonl"))
+        .arg("last")
+        .output()
+        .expect("job-details");
+    let text = String::from_utf8_lossy(&shown.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("limit "))
+        .unwrap_or_else(|| panic!("no limit row: {text}"));
+    assert!(
+        line.contains("wall ") && line.contains("> 0.5 s at "),
+        "{line}"
+    );
+    assert!(line.contains("(stopped by profrun at a tick)"), "{line}");
+    assert!(!text.contains("limit.limit"), "{text}");
 }

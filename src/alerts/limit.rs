@@ -86,6 +86,45 @@ impl LimitHit {
     }
 }
 
+/// A stored `limit` block as a line: `memory 61.8 MiB > 50 MiB at 1.02 s
+/// (stopped by profrun at a tick)`; `None` for a resource profrun does
+/// not know.
+pub fn describe_limit(record: &LimitRecord) -> Option<String> {
+    let resource = match record.resource.as_str() {
+        "memory" => LimitResource::Memory,
+        "wall" => LimitResource::Wall,
+        "cpu" => LimitResource::Cpu,
+        _ => return None,
+    };
+    let hit = LimitHit {
+        limit: Limit {
+            resource,
+            limit: record.limit,
+        },
+        value: record.value,
+        at_seconds: record.at_seconds,
+    };
+    if record.mechanism == "cgroup" {
+        // The leaf cannot pass its limit, and the kernel does not say when
+        // it killed: `at_seconds` is when the main child ended.
+        return Some(format!(
+            "{} reached its {} limit by {} (the kernel OOM-killed the job in its cgroup leaf)",
+            resource.as_str(),
+            super::format_bytes(record.limit),
+            super::format_seconds(record.at_seconds)
+        ));
+    }
+    let by = match record.mechanism.as_str() {
+        "sampler" => "stopped by profrun at a tick",
+        other => other,
+    };
+    Some(format!(
+        "{} at {} ({by})",
+        hit.describe(),
+        super::format_seconds(record.at_seconds)
+    ))
+}
+
 /// Parse `memory=8GiB`, `wall=2h` or `cpu=3600` (the `--limit` value parser).
 pub fn parse_limit(s: &str) -> Result<Limit, String> {
     let Some((resource, value)) = s.split_once('=') else {
@@ -112,6 +151,36 @@ pub fn parse_limit(s: &str) -> Result<Limit, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_limit_reads_as_a_line_with_units_not_raw_numbers() {
+        let record = LimitRecord {
+            resource: "memory".into(),
+            limit: 50.0 * 1024.0 * 1024.0,
+            value: 64_819_200.0,
+            at_seconds: 1.02,
+            mechanism: "sampler".into(),
+        };
+        assert_eq!(
+            describe_limit(&record).as_deref(),
+            Some("memory 61.8 MiB > 50 MiB at 1.02 s (stopped by profrun at a tick)")
+        );
+        let unknown = LimitRecord {
+            resource: "heat".into(),
+            ..record.clone()
+        };
+        assert_eq!(describe_limit(&unknown), None);
+        let by_the_kernel = LimitRecord {
+            mechanism: "cgroup".into(),
+            value: 50.0 * 1024.0 * 1024.0,
+            at_seconds: 0.06,
+            ..record
+        };
+        assert_eq!(
+            describe_limit(&by_the_kernel).as_deref(),
+            Some("memory reached its 50 MiB limit by 0.06 s (the kernel OOM-killed the job in its cgroup leaf)")
+        );
+    }
 
     #[test]
     fn limits_parse_with_units() {

@@ -16,6 +16,6 @@ mod rule;
 mod units;
 
 pub use eval::{describe_firing, AlertEvent, Evaluator};
-pub use limit::{parse_limit, Limit, LimitHit, LimitResource};
+pub use limit::{describe_limit, parse_limit, Limit, LimitHit, LimitResource};
 pub use rule::{parse_rule, Comparison, Metric, Rule};
 pub use units::{format_bytes, format_seconds};

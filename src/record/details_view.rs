@@ -364,6 +364,18 @@ view_block! {
         descendants_left_running: Vec<ProcessRefDetails>,
         detailed_profile: ProfileDetails,
         alerts: Vec<AlertDetails>,
+        limit: LimitDetails,
+    }
+}
+
+view_block! {
+    /// `--limit`'s crossing (`limit_exceeded` runs).
+    LimitDetails {
+        resource: String,
+        limit: f64,
+        value: f64,
+        at_seconds: f64,
+        mechanism: String,
     }
 }
 

@@ -16,7 +16,7 @@ use crate::record::details_view::{
     TimeSeriesDetails, ToItem, TopProcessDetails,
 };
 use crate::record::view::parse_time_us;
-use crate::record::{AlertRecord, Status};
+use crate::record::{AlertRecord, LimitRecord, Status};
 use std::collections::BTreeMap;
 
 /// Narrowest label column, so most sections line up.
@@ -200,6 +200,7 @@ fn outcome_rows(record: &RecordDetails) -> Rows {
         value_row("exit_code", "exit_code", &record.exit_code),
         row("signal", signal),
         value_row("error", "error", &record.error),
+        limit_row(record),
         time_row("started", &record.start_time),
         time_row("ended", &record.end_time),
         value_row("wall", "duration_seconds", &record.duration_seconds),
@@ -207,6 +208,29 @@ fn outcome_rows(record: &RecordDetails) -> Rows {
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// The `limit` block as one line with units, as stderr said it.
+fn limit_row(record: &RecordDetails) -> Option<(String, String)> {
+    let l = match &record.limit {
+        Field::Known(l) => l,
+        other => return row("limit", unreadable(other)),
+    };
+    let stored = LimitRecord {
+        resource: l.resource.known()?.clone(),
+        limit: *l.limit.known()?,
+        value: *l.value.known()?,
+        at_seconds: *l.at_seconds.known()?,
+        mechanism: l.mechanism.known().cloned().unwrap_or_default(),
+    };
+    let text = crate::alerts::describe_limit(&stored).or_else(|| {
+        let fields: Vec<String> = flatten(l, &[])
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        Some(fields.join(", "))
+    });
+    row("limit", text)
 }
 
 fn time_row(label: &str, field: &Field<String>) -> Option<(String, String)> {

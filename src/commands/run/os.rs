@@ -423,6 +423,15 @@ impl JobOs for RealOs {
         }
         let (backend, note) = self.cgroup_names();
         let limit = self.limit_record(&run);
+        // The sampler says its crossings when they happen; the kernel's
+        // kill in the leaf is known only now.
+        if let Some(text) = limit
+            .as_ref()
+            .filter(|l| l.mechanism == "cgroup")
+            .and_then(crate::alerts::describe_limit)
+        {
+            say(&format!("profrun: limit exceeded: {text}"));
+        }
         Measured {
             alerts: self
                 .alert_board

@@ -693,7 +693,10 @@ mod tests {
     fn seconds_axes_of_short_runs_read_in_milliseconds() {
         let top = axis_max(Unit::Seconds, 0.012);
         let ticks = axis_ticks(Unit::Seconds, top, 3);
-        assert_eq!(Unit::Seconds.tick_labels(&ticks), ["0 ms", "5 ms", "10 ms", "15 ms"]);
+        assert_eq!(
+            Unit::Seconds.tick_labels(&ticks),
+            ["0 ms", "5 ms", "10 ms", "15 ms"]
+        );
         let top = axis_max(Unit::Seconds, 500.0);
         let ticks = axis_ticks(Unit::Seconds, top, 4);
         assert_eq!(
@@ -701,7 +704,10 @@ mod tests {
             ["0 min", "5 min", "10 min"]
         );
         assert_eq!(Unit::Seconds.label(0.0123), "12 ms");
-        assert_eq!(Unit::Cores.tick_labels(&[0.0, 0.5, 1.0]), ["0.0", "0.5", "1.0"]);
+        assert_eq!(
+            Unit::Cores.tick_labels(&[0.0, 0.5, 1.0]),
+            ["0.0", "0.5", "1.0"]
+        );
     }
 
     #[test]

@@ -70,7 +70,11 @@ fn peak_label(peak_bytes: f64, source: &str) -> String {
         "cgroup_peak" => "of the job's cgroup",
         _ => "",
     };
-    let head = format!("peak {} ({})", units::bytes(peak_bytes), peak_source_label(source));
+    let head = format!(
+        "peak {} ({})",
+        units::bytes(peak_bytes),
+        peak_source_label(source)
+    );
     if what.is_empty() {
         head
     } else {

@@ -168,7 +168,11 @@ fn a_long_compare_subtitle_wraps_so_every_run_is_named() {
     assert!(lines.len() >= 2, "{lines:?}");
     assert!(lines.iter().all(|l| l.chars().count() <= 165), "{lines:?}");
     for r in &records {
-        assert!(lines.iter().any(|l| l.contains(&r.task_id)), "{} cut", r.task_id);
+        assert!(
+            lines.iter().any(|l| l.contains(&r.task_id)),
+            "{} cut",
+            r.task_id
+        );
     }
     // The panels moved down, under the subtitle.
     let doc = roxmltree::Document::parse(&svg).expect("well-formed");

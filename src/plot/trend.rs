@@ -112,13 +112,7 @@ fn axis(svg: &mut Svg, top: f64, y: &Scale, unit: Unit) {
     for (t, label) in ticks.iter().zip(unit.tick_labels(&ticks)) {
         let py = y.map(*t);
         svg.line(L, py, W - R, py, "stroke=\"#eee\"");
-        svg.text(
-            L - 4.0,
-            py + 4.0,
-            Anchor::End,
-            "font-size=\"10\"",
-            &label,
-        );
+        svg.text(L - 4.0, py + 4.0, Anchor::End, "font-size=\"10\"", &label);
     }
 }
 

@@ -28,6 +28,7 @@ pub mod regress;
 pub mod report;
 pub mod sample;
 pub mod sampler;
+pub mod units;
 
 use std::process::ExitCode;
 

@@ -240,7 +240,7 @@ fn job_advice_needs_three_runs_then_prints_directives() {
     let two = advice("text");
     assert!(two.contains("(2 runs)"), "{two}");
     assert!(
-        two.contains("only 2 run(s); right-sizing needs at least 3"),
+        two.contains("only 2 runs; right-sizing needs at least 3"),
         "{two}"
     );
     assert!(!two.contains("--mem="), "{two}");

@@ -418,3 +418,71 @@ fn plot_marks_alerts_and_the_limit_read_from_the_stored_line() {
         std::fs::write(format!("{dir_out}/marks.svg"), &text).expect("dump");
     }
 }
+
+/// `report --history typo.jsonl` wrote a `0 of 0 runs` page and exited 0
+/// while `plot` failed: the report fails the same way and writes nothing.
+#[test]
+fn report_of_a_missing_or_empty_history_fails_and_writes_no_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = dir.path().join("report.html");
+    for history in ["typo.jsonl", "empty.jsonl"] {
+        std::fs::write(dir.path().join("empty.jsonl"), "").expect("empty history");
+        let out = profrun()
+            .current_dir(dir.path())
+            .args(["report", "--history", history, "-o"])
+            .arg(&page)
+            .output()
+            .expect("run profrun report");
+        assert_eq!(out.status.code(), Some(1), "{history}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("no runs recorded yet") && stderr.contains("no report written"),
+            "{stderr}"
+        );
+        assert!(!page.exists(), "a page was written for {history}");
+    }
+    // Filters that match none of the runs: the same.
+    run_workload(dir.path(), &[], &["cpu", "50"]);
+    let out = profrun()
+        .current_dir(dir.path())
+        .args(["report", "--tool", "nosuch", "--history", "h.jsonl", "-o"])
+        .arg(&page)
+        .output()
+        .expect("run profrun report");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("no runs match these filters (1 run in the history)"));
+    assert!(!page.exists());
+}
+
+/// A failed run's verdict read `failed run (cpu, memory peak, wall, bytes
+/// written)` with nothing regressed and no baseline; and a one-run group
+/// was `1 runs`.
+#[test]
+fn report_gives_a_failed_runs_status_not_every_metric() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, records) = run_workload(dir.path(), &["--limit", "wall=0.3"], &["cpu", "3000"]);
+    let id = records[0]["task_id"].as_str().expect("id");
+    assert_eq!(records[0]["status"], "limit_exceeded");
+    let out = profrun()
+        .args(["report", "-o", "-", "--history"])
+        .arg(dir.path().join("h.jsonl"))
+        .output()
+        .expect("run profrun report");
+    ok(&out);
+    let html = String::from_utf8(out.stdout).expect("utf-8");
+    let verdict = html
+        .lines()
+        .find(|l| l.contains("class=\"verdict"))
+        .expect("a verdict line");
+    assert!(
+        verdict.contains(&format!("check: failed run ({id} ended limit_exceeded)")),
+        "{verdict}"
+    );
+    assert!(!verdict.contains("cpu"), "{verdict}");
+    assert!(
+        html.contains("<p class=\"meta\">1 run</p>"),
+        "1 run, not 1 runs"
+    );
+    assert!(!html.contains("1 runs"));
+}

@@ -220,3 +220,20 @@ fn percentiles_match_a_generated_history() {
     assert_eq!(all[0]["wall_p95_seconds"].as_f64(), Some(walls[474]));
     assert_eq!(all[0]["wall_max_seconds"].as_f64(), Some(walls[499]));
 }
+
+/// One-run groups read `2 ms ± 0 ms`: a single run has no spread to show.
+#[test]
+fn a_group_of_one_run_shows_its_wall_mean_without_a_spread() {
+    let h = fixture();
+    let table = ok(&["job-stats", "--history", path_str(&h), "--width", "170"]);
+    let row = |tool: &str| {
+        table
+            .lines()
+            .find(|l| l.trim_start().starts_with(tool))
+            .unwrap_or_else(|| panic!("no {tool} row in\n{table}"))
+            .to_string()
+    };
+    let one = row("nosuchtool");
+    assert!(!one.contains('±'), "{one}");
+    assert!(row("fenicsx").contains("4m 00s ± 2m 36s"), "{table}");
+}

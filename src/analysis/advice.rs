@@ -6,13 +6,15 @@ use super::types::{AdviceKind, AdviceRecord, Bottleneck, Evidence, PhaseRecord};
 
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
+/// The smallest memory request (and its step below 1 GiB).
+const MEMORY_STEP_MIN: u64 = 128 * MIB;
 
 /// `peak_bytes × memory_request_factor`, rounded up: to 128 MiB below
 /// 1 GiB, to 1 GiB below 64 GiB, to 8 GiB above. Never below 128 MiB.
 pub fn memory_request_bytes(peak_bytes: u64) -> u64 {
     let wanted = (peak_bytes as f64 * THRESHOLDS.memory_request_factor).ceil() as u64;
     let step = if wanted <= GIB {
-        128 * MIB
+        MEMORY_STEP_MIN
     } else if wanted <= 64 * GIB {
         GIB
     } else {
@@ -31,12 +33,19 @@ pub fn slurm_size(bytes: u64) -> String {
     }
 }
 
-/// A size for people: `1.5 GiB`, `300 MiB`.
+/// A size for people as the run summary writes it (`2.5 MiB`, `300 MiB`,
+/// `1.5 GiB`; rounded to whole MiB, a 2.5 MiB peak read `3 MiB` here and
+/// `2.5 MiB` in the summary above it).
 pub fn human_size(bytes: u64) -> String {
-    if bytes >= GIB {
-        format!("{:.1} GiB", bytes as f64 / GIB as f64)
+    crate::units::bytes(bytes as f64)
+}
+
+/// `1 core`, `4 cores`.
+fn cores_word(n: usize) -> String {
+    if n == 1 {
+        "1 core".to_string()
     } else {
-        format!("{:.0} MiB", bytes as f64 / MIB as f64)
+        format!("{n} cores")
     }
 }
 
@@ -50,13 +59,26 @@ pub(crate) fn advice_for(
     let mut advice = Vec::new();
     if let Some(peak) = e.memory_peak_bytes {
         let request = memory_request_bytes(peak);
-        let mut text = format!(
-            "memory peaked at {}; request {} (--mem={}: peak × {}, rounded up)",
-            human_size(peak),
-            human_size(request),
-            slurm_size(request),
-            t.memory_request_factor
-        );
+        let wanted = peak as f64 * t.memory_request_factor;
+        // Under the smallest step the request is the step, not the peak
+        // × 1.2 rounded: `request 128 MiB` for a 3 MiB peak read as a sizing.
+        let mut text = if wanted < MEMORY_STEP_MIN as f64 {
+            format!(
+                "memory peaked at {}; request at least {} (--mem={}: the smallest step, over peak × {})",
+                human_size(peak),
+                human_size(request),
+                slurm_size(request),
+                t.memory_request_factor
+            )
+        } else {
+            format!(
+                "memory peaked at {}; request {} (--mem={}: peak × {}, rounded up)",
+                human_size(peak),
+                human_size(request),
+                slurm_size(request),
+                t.memory_request_factor
+            )
+        };
         if bottleneck == Bottleneck::Memory {
             text = format!("the job stalled on memory; {text}, or reduce the problem size");
         } else if let (Some(limit), Some(share)) =
@@ -148,7 +170,8 @@ fn cores_advice(bottleneck: Bottleneck, e: &Evidence) -> Option<AdviceRecord> {
     } else if bottleneck == Bottleneck::Cpu {
         (
             format!(
-                "CPU-bound on {available} cores ({efficiency:.0} % busy); more cores or more parallelism would help"
+                "CPU-bound on {} ({efficiency:.0} % busy); more cores or more parallelism would help",
+                cores_word(available)
             ),
             None,
         )

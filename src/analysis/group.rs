@@ -75,7 +75,12 @@ pub fn advice_for_group(runs: &[RunFigures]) -> GroupAdvice {
         return GroupAdvice {
             runs_count,
             reason: Some(format!(
-                "only {runs_count} run(s); right-sizing needs at least {min}"
+                "only {}; right-sizing needs at least {min}",
+                if runs_count == 1 {
+                    "1 run".to_string()
+                } else {
+                    format!("{runs_count} runs")
+                }
             )),
             ..GroupAdvice::default()
         };

@@ -391,3 +391,44 @@ fn active_samples_edge() {
     assert_eq!(active(9), Some(Bottleneck::Idle));
     assert_eq!(active(11), Some(Bottleneck::Cpu));
 }
+
+fn advice_text(input: &AnalysisInput, kind: AdviceKind) -> String {
+    analyze_input(input)
+        .advice
+        .into_iter()
+        .find(|a| a.kind == kind)
+        .map(|a| a.text)
+        .unwrap_or_else(|| panic!("no {kind:?} advice"))
+}
+
+/// `CPU-bound on 1 cores`.
+#[test]
+fn cpu_bound_advice_on_one_cpu_says_one_core() {
+    let text = advice_text(&steady(1, 1.0), AdviceKind::Cores);
+    assert!(text.starts_with("CPU-bound on 1 core ("), "{text}");
+    let text = advice_text(&steady(2, 1.95), AdviceKind::Cores);
+    assert!(text.starts_with("CPU-bound on 2 cores ("), "{text}");
+}
+
+/// `memory peaked at 3 MiB; request 128 MiB (… peak × 1.2, rounded up)`
+/// under a summary saying `peak 2.5 MiB`: the peak is written as the
+/// summary writes it, and the floor is called a floor.
+#[test]
+fn a_small_peak_is_shown_as_the_summary_shows_it_and_its_request_as_at_least_the_floor() {
+    let mut input = steady(2, 0.1);
+    input.memory_peak_bytes = Some(5 * MIB / 2);
+    let text = advice_text(&input, AdviceKind::Memory);
+    assert!(
+        text.starts_with("memory peaked at 2.5 MiB; request at least 128 MiB (--mem=128M"),
+        "{text}"
+    );
+    assert!(!text.contains("rounded up"), "{text}");
+    input.memory_peak_bytes = Some(500 * MIB);
+    let text = advice_text(&input, AdviceKind::Memory);
+    assert!(
+        text.starts_with(
+            "memory peaked at 500 MiB; request 640 MiB (--mem=640M: peak × 1.2, rounded up)"
+        ),
+        "{text}"
+    );
+}

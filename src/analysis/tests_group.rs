@@ -27,7 +27,7 @@ fn fewer_than_three_runs_says_so() {
     assert_eq!(advice.runs_count, 2);
     assert_eq!(
         advice.reason.as_deref(),
-        Some("only 2 run(s); right-sizing needs at least 3")
+        Some("only 2 runs; right-sizing needs at least 3")
     );
     assert_eq!(advice.memory_request_bytes, None);
     assert_eq!(advice.slurm_directives(), None);
@@ -130,4 +130,14 @@ fn run_figures_from_an_input() {
     let figures = RunFigures::from_input(&input);
     assert_eq!(figures.cpu_mean_cores, Some(1.5));
     assert_eq!(figures.memory_peak_bytes, Some(GIB));
+}
+
+/// `only 1 run(s)`.
+#[test]
+fn a_group_of_one_run_says_only_1_run() {
+    let advice = advice_for_group(&twenty()[..1]);
+    assert_eq!(
+        advice.reason.as_deref(),
+        Some("only 1 run; right-sizing needs at least 3")
+    );
 }

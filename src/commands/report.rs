@@ -22,6 +22,8 @@ struct Kept {
     key: Vec<String>,
     start_us: i64,
     trend: TrendRun,
+    /// The status as stored, for a failed run's verdict.
+    status: String,
     check: regress::RunFigures,
     file: usize,
     offset: u64,
@@ -53,6 +55,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             key: keys.iter().map(|k| stats::key_value(k, &job)).collect(),
             start_us: job.start_us,
             trend: trend_run(&job),
+            status: job.status.as_str().to_string(),
             check: check_figures(&job),
             file: at.file,
             offset: at.offset,
@@ -63,21 +66,27 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         return Ok(output::history_failed(&e));
     }
     output::warn_bad_lines(&history.bad);
+    // A page of "0 of 0 runs" (a mistyped --history) written with exit 0
+    // looked like a report; `plot` fails here too.
+    if seen == 0 {
+        return Ok(output::fail(&format!(
+            "{}; no report written",
+            output::no_runs_line(&history.sources).trim_end()
+        )));
+    }
+    if kept.is_empty() {
+        return Ok(output::fail(&format!(
+            "no runs match these filters ({} in the history); no report written",
+            html::runs_count(seen as usize)
+        )));
+    }
     let groups = builder.finish();
     // The table exactly as `job-stats` prints it here, without colour.
     let style = TableStyle {
         colour: false,
         ..output::table_style(args.source.width)
     };
-    let stats_table = if groups.is_empty() {
-        if seen == 0 {
-            output::no_runs_line(&history.sources)
-        } else {
-            format!("no runs match these filters ({seen} runs in the history)\n")
-        }
-    } else {
-        stats_view::table(&keys, &groups, &style)
-    };
+    let stats_table = stats_view::table(&keys, &groups, &style);
 
     // Oldest first within a group; the newest runs overall for the plots.
     kept.sort_by(|a, b| (a.start_us, &a.trend.task_id).cmp(&(b.start_us, &b.trend.task_id)));
@@ -127,8 +136,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let page = ReportPage {
         title: "profrun report".into(),
         description: format!(
-            "{} of {seen} runs in {}, grouped by {}; generated {}",
+            "{} of {} in {}, grouped by {}; generated {}",
             kept.len(),
+            html::runs_count(seen as usize),
             history.sources.describe(),
             keys.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "),
             chrono::Local::now().format("%Y-%m-%d %H:%M")
@@ -190,16 +200,24 @@ fn verdicts(
         regress::DEFAULT_BASELINE_RUNS,
         &CheckOptions::default(),
     );
+    let newest: BTreeMap<String, &Kept> = by_group
+        .iter()
+        .filter_map(|(key, runs)| Some((group_name(keys, key), *runs.last()?)))
+        .collect();
     let mut out: BTreeMap<String, Vec<&regress::MetricCheck>> = BTreeMap::new();
     for c in &report.checks {
         out.entry(c.group.clone()).or_default().push(c);
     }
     out.into_iter()
-        .map(|(group, checks)| (group, verdict_line(&checks)))
+        .map(|(group, checks)| {
+            let line = verdict_line(&checks, newest.get(&group).copied());
+            (group, line)
+        })
         .collect()
 }
 
-fn verdict_line(checks: &[&regress::MetricCheck]) -> String {
+/// `newest`: the run checked, for a failed run's status.
+fn verdict_line(checks: &[&regress::MetricCheck], newest: Option<&Kept>) -> String {
     const WORST_FIRST: [Verdict; 5] = [
         Verdict::Regression,
         Verdict::FailedRun,
@@ -221,6 +239,13 @@ fn verdict_line(checks: &[&regress::MetricCheck]) -> String {
             "{} metrics within the baseline's spread",
             worst_checks.len()
         ),
+        // A failed run is not compared: every metric carried the verdict,
+        // and `failed run (cpu, memory peak, wall, ...)` read as if each
+        // had regressed. Its status is the news.
+        Verdict::FailedRun => match newest {
+            Some(k) => format!("{} ended {}", k.trend.task_id, k.status),
+            None => "the newest run did not succeed".to_string(),
+        },
         _ => worst_checks
             .iter()
             .map(|c| match c.change_percent {

@@ -23,6 +23,8 @@ pub const PALETTE: [&str; 8] = [
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Unit {
     Cores,
+    /// Values in seconds (a wall or CPU time).
+    Seconds,
     /// Values in bytes.
     Bytes,
     BytesPerSecond,
@@ -33,6 +35,7 @@ impl Unit {
     pub fn label(self, v: f64) -> String {
         match self {
             Unit::Cores => trim(v),
+            Unit::Seconds => crate::report::units::duration(v),
             Unit::Bytes => axis_bytes(v),
             Unit::BytesPerSecond => format!("{}/s", axis_bytes(v)),
             Unit::Percent => format!("{} %", trim(v)),
@@ -42,11 +45,56 @@ impl Unit {
     fn axis_name(self) -> &'static str {
         match self {
             Unit::Cores => "cores",
+            Unit::Seconds => "time",
             Unit::Bytes => "bytes",
             Unit::BytesPerSecond => "bytes/s",
             Unit::Percent => "%",
         }
     }
+
+    /// An axis' tick labels. Numbers keep the decimals their step needs
+    /// (`0.0 0.5 1.0`), and seconds take one unit for the whole axis, ms
+    /// under 1 s: with 2 decimals kept, a 16 ms axis read `0 s 0.01 s`.
+    pub fn tick_labels(self, ticks: &[f64]) -> Vec<String> {
+        let step = match ticks {
+            [a, b, ..] => b - a,
+            _ => 1.0,
+        };
+        let top = ticks.iter().copied().fold(0.0_f64, f64::max);
+        match self {
+            Unit::Cores => ticks.iter().map(|t| fixed(*t, step)).collect(),
+            Unit::Percent => ticks
+                .iter()
+                .map(|t| format!("{} %", fixed(*t, step)))
+                .collect(),
+            Unit::Seconds => seconds_labels(ticks, top),
+            Unit::Bytes | Unit::BytesPerSecond => ticks.iter().map(|t| self.label(*t)).collect(),
+        }
+    }
+}
+
+/// The unit an axis of seconds up to `top` is labelled in: its size in
+/// seconds and its name.
+fn seconds_unit(top: f64) -> (f64, &'static str) {
+    if top < 1.0 {
+        (0.001, "ms")
+    } else if top <= 180.0 {
+        (1.0, "s")
+    } else if top <= 3.0 * 3600.0 {
+        (60.0, "min")
+    } else {
+        (3600.0, "h")
+    }
+}
+
+/// `v` with as many decimals as `step` needs: 0 for 1, 1 for 0.5, 2 for 0.05.
+fn fixed(v: f64, step: f64) -> String {
+    let decimals = if step.is_finite() && step > 0.0 && step < 1.0 {
+        (-libm::log10(step) - 1e-9).ceil().clamp(0.0, 9.0) as usize
+    } else {
+        0
+    };
+    format!("{v:.decimals$}")
 }
 
 fn trim(v: f64) -> String {
@@ -132,31 +180,58 @@ pub struct Chart {
     pub lanes: Vec<Lane>,
     pub marks: Vec<Mark>,
     pub phases: Vec<Phase>,
+    /// Written across a panel none of whose series has a point (a run
+    /// shorter than one sampling interval), in place of an empty chart.
+    pub no_data_note: String,
 }
 
-/// The time axis' tick labels: seconds, minutes or hours.
-fn time_label(t: f64, span: f64) -> String {
-    if span <= 180.0 {
-        format!("{} s", trim(t))
-    } else if span <= 3.0 * 3600.0 {
-        format!("{} min", trim(t / 60.0))
-    } else {
-        format!("{} h", trim(t / 3600.0))
+/// Characters of the 12 px subtitle that fit the canvas (about 6.5 px
+/// each in DejaVu Sans).
+const SUBTITLE_CHARS: usize = 165;
+
+/// The subtitle cut at its `  ·  ` separators into lines that fit: with 8
+/// runs compared, one line ran past the canvas and lost the last runs.
+fn subtitle_lines(subtitle: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for part in subtitle.split("  ·  ") {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 5 + part.chars().count() <= SUBTITLE_CHARS => {
+                line.push_str("  ·  ");
+                line.push_str(part);
+            }
+            _ => lines.push(part.to_string()),
+        }
     }
+    lines
 }
 
+/// Where the first panel starts: lower by a line for each subtitle line
+/// after the first.
+fn top_of_panels(chart: &Chart) -> f64 {
+    TOP + 16.0 * subtitle_lines(&chart.subtitle).len().saturating_sub(1) as f64
+}
+
+/// The time axis' ticks, in seconds, in steps of a whole unit of the
+/// span's scale (ms, s, min or h).
 fn time_ticks(span: f64) -> Vec<f64> {
-    let unit = if span <= 180.0 {
-        1.0
-    } else if span <= 3.0 * 3600.0 {
-        60.0
-    } else {
-        3600.0
-    };
+    let (unit, _) = seconds_unit(span);
     ticks(span / unit, 8)
         .into_iter()
         .map(|t| t * unit)
         .filter(|t| *t <= span + 1e-9)
+        .collect()
+}
+
+/// Tick labels for seconds, in the unit `top` calls for.
+fn seconds_labels(ticks: &[f64], top: f64) -> Vec<String> {
+    let step = match ticks {
+        [a, b, ..] => b - a,
+        _ => 1.0,
+    };
+    let (factor, name) = seconds_unit(top);
+    ticks
+        .iter()
+        .map(|t| format!("{} {name}", fixed(t / factor, step / factor)))
         .collect()
 }
 
@@ -166,7 +241,7 @@ pub fn height(chart: &Chart) -> f64 {
     } else {
         PANEL_GAP + chart.lanes.len() as f64 * LANE_H
     };
-    TOP + chart.panels.len() as f64 * (PANEL_H + PANEL_GAP) + lanes + AXIS_H
+    top_of_panels(chart) + chart.panels.len() as f64 * (PANEL_H + PANEL_GAP) + lanes + AXIS_H
 }
 
 pub fn render(chart: &Chart) -> String {
@@ -185,25 +260,28 @@ pub fn render(chart: &Chart) -> String {
         "font-size=\"17\" font-weight=\"bold\" class=\"title\"",
         &chart.title,
     );
-    svg.text(
-        LEFT,
-        46.0,
-        Anchor::Start,
-        "font-size=\"12\" fill=\"#444\" class=\"subtitle\"",
-        &chart.subtitle,
-    );
+    for (i, line) in subtitle_lines(&chart.subtitle).iter().enumerate() {
+        svg.text(
+            LEFT,
+            46.0 + 16.0 * i as f64,
+            Anchor::Start,
+            "font-size=\"12\" fill=\"#444\" class=\"subtitle\"",
+            line,
+        );
+    }
     let plot_bottom = h - AXIS_H;
-    draw_phases(&mut svg, chart, &x, TOP - 18.0, plot_bottom);
-    let mut top = TOP;
+    let first_top = top_of_panels(chart);
+    draw_phases(&mut svg, chart, &x, first_top - 18.0, plot_bottom);
+    let mut top = first_top;
     for panel in &chart.panels {
-        draw_panel(&mut svg, panel, &x, top, span);
+        draw_panel(&mut svg, panel, &x, top, span, &chart.no_data_note);
         top += PANEL_H + PANEL_GAP;
     }
     if !chart.lanes.is_empty() {
         draw_lanes(&mut svg, chart, &x, top);
     }
     draw_time_axis(&mut svg, &x, span, plot_bottom);
-    draw_marks(&mut svg, chart, &x, TOP - 6.0, plot_bottom);
+    draw_marks(&mut svg, chart, &x, first_top - 6.0, plot_bottom);
     svg.finish()
 }
 
@@ -234,7 +312,7 @@ fn draw_phases(svg: &mut Svg, chart: &Chart, x: &Scale, top: f64, bottom: f64) {
     svg.close_group();
 }
 
-fn draw_panel(svg: &mut Svg, panel: &Panel, x: &Scale, top: f64, span: f64) {
+fn draw_panel(svg: &mut Svg, panel: &Panel, x: &Scale, top: f64, span: f64, no_data: &str) {
     let bottom = top + PANEL_H;
     let max_value = panel
         .series
@@ -263,8 +341,9 @@ fn draw_panel(svg: &mut Svg, panel: &Panel, x: &Scale, top: f64, span: f64) {
         PANEL_H,
         "fill=\"none\" stroke=\"#999\" stroke-width=\"1\"",
     );
-    for tick in axis_ticks(panel.unit, y_max, 4) {
-        let py = y.map(tick);
+    let ticks = axis_ticks(panel.unit, y_max, 4);
+    for (tick, label) in ticks.iter().zip(panel.unit.tick_labels(&ticks)) {
+        let py = y.map(*tick);
         svg.line(
             LEFT,
             py,
@@ -277,7 +356,7 @@ fn draw_panel(svg: &mut Svg, panel: &Panel, x: &Scale, top: f64, span: f64) {
             py + 4.0,
             Anchor::End,
             "font-size=\"11\" fill=\"#333\"",
-            &panel.unit.label(tick),
+            &label,
         );
     }
     svg.text(
@@ -307,8 +386,7 @@ fn draw_panel(svg: &mut Svg, panel: &Panel, x: &Scale, top: f64, span: f64) {
                 line.color
             ),
         );
-        legend(svg, legend_y, &line.color, true, &line.label);
-        legend_y += 16.0;
+        legend_y = legend(svg, legend_y, &line.color, true, &line.label);
     }
     for s in &panel.series {
         draw_series(svg, s, x, &y);
@@ -317,8 +395,17 @@ fn draw_panel(svg: &mut Svg, panel: &Panel, x: &Scale, top: f64, span: f64) {
             (Some(_), Some(hi)) => format!("{}, max {}", s.name, panel.unit.label(round3(hi))),
             _ => s.name.clone(),
         };
-        legend(svg, legend_y, &s.color, s.dashed, &label);
-        legend_y += 16.0;
+        legend_y = legend(svg, legend_y, &s.color, s.dashed, &label);
+    }
+    let has_points = panel.series.iter().any(|s| extremes(s).1.is_some());
+    if !has_points && !no_data.is_empty() {
+        svg.text(
+            (LEFT + WIDTH - RIGHT) / 2.0,
+            top + PANEL_H / 2.0 + 5.0,
+            Anchor::Middle,
+            "font-size=\"14\" fill=\"#666\" class=\"no-data\"",
+            no_data,
+        );
     }
     svg.close_group();
 }
@@ -341,7 +428,9 @@ fn round3(v: f64) -> f64 {
     }
 }
 
-fn legend(svg: &mut Svg, y: f64, color: &str, dashed: bool, label: &str) {
+/// A legend entry at `y`, one line per line of `label` (the first beside
+/// the swatch); returns where the next entry goes.
+fn legend(svg: &mut Svg, y: f64, color: &str, dashed: bool, label: &str) -> f64 {
     let x0 = WIDTH - RIGHT + 12.0;
     let dash = if dashed {
         " stroke-dasharray=\"6 4\""
@@ -355,13 +444,17 @@ fn legend(svg: &mut Svg, y: f64, color: &str, dashed: bool, label: &str) {
         y - 4.0,
         &format!("stroke=\"{color}\" stroke-width=\"2.5\"{dash}"),
     );
-    svg.text(
-        x0 + 28.0,
-        y,
-        Anchor::Start,
-        "font-size=\"11\" class=\"legend\"",
-        &clip(label, 34),
-    );
+    let mut line_y = y;
+    for (i, line) in label.lines().enumerate() {
+        let style = if i == 0 {
+            "font-size=\"11\" class=\"legend\""
+        } else {
+            "font-size=\"10\" fill=\"#555\" class=\"legend-more\""
+        };
+        svg.text(x0 + 28.0, line_y, Anchor::Start, style, &clip(line, 34));
+        line_y += 13.0;
+    }
+    line_y.max(y + 13.0) + 3.0
 }
 
 fn extremes(s: &Series) -> (Option<f64>, Option<f64>) {
@@ -445,16 +538,11 @@ fn draw_lanes(svg: &mut Svg, chart: &Chart, x: &Scale, top: f64) {
 
 fn draw_time_axis(svg: &mut Svg, x: &Scale, span: f64, y: f64) {
     svg.open_group("axis time", None);
-    for t in time_ticks(span) {
-        let px = x.map(t);
+    let ticks = time_ticks(span);
+    for (t, label) in ticks.iter().zip(seconds_labels(&ticks, span)) {
+        let px = x.map(*t);
         svg.line(px, y - 4.0, px, y + 2.0, "stroke=\"#333\"");
-        svg.text(
-            px,
-            y + 16.0,
-            Anchor::Middle,
-            "font-size=\"11\"",
-            &time_label(t, span),
-        );
+        svg.text(px, y + 16.0, Anchor::Middle, "font-size=\"11\"", &label);
     }
     svg.text(
         (LEFT + WIDTH - RIGHT) / 2.0,
@@ -516,6 +604,11 @@ fn nice_bytes_max(max: f64) -> f64 {
 pub fn axis_max(unit: Unit, max: f64) -> f64 {
     match unit {
         Unit::Bytes | Unit::BytesPerSecond => nice_bytes_max(max),
+        // Steps of a whole unit of the scale: 1, 2, 5 min, not 100 s.
+        Unit::Seconds if max.is_finite() && max > 0.0 => {
+            let (u, _) = seconds_unit(max);
+            nice_max(max / u, 4) * u
+        }
         _ => nice_max(max, 4),
     }
 }
@@ -528,6 +621,13 @@ pub fn axis_ticks(unit: Unit, y_max: f64, target: usize) -> Vec<f64> {
             while y_max / u >= 1024.0 {
                 u *= 1024.0;
             }
+            ticks(y_max / u, target)
+                .into_iter()
+                .map(|t| t * u)
+                .collect()
+        }
+        Unit::Seconds => {
+            let (u, _) = seconds_unit(y_max);
             ticks(y_max / u, target)
                 .into_iter()
                 .map(|t| t * u)
@@ -552,10 +652,62 @@ mod tests {
 
     #[test]
     fn time_axis_switches_units() {
-        assert_eq!(time_label(30.0, 60.0), "30 s");
-        assert_eq!(time_label(600.0, 3600.0), "10 min");
-        assert_eq!(time_label(7200.0, 36000.0), "2 h");
+        let label = |t: f64, span: f64| seconds_labels(&[0.0, t], span)[1].clone();
+        assert_eq!(label(30.0, 60.0), "30 s");
+        assert_eq!(label(600.0, 3600.0), "10 min");
+        assert_eq!(label(7200.0, 36000.0), "2 h");
         assert!(time_ticks(9.5).iter().all(|t| *t <= 9.5));
+    }
+
+    /// A 2 ms run's time axis read `0 s 0 s 0 s 0 s` and a 16 ms run's
+    /// `0 s 0.01 s 0.01 s`: ticks keep the decimals of their step, in ms
+    /// under a second.
+    #[test]
+    fn short_runs_time_axis_reads_in_milliseconds_with_the_steps_decimals() {
+        let labels = |span: f64| seconds_labels(&time_ticks(span), span);
+        assert_eq!(
+            labels(0.016),
+            ["0 ms", "2 ms", "4 ms", "6 ms", "8 ms", "10 ms", "12 ms", "14 ms", "16 ms"]
+        );
+        assert_eq!(
+            labels(0.002),
+            ["0.0 ms", "0.5 ms", "1.0 ms", "1.5 ms", "2.0 ms"]
+        );
+        assert_eq!(
+            labels(1.3),
+            ["0.0 s", "0.2 s", "0.4 s", "0.6 s", "0.8 s", "1.0 s", "1.2 s"]
+        );
+        let distinct = |v: Vec<String>| {
+            let n = v.len();
+            let mut d = v;
+            d.dedup();
+            d.len() == n
+        };
+        for span in [0.0013, 0.004, 0.03, 0.7, 2.5, 47.0, 400.0, 20_000.0] {
+            assert!(distinct(labels(span)), "{span}: {:?}", labels(span));
+        }
+    }
+
+    /// The report's wall-time trend of short runs read `0, 0, 0`.
+    #[test]
+    fn seconds_axes_of_short_runs_read_in_milliseconds() {
+        let top = axis_max(Unit::Seconds, 0.012);
+        let ticks = axis_ticks(Unit::Seconds, top, 3);
+        assert_eq!(
+            Unit::Seconds.tick_labels(&ticks),
+            ["0 ms", "5 ms", "10 ms", "15 ms"]
+        );
+        let top = axis_max(Unit::Seconds, 500.0);
+        let ticks = axis_ticks(Unit::Seconds, top, 4);
+        assert_eq!(
+            Unit::Seconds.tick_labels(&ticks),
+            ["0 min", "5 min", "10 min"]
+        );
+        assert_eq!(Unit::Seconds.label(0.0123), "12 ms");
+        assert_eq!(
+            Unit::Cores.tick_labels(&[0.0, 0.5, 1.0]),
+            ["0.0", "0.5", "1.0"]
+        );
     }
 
     #[test]

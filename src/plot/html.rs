@@ -106,8 +106,8 @@ fn group_section(out: &mut String, group: &GroupSection) {
         String::new()
     };
     out.push_str(&format!(
-        "<p class=\"meta\">{} runs{drawn}</p>\n",
-        group.runs.len()
+        "<p class=\"meta\">{}{drawn}</p>\n",
+        runs_count(group.runs.len())
     ));
     if let Some(verdict) = &group.verdict {
         // Green only for a verdict that was reached: "no baseline" is grey.
@@ -128,8 +128,8 @@ fn group_section(out: &mut String, group: &GroupSection) {
     let cpu: Vec<f64> = runs.iter().map(|r| r.cpu_seconds).collect();
     let mem: Vec<f64> = runs.iter().map(|r| r.memory_peak_bytes).collect();
     let metrics = [
-        ("wall time (s)", Unit::Cores, &wall),
-        ("CPU time (s)", Unit::Cores, &cpu),
+        ("wall time", Unit::Seconds, &wall),
+        ("CPU time", Unit::Seconds, &cpu),
         ("peak memory", Unit::Bytes, &mem),
     ];
     out.push_str("<div class=\"row trends\">\n");
@@ -146,6 +146,15 @@ fn group_section(out: &mut String, group: &GroupSection) {
         out.push_str(&box_svg(&format!("{title}: distribution"), unit, values));
     }
     out.push_str("</div>\n</section>\n");
+}
+
+/// `1 run`, `3 runs`.
+pub fn runs_count(n: usize) -> String {
+    if n == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{n} runs")
+    }
 }
 
 fn run_section(out: &mut String, run: &RunSection) {

@@ -3,6 +3,7 @@
 
 use super::chart::{Chart, HLine, Lane, Mark, Panel, Phase, Series, Unit, PALETTE};
 use crate::record::{JobRecord, TimeSeries, BYTES_PER_MB};
+use crate::report::summary::peak_source_label;
 use crate::report::units;
 
 /// Overlays that come from blocks other than the series (alerts, limits,
@@ -58,6 +59,42 @@ fn series(name: &str, color: &str, dashed: bool, points: Vec<(f64, Option<f64>)>
     }
 }
 
+/// The peak line's legend: the figure, its source as the summary names it,
+/// and what it counts. The tree sum counts shared pages once, so it can sit
+/// below the curve (plain Σ RSS, shared pages once per process): the
+/// second line says why.
+fn peak_label(peak_bytes: f64, source: &str) -> String {
+    let what = match source {
+        "tree_rss_sum" => "with shared pages counted once",
+        "vmhwm" | "ru_maxrss" => "of the largest single process",
+        "cgroup_peak" => "of the job's cgroup",
+        _ => "",
+    };
+    let head = format!(
+        "peak {} ({})",
+        units::bytes(peak_bytes),
+        peak_source_label(source)
+    );
+    if what.is_empty() {
+        head
+    } else {
+        format!("{head}\n{what}")
+    }
+}
+
+/// What an empty panel says: a run shorter than a sampling interval has
+/// no series at all, not a flat line at zero.
+fn no_data_note(record: &JobRecord, ts: &TimeSeries) -> String {
+    if ts.is_empty() {
+        format!(
+            "not sampled: the job lasted {}",
+            units::duration(record.duration_seconds)
+        )
+    } else {
+        "no readings".to_string()
+    }
+}
+
 /// The chart of one run.
 pub fn run_chart(record: &JobRecord, overlays: &Overlays) -> Chart {
     let detailed = record.detailed_profile.as_ref();
@@ -106,11 +143,7 @@ pub fn run_chart(record: &JobRecord, overlays: &Overlays) -> Chart {
             plain(ts, &ts.rss_mb, BYTES_PER_MB),
         )],
         hlines: vec![HLine {
-            label: format!(
-                "peak {} ({})",
-                units::bytes(peak_bytes),
-                record.measurement.memory_peak_source
-            ),
+            label: peak_label(peak_bytes, &record.measurement.memory_peak_source),
             value: peak_bytes,
             color: PALETTE[3].into(),
         }],
@@ -225,6 +258,7 @@ pub fn run_chart(record: &JobRecord, overlays: &Overlays) -> Chart {
         lanes,
         marks: overlays.marks.clone(),
         phases: overlays.phases.clone(),
+        no_data_note: no_data_note(record, ts),
     }
 }
 
@@ -305,12 +339,16 @@ pub fn compare_chart(records: &[&JobRecord]) -> Chart {
             hlines: vec![],
         },
     ];
+    // The command in the title only when every run ran it; otherwise each
+    // run's own in the subtitle.
+    let same_command = records.windows(2).all(|w| w[0].command == w[1].command);
     let title = match records.first() {
-        Some(first) => format!(
+        Some(first) if same_command => format!(
             "{} runs compared  —  {}",
             records.len(),
             short_command(first, 70)
         ),
+        Some(_) => format!("{} runs compared", records.len()),
         None => "no runs".to_string(),
     };
     Chart {
@@ -318,8 +356,13 @@ pub fn compare_chart(records: &[&JobRecord]) -> Chart {
         subtitle: records
             .iter()
             .map(|r| {
+                let command = if same_command {
+                    String::new()
+                } else {
+                    format!(" {}:", short_command(r, 40))
+                };
                 format!(
-                    "{} {}, {}",
+                    "{}{command} {}, {}",
                     r.task_id,
                     r.status.as_str(),
                     units::duration(r.duration_seconds)
@@ -333,5 +376,6 @@ pub fn compare_chart(records: &[&JobRecord]) -> Chart {
         lanes: vec![],
         marks: vec![],
         phases: vec![],
+        no_data_note: "no readings".to_string(),
     }
 }

@@ -85,7 +85,12 @@ pub fn trend_svg(trend: &Trend) -> String {
         Anchor::Middle,
         "font-size=\"10\" fill=\"#555\"",
         &if drawn.len() > MAX_DOTS {
-            format!("{n} runs, oldest to newest (dots: the newest {MAX_DOTS})")
+            format!(
+                "{}, oldest to newest (dots: the newest {MAX_DOTS})",
+                super::html::runs_count(n)
+            )
+        } else if n == 1 {
+            "1 run".to_string()
         } else {
             format!("{n} runs, oldest to newest")
         },
@@ -103,16 +108,11 @@ fn extremes(values: &[f64]) -> (f64, f64) {
 
 fn axis(svg: &mut Svg, top: f64, y: &Scale, unit: Unit) {
     svg.rect(L, T, W - R - L, H - B - T, "fill=\"none\" stroke=\"#aaa\"");
-    for t in axis_ticks(unit, top, 3) {
-        let py = y.map(t);
+    let ticks = axis_ticks(unit, top, 3);
+    for (t, label) in ticks.iter().zip(unit.tick_labels(&ticks)) {
+        let py = y.map(*t);
         svg.line(L, py, W - R, py, "stroke=\"#eee\"");
-        svg.text(
-            L - 4.0,
-            py + 4.0,
-            Anchor::End,
-            "font-size=\"10\"",
-            &unit.label(t),
-        );
+        svg.text(L - 4.0, py + 4.0, Anchor::End, "font-size=\"10\"", &label);
     }
 }
 
@@ -187,13 +187,14 @@ pub fn box_svg(title: &str, unit: Unit, values: &[f64]) -> String {
         y1,
         &format!("stroke=\"{}\" stroke-width=\"2\"", PALETTE[1]),
     );
-    for t in axis_ticks(unit, top, 4) {
+    let ticks = axis_ticks(unit, top, 4);
+    for (t, label) in ticks.iter().zip(unit.tick_labels(&ticks)) {
         svg.text(
-            x.map(t),
+            x.map(*t),
             h - 14.0,
             Anchor::Middle,
             "font-size=\"10\"",
-            &unit.label(t),
+            &label,
         );
     }
     svg.finish()

@@ -133,8 +133,12 @@ pub fn text(keys: &[GroupKey], groups: &[GroupAdvised]) -> String {
             "gpu",
             match a.gpu_utilization_p95_percent {
                 Some(p95) => format!(
-                    "p95 utilisation {p95:.0} % over {} run(s) with a GPU",
-                    a.gpu_runs_count
+                    "p95 utilisation {p95:.0} % over {} with a GPU",
+                    if a.gpu_runs_count == 1 {
+                        "1 run".to_string()
+                    } else {
+                        format!("{} runs", a.gpu_runs_count)
+                    }
                 ),
                 None => "no GPU read".to_string(),
             },
@@ -255,7 +259,7 @@ mod tests {
         );
         assert!(text.contains("      memory: 640M"), "{text}");
         assert!(
-            text.contains("tool=b  (2 runs)\n  only 2 run(s); right-sizing needs at least 3"),
+            text.contains("tool=b  (2 runs)\n  only 2 runs; right-sizing needs at least 3"),
             "{text}"
         );
         let json: Value = serde_json::from_str(&json(&[GroupKey::Tool], &groups)).expect("json");

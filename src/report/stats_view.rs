@@ -154,6 +154,20 @@ fn slurm_table(keys: &[GroupKey], groups: &[GroupStats], style: &TableStyle) -> 
     table::finish(&t)
 }
 
+/// `WALL mean ± sd`; the mean alone for one run, which has no spread
+/// (`2 ms ± 0 ms` claimed one).
+fn mean_sd(g: &GroupStats) -> String {
+    if g.runs < 2 {
+        units::duration(g.wall_mean_seconds)
+    } else {
+        format!(
+            "{} ± {}",
+            units::duration(g.wall_mean_seconds),
+            units::duration(g.wall_sd_seconds)
+        )
+    }
+}
+
 /// The table; a GPU column only when some group has GPU figures, a
 /// BOTTLENECK column only when some group's runs were judged.
 pub fn table(keys: &[GroupKey], groups: &[GroupStats], style: &TableStyle) -> String {
@@ -194,11 +208,7 @@ pub fn table(keys: &[GroupKey], groups: &[GroupStats], style: &TableStyle) -> St
         row.extend([
             g.runs.to_string(),
             format!("{:.0}%", g.success_rate() * 100.0),
-            format!(
-                "{} ± {}",
-                units::duration(g.wall_mean_seconds),
-                units::duration(g.wall_sd_seconds)
-            ),
+            mean_sd(g),
             units::duration(g.wall_min_seconds),
             units::duration(g.wall_p50_seconds),
             units::duration(g.wall_p95_seconds),

@@ -42,11 +42,18 @@ fn scaled(ts: &TimeSeries, values: &[Option<f64>], factor: f64) -> Vec<(f64, Opt
         .collect()
 }
 
-fn plain(ts: &TimeSeries, values: &[f64], factor: f64) -> Vec<(f64, Option<f64>)> {
+/// The tree's RSS, left out where the tree had no process: the sample
+/// after the reap reads 0 B, which says the job is over, not that its
+/// memory fell to nothing (the curve sloped to 0 B at every run's end).
+fn tree_rss(ts: &TimeSeries) -> Vec<(f64, Option<f64>)> {
     ts.t_seconds
         .iter()
-        .zip(values)
-        .map(|(t, v)| (*t, Some(v * factor)))
+        .zip(&ts.rss_mb)
+        .zip(ts.processes.iter().map(Some).chain(std::iter::repeat(None)))
+        .map(|((t, mb), procs)| {
+            let live = procs.map_or(true, |&n| n > 0);
+            (*t, live.then_some(mb * BYTES_PER_MB))
+        })
         .collect()
 }
 
@@ -83,9 +90,10 @@ fn peak_label(peak_bytes: f64, source: &str) -> String {
 }
 
 /// What an empty panel says: a run shorter than a sampling interval has
-/// no series at all, not a flat line at zero.
+/// no series at all (or only samples taken after the reap, with no process
+/// left), not a flat line at zero.
 fn no_data_note(record: &JobRecord, ts: &TimeSeries) -> String {
-    if ts.is_empty() {
+    if ts.processes.iter().all(|&n| n == 0) {
         format!(
             "not sampled: the job lasted {}",
             units::duration(record.duration_seconds)
@@ -136,12 +144,7 @@ pub fn run_chart(record: &JobRecord, overlays: &Overlays) -> Chart {
         id: "memory".into(),
         title: "Memory: resident set of the job's tree".into(),
         unit: Unit::Bytes,
-        series: vec![series(
-            "tree RSS",
-            PALETTE[1],
-            false,
-            plain(ts, &ts.rss_mb, BYTES_PER_MB),
-        )],
+        series: vec![series("tree RSS", PALETTE[1], false, tree_rss(ts))],
         hlines: vec![HLine {
             label: peak_label(peak_bytes, &record.measurement.memory_peak_source),
             value: peak_bytes,
@@ -286,12 +289,7 @@ pub fn compare_chart(records: &[&JobRecord]) -> Chart {
             false,
             scaled(ts, &ts.cpu_percent, 0.01),
         ));
-        mem.push(series(
-            &name,
-            color,
-            false,
-            plain(ts, &ts.rss_mb, BYTES_PER_MB),
-        ));
+        mem.push(series(&name, color, false, tree_rss(ts)));
         read.push(series(
             &name,
             color,

@@ -116,6 +116,58 @@ fn a_run_too_short_to_sample_says_so_in_each_panel_instead_of_an_empty_chart() {
     assert!(texts_of(&run_svg(&real(), &Overlays::default()), "no-data").is_empty());
 }
 
+/// The sample after the reap reads 0 B with no process left: the memory
+/// curve sloped to 0 B at every run's end, and a `true` whose only samples
+/// came after the reap drew `tree RSS, max 0 B` beside a 2.8 MiB peak.
+#[test]
+fn the_after_reap_sample_is_not_drawn_as_the_trees_memory() {
+    let mut r = real();
+    let ts = r
+        .detailed_profile
+        .as_mut()
+        .and_then(|d| d.timeseries.as_mut())
+        .expect("series");
+    let last = ts.len() - 1;
+    ts.processes[last] = 0;
+    ts.rss_mb[last] = 0.0;
+    let chart = super::run_chart::run_chart(&r, &Overlays::default());
+    let memory = chart
+        .panels
+        .iter()
+        .find(|p| p.id == "memory")
+        .expect("memory panel");
+    let points = &memory.series[0].points;
+    assert_eq!(points[last].1, None, "{points:?}");
+    assert!(points[..last].iter().all(|p| p.1.is_some()), "{points:?}");
+
+    for p in ts_processes(&mut r) {
+        *p = 0;
+    }
+    let svg = run_svg(&r, &Overlays::default());
+    let notes = texts_of(&svg, "no-data");
+    assert!(
+        !notes.is_empty()
+            && notes
+                .iter()
+                .all(|n| n.starts_with("not sampled: the job lasted")),
+        "{notes:?}"
+    );
+    let legends = texts_of(&svg, "legend");
+    assert!(
+        !legends.iter().any(|l| l.starts_with("tree RSS, max")),
+        "{legends:?}"
+    );
+}
+
+fn ts_processes(r: &mut JobRecord) -> &mut Vec<u32> {
+    &mut r
+        .detailed_profile
+        .as_mut()
+        .and_then(|d| d.timeseries.as_mut())
+        .expect("series")
+        .processes
+}
+
 /// The peak line read `peak 2.5 MiB (tree_rss_sum)`, the raw key, below a
 /// curve that went higher, with nothing to say why.
 #[test]

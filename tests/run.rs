@@ -523,7 +523,9 @@ fn a_job_too_short_for_a_rate_still_has_the_seed_cpu_blocks() {
 /// when the job itself writes nothing.
 #[test]
 fn profruns_own_checkpoint_and_stderr_writes_are_not_the_jobs_write_rate() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    // On disk: writes to tmpfs are never storage bytes, so there the bug
+    // would not show.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
     let runtime = dir.path().join("runtime");
     std::fs::create_dir(&runtime).expect("runtime dir");
     let history = dir.path().join("h.jsonl");
@@ -572,7 +574,9 @@ fn profruns_own_checkpoint_and_stderr_writes_are_not_the_jobs_write_rate() {
 /// job that writes nothing.
 #[test]
 fn the_checkpoint_written_at_a_forwarded_signal_is_not_the_jobs_io() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    // On disk: writes to tmpfs are never storage bytes, so there the bug
+    // would not show.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
     let runtime = dir.path().join("runtime");
     std::fs::create_dir(&runtime).expect("runtime dir");
     let history = dir.path().join("h.jsonl");

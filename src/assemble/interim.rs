@@ -127,9 +127,10 @@ pub fn recovered_with_slurm(
     };
     record.signal = signal;
     record.returncode = None;
-    // What the shell saw: a profrun that could not write its record died
-    // of the one signal it cannot take, SIGKILL (OOM killer, a batch
-    // system's hard kill, `kill -9`). Not 0: scripts read 0 as success.
+    // Assumed SIGKILL, the one signal profrun cannot take (OOM killer, a
+    // batch system's hard kill, `kill -9`), and what the shell then saw;
+    // a crash or a node that went down leave a checkpoint too. Not 0:
+    // scripts read 0 as success.
     record.exit_code = KILLED_EXIT_CODE;
     if !job_ended
         && !record

@@ -249,6 +249,7 @@ fn forward_loop(
                         recv(done) -> _ => {}
                         recv(after(kill_after)) -> _ => signal_descendants(SIGKILL),
                     }
+                    crate::probe::io::count_ending_thread();
                 });
         }
     }

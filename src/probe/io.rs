@@ -8,6 +8,32 @@ use super::ProcRoot;
 use crate::sample::IoSample;
 use std::io;
 use std::os::unix::fs::FileExt;
+use std::sync::Mutex;
+
+/// The I/O of profrun's threads that have ended: their counters leave
+/// `/proc/<pid>/task` but stay in `/proc/<pid>/io`, so each such thread
+/// adds its own here just before it returns ([`count_ending_thread`]).
+static ENDED_THREADS_IO: Mutex<Option<IoSample>> = Mutex::new(None);
+
+/// Called last on a profrun thread that ends before the run does (NVML's
+/// loader, the kill timers): its `/proc/thread-self/io` joins
+/// [`ended_threads_io`], which the tree's I/O leaves out. (The sampler's
+/// thread hands its own back instead.)
+pub fn count_ending_thread() {
+    let Ok(io) = read_io(&ProcRoot::default(), "thread-self") else {
+        return;
+    };
+    let mut ended = ENDED_THREADS_IO.lock().unwrap_or_else(|e| e.into_inner());
+    *ended = Some(ended.unwrap_or_default().plus(&io));
+}
+
+/// The I/O of the profrun threads that ended so far.
+pub fn ended_threads_io() -> IoSample {
+    ENDED_THREADS_IO
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_default()
+}
 
 /// Read `<proc>/<rel>/io`, e.g. `self`, `thread-self` or a pid.
 pub fn read_io(proc: &ProcRoot, rel: &str) -> io::Result<IoSample> {

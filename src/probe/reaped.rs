@@ -78,7 +78,10 @@ impl ProcReapedProbe {
         f.read_into(buf).ok()?;
         let io = parse_io(buf);
         Some(match &self.own {
-            Some((task, main_baseline)) => io.since(&threads_io(task).since(main_baseline)),
+            Some((task, main_baseline)) => {
+                let own = threads_io(task).plus(&super::io::ended_threads_io());
+                io.since(&own.since(main_baseline))
+            }
             None => io,
         })
     }
@@ -163,16 +166,37 @@ mod tests {
     }
 
     #[test]
-    fn reads_profruns_own_counters_less_its_own_threads() {
-        let proc = ProcRoot::default();
-        let pid = std::process::id() as i32;
-        let mut whole = ProcReapedProbe::with_rusage(&proc, pid, Box::new(rusage::children));
-        let all = whole.sample(true).io;
-        assert!(all.rchar > 0, "{all:?}");
-        // Made on this thread, which reads and reads: its own reads and the
-        // main thread's (all of them: a zero baseline) are taken out.
-        let mut less = ProcReapedProbe::new(&proc, pid, IoSample::default());
-        let tree = less.sample(true).io;
-        assert!(tree.rchar < all.rchar, "{tree:?} against {all:?}");
+    fn profruns_own_threads_are_taken_out_of_its_counters_since_the_baseline() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let write = |rel: &str, write_bytes: u64| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            let text = format!(
+                "rchar: 0\nwchar: 0\nsyscr: 0\nsyscw: 0\nread_bytes: 0\nwrite_bytes: {write_bytes}\n"
+            );
+            std::fs::write(path, text).expect("write");
+        };
+        // The process: its threads' writes and a reaped child's 1 000 000.
+        write("100/io", 1_000_000 + 40_000 + 8_192);
+        // The main thread wrote 40 000, of which 30 000 before the baseline;
+        // another thread (a checkpoint) 8 192.
+        write("100/task/100/io", 40_000);
+        write("100/task/101/io", 8_192);
+        let baseline = IoSample {
+            write_bytes: 30_000,
+            ..IoSample::default()
+        };
+        let mut probe = ProcReapedProbe::new(&ProcRoot(dir.path().to_path_buf()), 100, baseline);
+        let got = probe.sample(true).io.write_bytes;
+        // Threads of this test binary that ended count as profrun's own.
+        let ended = crate::probe::io::ended_threads_io().write_bytes;
+        assert_eq!(got, (1_000_000u64 + 30_000).saturating_sub(ended));
+        // Without its threads taken out, all of it.
+        let mut whole = ProcReapedProbe::with_rusage(
+            &ProcRoot(dir.path().to_path_buf()),
+            100,
+            Box::new(rusage::children),
+        );
+        assert_eq!(whole.sample(true).io.write_bytes, 1_048_192);
     }
 }

@@ -64,7 +64,10 @@ impl LimitObserver {
         let kill_after = self.kill_after;
         let spawned = std::thread::Builder::new()
             .name("profrun-limit-kill".into())
-            .spawn(move || kill_later(&cancelled, kill_after));
+            .spawn(move || {
+                kill_later(&cancelled, kill_after);
+                crate::probe::io::count_ending_thread();
+            });
         if spawned.is_err() {
             // No timer: do not leave a job that ignores SIGTERM running.
             signals::signal_descendants(signals::SIGKILL);

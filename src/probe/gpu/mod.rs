@@ -140,7 +140,12 @@ impl GpuMonitor {
     pub fn start_nvml() -> GpuMonitor {
         let spawned = std::thread::Builder::new()
             .name("profrun-gpu-init".into())
-            .spawn(nvml::open_boxed);
+            .spawn(|| {
+                let opened = nvml::open_boxed();
+                // Loading the library reads its pages: not the job's I/O.
+                super::io::count_ending_thread();
+                opened
+            });
         match spawned {
             Ok(handle) => GpuMonitor::with_state(State::Pending(handle)),
             Err(e) => GpuMonitor::with_state(State::Absent(GpuAbsence::Other(format!(

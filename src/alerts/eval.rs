@@ -51,9 +51,21 @@ impl Evaluator {
 
     /// Evaluate every rule on one sample; returns what changed.
     pub fn observe(&mut self, now: &NowFigures) -> Vec<AlertEvent> {
+        self.observe_sample(now, false)
+    }
+
+    /// As [`Evaluator::observe`]; on the `final_sample`, taken after the
+    /// reap, the rules on gauges of the live tree (memory, swap, GPU) are
+    /// left as they were: an empty tree's 0 B says the job is over, not
+    /// that its memory fell. Duration and the rates over the last
+    /// interval still count.
+    pub fn observe_sample(&mut self, now: &NowFigures, final_sample: bool) -> Vec<AlertEvent> {
         let mut events = Vec::new();
         let t = now.t_seconds;
         for (i, (rule, state)) in self.rules.iter().zip(&mut self.states).enumerate() {
+            if final_sample && rule.metric.is_live_tree_gauge() {
+                continue;
+            }
             let value = rule.metric.value(now, self.cpus_available);
             match value.filter(|v| rule.holds(*v)) {
                 Some(v) => {
@@ -156,6 +168,57 @@ mod tests {
 
     fn evaluator(rule: &str) -> Evaluator {
         Evaluator::new(vec![parse_rule(rule).expect("valid rule")], 1)
+    }
+
+    /// Skipping the whole final sample dropped a `duration>300s` crossed
+    /// only by the job's last half second; evaluating all of it fired
+    /// `memory<…` on the empty tree.
+    #[test]
+    fn the_final_sample_counts_for_duration_and_rates_not_for_memory() {
+        let mut e = Evaluator::new(
+            [
+                "duration>300s",
+                "small=memory<1KiB",
+                "big=memory>1KiB",
+                "cpu>90%",
+            ]
+            .into_iter()
+            .map(|r| parse_rule(r).expect("valid rule"))
+            .collect(),
+            1,
+        );
+        let live = NowFigures {
+            t_seconds: 299.9,
+            rss_bytes: 2 << 20,
+            cpu_percent: Some(50.0),
+            ..NowFigures::default()
+        };
+        assert_eq!(e.observe_sample(&live, false).len(), 1, "big fires");
+        let after_reap = NowFigures {
+            t_seconds: 300.4,
+            rss_bytes: 0,
+            cpu_percent: Some(95.0),
+            ..NowFigures::default()
+        };
+        let events = e.observe_sample(&after_reap, true);
+        let said: Vec<&str> = events.iter().map(AlertEvent::message).collect();
+        assert_eq!(
+            said,
+            [
+                "alert duration>300s fired at 300.4 s: duration 300.4 s > 300 s",
+                "alert cpu>90% fired at 300.4 s: cpu 95% > 90%",
+            ],
+            "{said:?}"
+        );
+        let names: Vec<(&str, Option<f64>)> = e
+            .records()
+            .iter()
+            .map(|r| (r.name.as_str(), r.resolved_at_seconds))
+            .collect();
+        assert_eq!(
+            names,
+            [("big", None), ("duration>300s", None), ("cpu>90%", None)]
+        );
     }
 
     #[test]

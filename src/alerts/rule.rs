@@ -56,6 +56,12 @@ impl Metric {
         }
     }
 
+    /// A reading of the tree's processes at one instant (memory, swap,
+    /// GPU), which says nothing once they are gone.
+    pub fn is_live_tree_gauge(self) -> bool {
+        matches!(self, Metric::Memory | Metric::Swap | Metric::Gpu)
+    }
+
     /// The figure now; `None` when not measured (yet): no GPU, or no CPU
     /// rate before the second sample. A rule on a missing figure never
     /// fires (`gpu<10%` on a host without GPUs stays quiet).

@@ -63,13 +63,10 @@ impl AlertObserver {
 
 impl TickObserver for AlertObserver {
     fn on_tick(&mut self, profiler: &Profiler, final_sample: bool) {
-        // The final sample comes after the reap: an empty tree says nothing
-        // of the job (memory 0 B would fire `memory<…` and clear
-        // `memory>…` at the very end). A rule firing then stays firing.
-        if final_sample {
-            return;
-        }
-        let events = self.evaluator.observe(profiler.now());
+        // The final sample comes after the reap: an empty tree's memory
+        // says nothing of the job (0 B would fire `memory<…` and clear
+        // `memory>…` at the very end), its duration and last rates do.
+        let events = self.evaluator.observe_sample(profiler.now(), final_sample);
         if events.is_empty() {
             return; // the common tick: no lock, no allocation past the Vec
         }

@@ -130,10 +130,11 @@ pub struct ProfilerConfig {
     /// The job's spawn, in seconds since boot (to place process start times).
     pub job_start_since_boot_seconds: f64,
     /// The CPUs the job may run on (its affinity mask), when known: no CPU
-    /// rate is above this many cores. A rate over an interval that ends
-    /// at a reap is: the reaped time is exact, the live reading before it
-    /// was cut to whole clock ticks (up to 10 ms a field a process), so a
-    /// short last interval reads up to ~25 % high. `None`: no bound.
+    /// rate over an interval in which a reap moved `RUSAGE_CHILDREN` is
+    /// above this many cores. The reaped time is exact, the live reading
+    /// before it was cut to whole clock ticks (up to 10 ms a field a
+    /// process), so a short interval that ends at a reap reads high (a
+    /// one-core job's last point 1.07–1.28 cores). `None`: no bound.
     pub max_cores: Option<f64>,
 }
 
@@ -153,8 +154,9 @@ pub struct RunTotals {
 pub struct Profiler {
     config: ProfilerConfig,
     previous: Option<(f64, TreeTotals)>,
-    /// Time and tree CPU seconds that the next CPU rate starts from.
-    cpu_basis: Option<(f64, f64)>,
+    /// Time, tree CPU seconds and reaped CPU seconds that the next CPU
+    /// rate starts from.
+    cpu_basis: Option<(f64, f64, f64)>,
     /// Points since `cpu_basis`, waiting for a span long enough to take
     /// their CPU rate over (all of them get the same one).
     awaiting_cpu: Vec<SeriesPoint>,
@@ -295,7 +297,7 @@ impl Profiler {
             gpu_power_watts,
             gpu_energy_joules_total,
         };
-        self.push_with_cpu_rate(point, t, totals.cpu_seconds);
+        self.push_with_cpu_rate(point, t, totals.cpu_seconds, sample.reaped_cpu_seconds);
     }
 
     /// Give `point` its CPU rate and put it in the series. A rate is taken
@@ -303,10 +305,10 @@ impl Profiler {
     /// after the last rate waits, and the next rate spans it too, so every
     /// point keeps its gauges, the series keeps the integral, and a short
     /// interval disturbs no rate.
-    fn push_with_cpu_rate(&mut self, point: SeriesPoint, t: f64, cpu_seconds: f64) {
-        let Some((t0, cpu0)) = self.cpu_basis else {
+    fn push_with_cpu_rate(&mut self, point: SeriesPoint, t: f64, cpu_seconds: f64, reaped: f64) {
+        let Some((t0, cpu0, reaped0)) = self.cpu_basis else {
             // The first sample: no interval before it.
-            self.cpu_basis = Some((t, cpu_seconds));
+            self.cpu_basis = Some((t, cpu_seconds, reaped));
             self.series.push(point);
             return;
         };
@@ -315,11 +317,15 @@ impl Profiler {
         if span < MIN_CPU_INTERVAL_SECONDS && self.awaiting_cpu.len() < MAX_POINTS_WITHOUT_RATE {
             return;
         }
+        // Only over a reap: elsewhere both readings are cut alike, and a job
+        // may have widened its affinity past profrun's mask.
+        let reaped_now = reaped != reaped0;
         let cpu = rate(cpu0, cpu_seconds, span).map(|r| {
             let percent = r * 100.0;
-            self.config
-                .max_cores
-                .map_or(percent, |cores| percent.min(cores * 100.0))
+            match self.config.max_cores {
+                Some(cores) if reaped_now => percent.min(cores * 100.0),
+                _ => percent,
+            }
         });
         if let Some(cpu) = cpu {
             self.tree_cpu.add(cpu, span);
@@ -329,7 +335,7 @@ impl Profiler {
             p.cpu_percent = cpu;
             self.series.push(p);
         }
-        self.cpu_basis = Some((t, cpu_seconds));
+        self.cpu_basis = Some((t, cpu_seconds, reaped));
     }
 
     /// The series with the points still waiting for a CPU rate at the end

@@ -464,6 +464,19 @@ fn a_cpu_rate_at_a_reap_is_never_above_the_cpus_the_job_may_use() {
     assert_eq!(ts.cpu_percent, vec![None, Some(98.0), Some(100.0)]);
     assert_eq!(d.process_cpu.expect("cpu").max_percent, 100.0);
 
+    // Without a reap in the interval nothing is cut: a job may widen its
+    // affinity past profrun's mask (4 threads on 4 CPUs under `taskset`).
+    let mut p = Profiler::new(ProfilerConfig {
+        interval_seconds: 0.5,
+        series_cap: 8,
+        max_cores: Some(1.0),
+        ..Default::default()
+    });
+    p.push(&mut sample(0.0, 0.0, vec![proc_(10, 1, 0.0, 0.0, 5)]));
+    p.push(&mut sample(0.5, 0.0, vec![proc_(10, 1, 2.0, 0.0, 5)]));
+    let ts = p.finish(&totals(2.0, 0.5)).timeseries.expect("series");
+    assert_eq!(ts.cpu_percent, vec![None, Some(400.0)]);
+
     // Without a known mask, nothing is cut.
     let mut p = profiler();
     p.push(&mut sample(0.0, 0.0, vec![proc_(10, 1, 0.0, 0.0, 5)]));

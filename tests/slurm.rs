@@ -856,3 +856,58 @@ fn history_templates_expand_for_the_writer_and_the_reader() {
     let fallback = home.join(".local/share/profrun/jobs_history.jsonl");
     assert_eq!(wrapper::read_history(&fallback).len(), 1, "{stderr}");
 }
+
+/// `scancel --signal=USR1` ("checkpoint now") killed profrun (SIGUSR1's
+/// default action) and left the job running unrecorded. slurmstepd
+/// signals the step's task, profrun, alone: profrun passes it on, survives
+/// and writes the job's own end.
+#[test]
+fn scancel_signal_usr1_reaches_the_job_and_profrun_survives() {
+    let Some(mut cluster) = cluster_or_skip() else {
+        return;
+    };
+    let history = cluster.path("h.jsonl");
+    let marks = cluster.path("usr1.txt");
+    let ready = cluster.path("usr1.ready");
+    let name = job_name("usr1");
+    let script = format!(
+        "trap 'echo usr1 >> {m}' USR1; : > {r}; i=0; \
+         while [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); [ -s {m} ] && break; done; \
+         sleep 0.5; [ -s {m} ] && exit 5; exit 1",
+        m = marks.display(),
+        r = ready.display()
+    );
+    let mut srun = cluster
+        .command("srun")
+        .args(["-n", "1", "--job-name", &name])
+        .arg(profrun_path())
+        .arg("--history")
+        .arg(&history)
+        .args(["--", "sh", "-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn srun");
+    let job = cluster.running_job(&name);
+    cluster.wait_until("the job's trap", Duration::from_secs(20), |_| {
+        ready.exists()
+    });
+    cluster.run_ok(cluster.command("scancel").args(["--signal=USR1", &job]));
+    let status = wait_bounded(&mut srun, Duration::from_secs(30));
+    let records = read_history(&history);
+    assert_eq!(
+        records.len(),
+        1,
+        "srun {status}: {records:?}\n{}",
+        cluster.logs()
+    );
+    let r = &records[0];
+    assert_eq!(
+        (&r["status"], &r["exit_code"]),
+        (&"failed".into(), &5.into()),
+        "{r}"
+    );
+    assert!(r["signal"].is_null(), "{r}");
+    let got = std::fs::read_to_string(&marks).expect("the job's marks");
+    assert!(got.lines().count() >= 1, "{got:?}");
+}

@@ -220,11 +220,7 @@ fn two_newest_lookups_report_a_torn_last_line_once() {
     let hs = path_str(&h);
     let one = run(&["job-details", "--history", hs, "-1"]);
     let two = run(&["diff", "--history", hs, "-1", "-2"]);
-    let warning = |s: &str| {
-        s.lines()
-            .find(|l| l.contains("bad line"))
-            .map(String::from)
-    };
+    let warning = |s: &str| s.lines().find(|l| l.contains("bad line")).map(String::from);
     assert!(warning(&one.stderr).is_some(), "{}", one.stderr);
     assert_eq!(warning(&two.stderr), warning(&one.stderr), "{}", two.stderr);
 }

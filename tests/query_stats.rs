@@ -220,3 +220,42 @@ fn percentiles_match_a_generated_history() {
     assert_eq!(all[0]["wall_p95_seconds"].as_f64(), Some(walls[474]));
     assert_eq!(all[0]["wall_max_seconds"].as_f64(), Some(walls[499]));
 }
+
+/// A filter that selects nothing in a history of 8 runs said "no runs
+/// recorded yet" on stderr in the JSON and CSV formats (review finding,
+/// query item 2); the table already said the filters matched nothing.
+#[test]
+fn a_filter_matching_nothing_is_not_called_an_empty_history() {
+    let h = fixture();
+    let hs = path_str(&h);
+    for args in [
+        ["job-stats", "--format", "json"],
+        ["job-stats", "--format", "csv"],
+        ["job-advice", "--format", "json"],
+    ] {
+        let r = common::run(&[
+            args[0],
+            args[1],
+            args[2],
+            "--history",
+            hs,
+            "--tool",
+            "nothing",
+        ]);
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        assert_eq!(
+            r.stderr, "profrun: no runs match these filters (8 runs in the history)\n",
+            "{args:?}"
+        );
+    }
+    let empty = tempfile::tempdir().expect("tempdir");
+    let missing = empty.path().join("h.jsonl");
+    let r = common::run(&[
+        "job-stats",
+        "--format",
+        "json",
+        "--history",
+        path_str(&missing),
+    ]);
+    assert!(r.stderr.contains("no runs recorded yet"), "{}", r.stderr);
+}

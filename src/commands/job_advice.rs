@@ -38,18 +38,14 @@ pub fn run(args: JobAdviceArgs) -> anyhow::Result<ExitCode> {
     let advised = groups.finish();
     let text = match args.format {
         AdviceFormat::Text if advised.is_empty() => {
-            if seen == 0 {
-                output::no_runs_line(&history.sources)
-            } else {
-                format!("no runs match these filters ({seen} runs in the history)\n")
-            }
+            output::nothing_matched_line(&history.sources, seen)
         }
         AdviceFormat::Text => advice_view::text(&keys, &advised),
         AdviceFormat::Json => {
             if advised.is_empty() {
                 output::say(&format!(
                     "profrun: {}",
-                    output::no_runs_line(&history.sources)
+                    output::nothing_matched_line(&history.sources, seen)
                 ));
             }
             advice_view::json(&keys, &advised)

@@ -70,11 +70,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         ..output::table_style(args.source.width)
     };
     let stats_table = if groups.is_empty() {
-        if seen == 0 {
-            output::no_runs_line(&history.sources)
-        } else {
-            format!("no runs match these filters ({seen} runs in the history)\n")
-        }
+        output::nothing_matched_line(&history.sources, seen)
     } else {
         stats_view::table(&keys, &groups, &style)
     };

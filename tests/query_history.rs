@@ -398,6 +398,35 @@ fn ordered_histories_are_still_read_only_from_the_end() {
     assert!(r.stderr.contains("skipped 1 bad line"), "{}", r.stderr);
 }
 
+/// `job-details --json last` on an empty history printed the text `no runs
+/// recorded yet` on stdout and exited 0, where `-2` on a one-run history
+/// exits 1 (review finding, query item 4): a run asked for and not there
+/// is an error, on stderr.
+#[test]
+fn job_details_on_an_empty_history_is_an_error_on_stderr() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("none.jsonl");
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").expect("write");
+    for h in [&missing, &empty] {
+        for id in ["last", "-1", "-3", "3fa9c2e1"] {
+            for json in [true, false] {
+                let mut args = vec!["job-details", id, "--history", path_str(h)];
+                if json {
+                    args.push("--json");
+                }
+                let r = run(&args);
+                assert_eq!((r.code, r.stdout.as_str()), (Some(1), ""), "{args:?}");
+                let want = format!(
+                    "profrun: error: no runs recorded yet (history: '{}')\n",
+                    path_str(h)
+                );
+                assert_eq!(r.stderr, want, "{args:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn empty_or_missing_history_says_so_and_exits_0() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -411,8 +440,6 @@ fn empty_or_missing_history_says_so_and_exits_0() {
         let r = run(&["job-history", "--history", path_str(h), "--format", "json"]);
         assert_eq!((r.code, r.stdout.as_str()), (Some(0), "[]\n"));
         let out = ok(&["job-stats", "--history", path_str(h)]);
-        assert!(out.starts_with("no runs recorded yet"), "{out}");
-        let out = ok(&["job-details", "last", "--history", path_str(h)]);
         assert!(out.starts_with("no runs recorded yet"), "{out}");
     }
     // The default path comes from PROFRUN_HISTORY.

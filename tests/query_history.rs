@@ -4,6 +4,7 @@
 mod common;
 
 use common::{fixture, history_file, host_runs, ids, ok, path_str, profrun, run};
+use std::path::Path;
 
 const TABLE: &str = r" ID            STARTED (local)  TOOL        SCRIPT       STATUS         WALL     CPU  CORES  PEAK MEM     GPU
  6a1c2222dddd  11-21 10:00:00   fenicsx     poisson.py   interrupted  1m 00s  1m 40s   1.67   1.0 GiB       -
@@ -723,4 +724,47 @@ fn a_status_from_a_newer_profrun_is_shown_as_stored() {
             .is_some_and(|l| l.starts_with("preempted,1,0,")),
         "{stats}"
     );
+}
+
+/// docs/query.md listed STATUS and `--status` without `lost`, `running`
+/// and `limit_exceeded`, which the binary accepts and shows, and
+/// docs/usage.md said its out-of-range sentence twice (review finding,
+/// query item 8).
+#[test]
+fn the_docs_list_every_status_the_binary_accepts() {
+    let r = run(&["job-history", "--status", "bogus"]);
+    assert_eq!(r.code, Some(2));
+    let accepted: Vec<&str> = r
+        .stderr
+        .split("[possible values: ")
+        .nth(1)
+        .and_then(|s| s.split(']').next())
+        .expect("clap lists the values")
+        .split(", ")
+        .collect();
+    assert!(accepted.contains(&"limit_exceeded"), "{accepted:?}");
+    let docs = |name: &str| {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("docs")
+                .join(name),
+        )
+        .expect("docs")
+    };
+    let query = docs("query.md");
+    for row in ["| `--status S` |", "| `status` | string |"] {
+        let line = query
+            .lines()
+            .find(|l| l.starts_with(row))
+            .unwrap_or_else(|| panic!("docs/query.md has no row {row}"));
+        for status in &accepted {
+            assert!(
+                line.contains(&format!("`{status}`")),
+                "{row} lacks {status}"
+            );
+        }
+    }
+    let usage = docs("usage.md");
+    let sentence = "A number out of range names the value and the range:";
+    assert_eq!(usage.matches(sentence).count(), 1);
 }

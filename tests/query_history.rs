@@ -768,3 +768,57 @@ fn the_docs_list_every_status_the_binary_accepts() {
     let sentence = "A number out of range names the value and the range:";
     assert_eq!(usage.matches(sentence).count(), 1);
 }
+
+/// At 80 columns `job-history -n3` split each id over two lines, so it
+/// could not be copied into `job-details`; at 60, `job-stats`' headers
+/// came out one letter a column (review finding, query item 9). Ids stay
+/// whole, and so do header words; the tool and script wrap instead.
+#[test]
+fn narrow_terminals_keep_ids_and_header_words_whole() {
+    let h = fixture();
+    let hs = path_str(&h);
+    let newest = ids(&ok(&[
+        "job-history",
+        "--history",
+        hs,
+        "-n3",
+        "--format",
+        "jsonl",
+    ]));
+    assert_eq!(newest.len(), 3);
+    let at = |columns: &str, args: &[&str]| {
+        let out = profrun()
+            .env("COLUMNS", columns)
+            .args(args)
+            .args(["--history", hs])
+            .output()
+            .expect("run profrun");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let words = |text: &str| -> Vec<String> { text.split_whitespace().map(String::from).collect() };
+    for columns in ["80", "60"] {
+        let table = at(columns, &["job-history", "-n3"]);
+        let shown = words(&table);
+        for id in &newest {
+            assert!(
+                shown.contains(id),
+                "COLUMNS={columns}: {id} split:\n{table}"
+            );
+        }
+        if columns == "80" {
+            let widest = table.lines().map(|l| l.chars().count()).max();
+            assert!(widest <= Some(80), "{table}");
+        }
+        let stats = at(columns, &["job-stats"]);
+        let shown = words(&stats);
+        for header in [
+            "TOOL", "SCRIPT", "RUNS", "WALL", "mean", "CORES", "PEAK", "WRITE",
+        ] {
+            assert!(
+                shown.iter().any(|w| w == header),
+                "COLUMNS={columns}: {header} split:\n{stats}"
+            );
+        }
+    }
+}

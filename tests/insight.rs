@@ -260,3 +260,61 @@ fn job_advice_needs_three_runs_then_prints_directives() {
     let request = json[0]["memory_request_bytes"].as_u64().expect("request");
     assert!(request as f64 >= (64u64 << 20) as f64 * 1.2, "{json}");
 }
+
+/// Three runs of a command that does not exist right-sized the job to
+/// `--cpus-per-task=1 --time=00:01:00` from a 10 ms "wall", and such runs
+/// pulled down the medians of a group with real runs (review finding,
+/// query item 3): runs that never started size nothing.
+#[test]
+fn job_advice_leaves_out_runs_that_never_started() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = dir.path().join("h.jsonl");
+    let nosuch = dir.path().join("nosuch");
+    let advise = |format: &str| {
+        profrun()
+            .args(["job-advice", "--tool", "sim", "--group-by", "tool"])
+            .args(["--format", format, "--history"])
+            .arg(&history)
+            .output()
+            .expect("job-advice")
+    };
+    for _ in 0..3 {
+        let out = profrun()
+            .args(["--quiet", "--tool", "sim", "--history"])
+            .arg(&history)
+            .arg("--")
+            .arg(&nosuch)
+            .output()
+            .expect("run profrun");
+        assert!(!out.status.success(), "{out:?}");
+    }
+    let statuses: Vec<Value> = read_history(&history)
+        .iter()
+        .map(|r| r["status"].clone())
+        .collect();
+    assert_eq!(statuses, ["failed_to_start"; 3], "{statuses:?}");
+    let text = advise("text");
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert_eq!(
+        stdout,
+        "no runs to right-size: the 3 matching runs never started or are still running\n"
+    );
+    let json = advise("json");
+    assert_eq!(String::from_utf8_lossy(&json.stdout).trim(), "[]");
+    assert!(stderr(&json).contains("never started"), "{}", stderr(&json));
+
+    for _ in 0..3 {
+        profile_workload(
+            dir.path(),
+            &["--quiet", "--tool", "sim"],
+            &["alloc", "64", "100", "0"],
+        );
+    }
+    let out = advise("json");
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json[0]["runs_count"], 3, "{json}");
+    // Each real run holds 64 MiB: a never-started run's zero in the median
+    // would bring the reservation below that.
+    let reservation = json[0]["memory_reservation_bytes"].as_u64().expect("bytes");
+    assert!(reservation >= 64 << 20, "{json}");
+}

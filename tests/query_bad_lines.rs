@@ -178,3 +178,49 @@ fn a_newer_schema_that_still_fits_is_read() {
     assert_eq!(ids(&r.stdout), vec!["zzzzzzzzzzzz".to_string()]);
     assert!(!r.stderr.contains("skipped"), "{}", r.stderr);
 }
+
+/// `diff A B`, `check --run` and `plot --compare` look up runs one at a
+/// time, and each lookup read the history: 6 bad lines were reported as
+/// 12 (review finding, query item 1).
+#[test]
+fn a_command_that_looks_up_two_runs_counts_each_bad_line_once() {
+    let (dir, h, _) = bad_history();
+    let hs = path_str(&h);
+    let svg = dir.path().join("cmp.svg");
+    let svg = path_str(&svg);
+    let cases: [&[&str]; 4] = [
+        &["diff", "--history", hs, "-1", "-2"],
+        &["diff", "--history", hs, "6a1b2c3d4e5f", "-1"],
+        &["check", "--history", hs, "--run", "last"],
+        &["plot", "--history", hs, "--compare", "-1", "-2", "-o", svg],
+    ];
+    let warning = format!(
+        "profrun: warning: skipped 6 bad lines in the history (first: '{hs}' line 2, blank line)"
+    );
+    for args in cases {
+        let r = run(args);
+        let warnings: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| l.contains("bad line"))
+            .collect();
+        assert_eq!(warnings, [warning.as_str()], "{args:?}: {}", r.stderr);
+    }
+}
+
+/// One torn line at the end, read backwards by two `-N` lookups: said
+/// "at least 2" where `job-details -1` says 1.
+#[test]
+fn two_newest_lookups_report_a_torn_last_line_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let h = dir.path().join("h.jsonl");
+    let mut text = std::fs::read_to_string(fixture()).expect("fixture");
+    text.push_str(r#"{"task_id":"torn"#);
+    std::fs::write(&h, text).expect("write");
+    let hs = path_str(&h);
+    let one = run(&["job-details", "--history", hs, "-1"]);
+    let two = run(&["diff", "--history", hs, "-1", "-2"]);
+    let warning = |s: &str| s.lines().find(|l| l.contains("bad line")).map(String::from);
+    assert!(warning(&one.stderr).is_some(), "{}", one.stderr);
+    assert_eq!(warning(&two.stderr), warning(&one.stderr), "{}", two.stderr);
+}

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{fixture, history_file, host_runs, ids, ok, path_str, profrun, run};
+use std::path::Path;
 
 const TABLE: &str = r" ID            STARTED (local)  TOOL        SCRIPT       STATUS         WALL     CPU  CORES  PEAK MEM     GPU
  6a1c2222dddd  11-21 10:00:00   fenicsx     poisson.py   interrupted  1m 00s  1m 40s   1.67   1.0 GiB       -
@@ -398,6 +399,35 @@ fn ordered_histories_are_still_read_only_from_the_end() {
     assert!(r.stderr.contains("skipped 1 bad line"), "{}", r.stderr);
 }
 
+/// `job-details --json last` on an empty history printed the text `no runs
+/// recorded yet` on stdout and exited 0, where `-2` on a one-run history
+/// exits 1 (review finding, query item 4): a run asked for and not there
+/// is an error, on stderr.
+#[test]
+fn job_details_on_an_empty_history_is_an_error_on_stderr() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("none.jsonl");
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").expect("write");
+    for h in [&missing, &empty] {
+        for id in ["last", "-1", "-3", "3fa9c2e1"] {
+            for json in [true, false] {
+                let mut args = vec!["job-details", id, "--history", path_str(h)];
+                if json {
+                    args.push("--json");
+                }
+                let r = run(&args);
+                assert_eq!((r.code, r.stdout.as_str()), (Some(1), ""), "{args:?}");
+                let want = format!(
+                    "profrun: error: no runs recorded yet (history: '{}')\n",
+                    path_str(h)
+                );
+                assert_eq!(r.stderr, want, "{args:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn empty_or_missing_history_says_so_and_exits_0() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -411,8 +441,6 @@ fn empty_or_missing_history_says_so_and_exits_0() {
         let r = run(&["job-history", "--history", path_str(h), "--format", "json"]);
         assert_eq!((r.code, r.stdout.as_str()), (Some(0), "[]\n"));
         let out = ok(&["job-stats", "--history", path_str(h)]);
-        assert!(out.starts_with("no runs recorded yet"), "{out}");
-        let out = ok(&["job-details", "last", "--history", path_str(h)]);
         assert!(out.starts_with("no runs recorded yet"), "{out}");
     }
     // The default path comes from PROFRUN_HISTORY.
@@ -696,4 +724,101 @@ fn a_status_from_a_newer_profrun_is_shown_as_stored() {
             .is_some_and(|l| l.starts_with("preempted,1,0,")),
         "{stats}"
     );
+}
+
+/// docs/query.md listed STATUS and `--status` without `lost`, `running`
+/// and `limit_exceeded`, which the binary accepts and shows, and
+/// docs/usage.md said its out-of-range sentence twice (review finding,
+/// query item 8).
+#[test]
+fn the_docs_list_every_status_the_binary_accepts() {
+    let r = run(&["job-history", "--status", "bogus"]);
+    assert_eq!(r.code, Some(2));
+    let accepted: Vec<&str> = r
+        .stderr
+        .split("[possible values: ")
+        .nth(1)
+        .and_then(|s| s.split(']').next())
+        .expect("clap lists the values")
+        .split(", ")
+        .collect();
+    assert!(accepted.contains(&"limit_exceeded"), "{accepted:?}");
+    let docs = |name: &str| {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("docs")
+                .join(name),
+        )
+        .expect("docs")
+    };
+    let query = docs("query.md");
+    for row in ["| `--status S` |", "| `status` | string |"] {
+        let line = query
+            .lines()
+            .find(|l| l.starts_with(row))
+            .unwrap_or_else(|| panic!("docs/query.md has no row {row}"));
+        for status in &accepted {
+            assert!(
+                line.contains(&format!("`{status}`")),
+                "{row} lacks {status}"
+            );
+        }
+    }
+    let usage = docs("usage.md");
+    let sentence = "A number out of range names the value and the range:";
+    assert_eq!(usage.matches(sentence).count(), 1);
+}
+
+/// At 80 columns `job-history -n3` split each id over two lines, so it
+/// could not be copied into `job-details`; at 60, `job-stats`' headers
+/// came out one letter a column (review finding, query item 9). Ids stay
+/// whole, and so do header words; the tool and script wrap instead.
+#[test]
+fn narrow_terminals_keep_ids_and_header_words_whole() {
+    let h = fixture();
+    let hs = path_str(&h);
+    let newest = ids(&ok(&[
+        "job-history",
+        "--history",
+        hs,
+        "-n3",
+        "--format",
+        "jsonl",
+    ]));
+    assert_eq!(newest.len(), 3);
+    let at = |columns: &str, args: &[&str]| {
+        let out = profrun()
+            .env("COLUMNS", columns)
+            .args(args)
+            .args(["--history", hs])
+            .output()
+            .expect("run profrun");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let words = |text: &str| -> Vec<String> { text.split_whitespace().map(String::from).collect() };
+    for columns in ["80", "60"] {
+        let table = at(columns, &["job-history", "-n3"]);
+        let shown = words(&table);
+        for id in &newest {
+            assert!(
+                shown.contains(id),
+                "COLUMNS={columns}: {id} split:\n{table}"
+            );
+        }
+        if columns == "80" {
+            let widest = table.lines().map(|l| l.chars().count()).max();
+            assert!(widest <= Some(80), "{table}");
+        }
+        let stats = at(columns, &["job-stats"]);
+        let shown = words(&stats);
+        for header in [
+            "TOOL", "SCRIPT", "RUNS", "WALL", "mean", "CORES", "PEAK", "WRITE",
+        ] {
+            assert!(
+                shown.iter().any(|w| w == header),
+                "COLUMNS={columns}: {header} split:\n{stats}"
+            );
+        }
+    }
 }

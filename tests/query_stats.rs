@@ -237,3 +237,42 @@ fn a_group_of_one_run_shows_its_wall_mean_without_a_spread() {
     assert!(!one.contains('±'), "{one}");
     assert!(row("fenicsx").contains("4m 00s ± 2m 36s"), "{table}");
 }
+
+/// A filter that selects nothing in a history of 8 runs said "no runs
+/// recorded yet" on stderr in the JSON and CSV formats (review finding,
+/// query item 2); the table already said the filters matched nothing.
+#[test]
+fn a_filter_matching_nothing_is_not_called_an_empty_history() {
+    let h = fixture();
+    let hs = path_str(&h);
+    for args in [
+        ["job-stats", "--format", "json"],
+        ["job-stats", "--format", "csv"],
+        ["job-advice", "--format", "json"],
+    ] {
+        let r = common::run(&[
+            args[0],
+            args[1],
+            args[2],
+            "--history",
+            hs,
+            "--tool",
+            "nothing",
+        ]);
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        assert_eq!(
+            r.stderr, "profrun: no runs match these filters (8 runs in the history)\n",
+            "{args:?}"
+        );
+    }
+    let empty = tempfile::tempdir().expect("tempdir");
+    let missing = empty.path().join("h.jsonl");
+    let r = common::run(&[
+        "job-stats",
+        "--format",
+        "json",
+        "--history",
+        path_str(&missing),
+    ]);
+    assert!(r.stderr.contains("no runs recorded yet"), "{}", r.stderr);
+}

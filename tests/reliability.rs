@@ -398,3 +398,91 @@ fn readers_name_the_path_that_is_not_a_folder() {
         );
     }
 }
+
+/// `profrun` with its checkpoint folder under `runtime`, given at most 60 s:
+/// a FIFO in the history's place must not make it wait for a reader.
+fn run_exit_within(runtime: &Path, history: &Path, code: u8) -> std::process::Output {
+    let mut child = profrun()
+        .env("XDG_RUNTIME_DIR", runtime)
+        .arg("--history")
+        .arg(history)
+        .args(["--", "sh", "-c", &format!("exit {code}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn profrun");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("profrun hung on the FIFO history");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+// Regression (review finding, query item 6): `mkfifo ff; profrun --history
+// ff -- job` exited with the job's code and no warning, the record written
+// into the pipe and gone. A history that is not a regular file is a failed
+// append: one warning, the run kept for the next profrun.
+#[test]
+fn a_fifo_as_the_history_is_a_failed_append_and_the_run_is_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let rt = runtime.path();
+    let fifo = dir.path().join("ff");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    for (n, code) in [(1, 3), (2, 0)] {
+        // The second run finds the first one's kept record and must not
+        // block opening the FIFO to look for it.
+        let out = run_exit_within(rt, &fifo, code);
+        assert_eq!(out.status.code(), Some(code.into()), "the job's code");
+        let err = stderr_of(&out);
+        // The second run also says the first one's record could not go in.
+        let warnings: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains("could not write history"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{err}");
+        assert!(
+            warnings[0].contains("it is a FIFO, not a regular file"),
+            "{err}"
+        );
+        assert!(
+            warnings[0].contains("the next profrun run on this history appends it"),
+            "{err}"
+        );
+        let kept = std::fs::read_dir(rt.join("profrun"))
+            .expect("checkpoint folder")
+            .count();
+        assert_eq!(kept, n, "one kept record per run");
+    }
+    // A regular file in its place: the kept runs go in, then this one.
+    std::fs::remove_file(&fifo).expect("rm fifo");
+    assert!(run_exit(rt, &fifo, 0).status.success());
+    let codes: Vec<_> = history_records(&fifo)
+        .iter()
+        .map(|r| r["returncode"].clone())
+        .collect();
+    assert_eq!(codes.len(), 3, "{codes:?}");
+    assert!(codes.contains(&3.into()), "{codes:?}");
+}
+
+/// `--history /dev/null` is how a user records nothing: refusing it as not
+/// a regular file (as a FIFO is) would warn on every run and keep every
+/// run for a next profrun that cannot append it either.
+#[test]
+fn dev_null_as_the_history_records_nothing_and_keeps_nothing() {
+    let runtime = tempfile::tempdir().expect("tempdir");
+    let rt = runtime.path();
+    for _ in 0..2 {
+        let out = run_exit(rt, Path::new("/dev/null"), 3);
+        assert_eq!(out.status.code(), Some(3), "the job's code");
+        let err = stderr_of(&out);
+        assert!(!err.contains("could not write history"), "{err}");
+    }
+    let kept = std::fs::read_dir(rt.join("profrun")).map_or(0, |d| d.count());
+    assert_eq!(kept, 0, "nothing kept for a next run");
+}

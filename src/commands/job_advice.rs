@@ -7,6 +7,7 @@ use super::filter_args::filter_from_args;
 use super::output;
 use crate::cli::{AdviceFormat, JobAdviceArgs};
 use crate::history::History;
+use crate::record::{Status, StoredStatus};
 use crate::report::{advice_view, stats};
 use anyhow::Context;
 use std::process::ExitCode;
@@ -23,12 +24,17 @@ pub fn run(args: JobAdviceArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.group_by.clone()
     };
-    let mut seen = 0u64;
+    let (mut seen, mut unsized_runs) = (0u64, 0u64);
     let mut groups = advice_view::Groups::new(keys.clone());
     let scanned = history.scan(|job, _| {
         seen += 1;
-        if filter.matches(&job) {
+        if !filter.matches(&job) {
+            return;
+        }
+        if sizes_the_job(&job.status) {
             groups.add(&job);
+        } else {
+            unsized_runs += 1;
         }
     });
     if let Err(e) = scanned {
@@ -36,25 +42,59 @@ pub fn run(args: JobAdviceArgs) -> anyhow::Result<ExitCode> {
     }
     output::warn_bad_lines(&history.bad);
     let advised = groups.finish();
-    let text = match args.format {
-        AdviceFormat::Text if advised.is_empty() => {
-            if seen == 0 {
-                output::no_runs_line(&history.sources)
-            } else {
-                format!("no runs match these filters ({seen} runs in the history)\n")
-            }
+    let nothing = || {
+        if unsized_runs > 0 {
+            let s = if unsized_runs == 1 { "" } else { "s" };
+            format!(
+                "no runs to right-size: the {unsized_runs} matching run{s} never started or are still running\n"
+            )
+        } else {
+            output::nothing_matched_line(&history.sources, seen)
         }
+    };
+    let text = match args.format {
+        AdviceFormat::Text if advised.is_empty() => nothing(),
         AdviceFormat::Text => advice_view::text(&keys, &advised),
         AdviceFormat::Json => {
             if advised.is_empty() {
-                output::say(&format!(
-                    "profrun: {}",
-                    output::no_runs_line(&history.sources)
-                ));
+                output::say(&format!("profrun: {}", nothing()));
             }
             advice_view::json(&keys, &advised)
         }
     };
     output::emit(&text).context("writing to stdout")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether a run says what the job needs. One that never started used
+/// nothing (a typo'd command would right-size to one core and a minute),
+/// and a `running` checkpoint has no final figures yet.
+fn sizes_the_job(status: &StoredStatus) -> bool {
+    !matches!(
+        status,
+        StoredStatus::Known(Status::FailedToStart | Status::Running)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_that_never_started_or_are_still_running_do_not_size_the_job() {
+        let known = |s| sizes_the_job(&StoredStatus::Known(s));
+        assert!(!known(Status::FailedToStart));
+        assert!(!known(Status::Running));
+        for s in [
+            Status::Success,
+            Status::Failed,
+            Status::Signaled,
+            Status::Interrupted,
+            Status::Lost,
+            Status::LimitExceeded,
+        ] {
+            assert!(known(s), "{s:?}");
+        }
+        assert!(sizes_the_job(&StoredStatus::Other("newer".into())));
+    }
 }

@@ -46,11 +46,14 @@ pub fn run(args: JobDetailsArgs) -> anyhow::Result<ExitCode> {
     let entry = match found {
         Err(e) => return Ok(output::history_failed(&e)),
         Ok(Lookup::Found(entry)) => entry,
+        // A run was asked for and there is none: an error, on stderr, as
+        // for `-2` on a history of one run, so `--json` prints no text.
         Ok(Lookup::TooFew { runs: 0, .. }) | Ok(Lookup::Unknown { .. })
             if history_is_empty(&mut history) =>
         {
-            output::emit(&output::no_runs_line(&history.sources))?;
-            return Ok(ExitCode::SUCCESS);
+            return Ok(output::fail(
+                output::no_runs_line(&history.sources).trim_end(),
+            ));
         }
         Ok(Lookup::TooFew { wanted, runs }) => {
             let s = if runs == 1 { "" } else { "s" };

@@ -88,11 +88,7 @@ pub fn run(args: JobStatsArgs) -> anyhow::Result<ExitCode> {
     let groups = builder.finish();
     let text = match args.format {
         StatsFormat::Table if groups.is_empty() => {
-            if seen == 0 {
-                output::no_runs_line(&history.sources)
-            } else {
-                format!("no runs match these filters ({seen} runs in the history)\n")
-            }
+            output::nothing_matched_line(&history.sources, seen)
         }
         StatsFormat::Table => {
             stats_view::table(&keys, &groups, &output::table_style(args.source.width))
@@ -103,7 +99,7 @@ pub fn run(args: JobStatsArgs) -> anyhow::Result<ExitCode> {
     if matched == 0 && args.format != StatsFormat::Table {
         output::say(&format!(
             "profrun: {}",
-            output::no_runs_line(&history.sources)
+            output::nothing_matched_line(&history.sources, seen)
         ));
     }
     output::emit(&text).context("writing to stdout")?;

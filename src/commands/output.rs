@@ -99,6 +99,17 @@ pub fn no_runs_line(sources: &Sources) -> String {
     format!("no runs recorded yet (history: {})\n", sources.describe())
 }
 
+/// What a grouped view says when no group came out: nothing recorded, or
+/// (`seen` runs read) nothing the filters select. The text formats print
+/// it; the others say it on stderr, so both give the same reason.
+pub fn nothing_matched_line(sources: &Sources, seen: u64) -> String {
+    if seen == 0 {
+        no_runs_line(sources)
+    } else {
+        format!("no runs match these filters ({seen} runs in the history)\n")
+    }
+}
+
 /// Now, in µs since the epoch, for relative filters.
 pub fn now_us() -> i64 {
     chrono::Utc::now().timestamp_micros()

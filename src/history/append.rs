@@ -12,7 +12,7 @@ use rustix::fs::{fcntl_lock, FlockOperation};
 use rustix::io::Errno;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 /// An append that did not happen, and what it left in the file.
@@ -53,6 +53,9 @@ pub fn append_line(path: &Path, line: &[u8]) -> Result<(), AppendError> {
         .create(true)
         .mode(0o600)
         .open(path)?;
+    // Opening read-write succeeds on a FIFO (and a device): the record
+    // would go into the pipe and be lost without a word.
+    regular_file(&file)?;
     let _lock = FileLock::acquire(&file)?;
     let len = file.metadata()?.len();
     let mut last = [0u8; 1];
@@ -74,6 +77,36 @@ pub fn append_line(path: &Path, line: &[u8]) -> Result<(), AppendError> {
         };
         AppendError { error, left_bytes }
     })
+}
+
+/// The null device's number (major 1, minor 3).
+const NULL_DEVICE: u64 = 0x103;
+
+/// An error unless `file` is a regular file: a history is a file of lines
+/// that readers seek in and appenders cut back. `/dev/null` is let be: it
+/// is how a user says "record nothing", and refusing it would keep every
+/// such run for a next profrun that cannot append it either.
+fn regular_file(file: &File) -> io::Result<()> {
+    let meta = file.metadata()?;
+    let kind = meta.file_type();
+    if kind.is_file() || (kind.is_char_device() && meta.rdev() == NULL_DEVICE) {
+        return Ok(());
+    }
+    let what = if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("it is {what}, not a regular file"),
+    ))
 }
 
 /// One `write(2)`; a short write is an error (a second write could interleave
@@ -143,11 +176,18 @@ pub fn write_record_file(path: &Path, line: &[u8]) -> io::Result<()> {
 /// and the checkpoint's removal left both.
 pub fn holds_task_id(path: &Path, task_id: &str) -> io::Result<bool> {
     const PIECE: u64 = 1 << 20;
-    let file = match File::open(path) {
+    // Non-blocking, so that a FIFO in the history's place is refused
+    // below rather than waited on for a writer that never comes.
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+    {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(e),
     };
+    regular_file(&file)?;
     let needle = format!("\"task_id\":\"{task_id}\"");
     let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let overlap = needle.len() as u64 - 1;
@@ -182,6 +222,31 @@ mod tests {
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         assert_eq!(std::fs::read(&path).expect("read"), b"{}\n");
+    }
+
+    /// A FIFO as the history took the record into the pipe: rc of the job,
+    /// no warning, nothing kept (review finding, query item 6).
+    #[test]
+    fn a_fifo_in_the_history_s_place_is_refused_not_written_into() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ff");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &path,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .expect("mkfifo");
+        let err = append_line(&path, b"{}\n").expect_err("a FIFO is refused");
+        assert_eq!(err.left_bytes, 0);
+        assert_eq!(
+            err.to_string(),
+            "it is a FIFO, not a regular file; the history is unchanged"
+        );
+        // Asked before a recovered record goes in: refused, not blocked on.
+        let err = holds_task_id(&path, "x").expect_err("a FIFO is refused");
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
     }
 
     #[test]

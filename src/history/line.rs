@@ -185,6 +185,19 @@ impl BadLines {
         self.partial |= part.partial;
     }
 
+    /// Of two passes' counts over the same files, the one that says more:
+    /// an exact count (a pass that read every line) over a lower bound,
+    /// else the larger. Two lookups in one command (`diff A B`) each read
+    /// the history; adding their counts would count a bad line twice.
+    pub fn fuller(self, other: BadLines) -> BadLines {
+        let rank = |b: &BadLines| (!b.partial && b.first.is_some(), b.count);
+        if rank(&other) > rank(&self) {
+            other
+        } else {
+            self
+        }
+    }
+
     /// The one stderr line, or `None` when nothing was skipped.
     pub fn message(&self) -> Option<String> {
         let (_, at) = self.first.as_ref()?;
@@ -303,6 +316,25 @@ mod tests {
             assert!(!looks_like_record(bad), "{}", String::from_utf8_lossy(bad));
             assert!(parse_summary(bad).is_err());
         }
+    }
+
+    #[test]
+    fn of_two_passes_the_exact_count_wins_over_a_lower_bound() {
+        let pass = |n: u64, partial: bool| {
+            let mut bad = BadLines::default();
+            for k in 0..n {
+                bad.record(0, Path::new("h"), LinePos::Number(k + 1), BadKind::Torn);
+            }
+            bad.partial = partial;
+            bad
+        };
+        assert_eq!(pass(1, true).fuller(pass(3, true)).count, 3);
+        assert_eq!(pass(3, true).fuller(pass(1, true)).count, 3);
+        let exact = pass(2, true).fuller(pass(2, false));
+        assert_eq!((exact.count, exact.partial), (2, false));
+        let exact = pass(2, false).fuller(pass(4, true));
+        assert_eq!((exact.count, exact.partial), (2, false));
+        assert_eq!(pass(0, false).fuller(pass(1, true)).count, 1);
     }
 
     #[test]

@@ -28,7 +28,20 @@ pub enum Lookup {
     },
 }
 
+/// Find the run `spec` names. The bad lines this pass counts replace an
+/// earlier pass's count when they say more (see [`BadLines::fuller`]), so a
+/// command that looks up two runs reports each bad line once.
+///
+/// [`BadLines::fuller`]: super::line::BadLines::fuller
 pub fn find(history: &mut History, spec: &IdSpec) -> Result<Lookup, HistoryError> {
+    let before = std::mem::take(&mut history.bad);
+    let found = find_in_one_pass(history, spec);
+    let this_pass = std::mem::take(&mut history.bad);
+    history.bad = before.fuller(this_pass);
+    found
+}
+
+fn find_in_one_pass(history: &mut History, spec: &IdSpec) -> Result<Lookup, HistoryError> {
     match spec {
         IdSpec::Newest(n) => {
             let mut newest = history.newest(*n, &Filter::default())?;

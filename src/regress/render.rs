@@ -149,8 +149,14 @@ pub fn json(report: &CheckReport) -> String {
     s
 }
 
-/// `2 regressions, 1 improvement, 5 ok`-style count of the verdicts.
+/// `2 regressions, 1 improvement, 5 ok`-style count of the verdicts: one
+/// per metric checked, but failed runs once per run (a failed run fails
+/// every metric it is checked on).
 pub fn summary_line(report: &CheckReport) -> String {
+    let count = |v: Verdict| match v {
+        Verdict::FailedRun => failed_runs(report),
+        _ => report.count(v),
+    };
     let parts: Vec<String> = [
         (Verdict::Regression, "regression", "regressions"),
         (Verdict::FailedRun, "failed run", "failed runs"),
@@ -159,7 +165,7 @@ pub fn summary_line(report: &CheckReport) -> String {
         (Verdict::Ok, "ok", "ok"),
     ]
     .iter()
-    .filter_map(|&(v, one, many)| match report.count(v) {
+    .filter_map(|&(v, one, many)| match count(v) {
         0 => None,
         1 => Some(format!("1 {one}")),
         n => Some(format!("{n} {many}")),
@@ -170,6 +176,19 @@ pub fn summary_line(report: &CheckReport) -> String {
     } else {
         parts.join(", ")
     }
+}
+
+/// How many distinct runs (group and id) have a failed-run verdict.
+fn failed_runs(report: &CheckReport) -> usize {
+    let mut runs: Vec<(&str, &str)> = report
+        .checks
+        .iter()
+        .filter(|c| c.verdict == Verdict::FailedRun)
+        .map(|c| (c.group.as_str(), c.task_id.as_str()))
+        .collect();
+    runs.sort_unstable();
+    runs.dedup();
+    runs.len()
 }
 
 /// A value in its unit: `26.1 s`, `52 MiB`.

@@ -178,3 +178,32 @@ fn every_format_by_name() {
     }
     assert_eq!(CheckFormat::parse("csv"), None);
 }
+
+/// One failed run checked on four metrics was "4 failed runs" in the
+/// markdown heading and the `--output` line (review finding, query item 5).
+#[test]
+fn a_failed_run_is_counted_once_not_once_per_metric() {
+    let base: Vec<RunFigures> = (0..5).map(|_| figures("b", 10.0, 50.0)).collect();
+    let failed = RunFigures {
+        status_ok: false,
+        ..figures("new", 10.0, 50.0)
+    };
+    let opts = CheckOptions {
+        metrics: Metric::DEFAULT.to_vec(),
+        ..CheckOptions::default()
+    };
+    let mut checks = check_group("workload", &failed, &base, &opts);
+    assert!(checks.len() > 1, "{checks:?}");
+    let one = CheckReport {
+        checks: checks.clone(),
+        require_baseline: false,
+    };
+    assert_eq!(summary_line(&one), "1 failed run");
+    assert!(markdown(&one).starts_with("### profrun check: 1 failed run\n"));
+    checks.extend(check_group("other", &failed, &base, &opts));
+    let two = CheckReport {
+        checks,
+        require_baseline: false,
+    };
+    assert_eq!(summary_line(&two), "2 failed runs");
+}

@@ -97,6 +97,10 @@ pub fn table(jobs: &[RecordView], style: &TableStyle) -> String {
         }
         t.add_row(row);
     }
+    // The id is copied into `job-details`; tool and script wrap instead.
+    table::keep_whole(&mut t, 0);
+    let short: Vec<usize> = std::iter::once(1).chain(4..header.len()).collect();
+    table::keep_words(&mut t, &short);
     table::finish(&t)
 }
 

@@ -43,9 +43,9 @@ pub fn summary(record: &JobRecord) -> String {
         .map(|c| format!(", max {:.2}", c.max_percent / 100.0))
         .unwrap_or_default();
     let mut line = format!(
-        "profrun: {id}  {fate}  {:.2} s wall  CPU {:.1} s ({cores:.2} cores{max_cores})  peak {} ({})  read {}  wrote {}",
+        "profrun: {id}  {fate}  {:.2} s wall  CPU {} ({cores:.2} cores{max_cores})  peak {} ({})  read {}  wrote {}",
         record.duration_seconds,
-        ru.cpu_total_seconds,
+        units::duration(ru.cpu_total_seconds),
         units::mebibytes(ru.memory_peak_mb),
         peak_source_label(&record.measurement.memory_peak_source),
         units::bytes(ru.read_bytes as f64),
@@ -203,6 +203,25 @@ mod tests {
         let line = summary(&r);
         assert!(line.contains("(1.50 cores, max 1.98)"), "{line}");
         assert!(line.contains("peak 512 MiB (tree RSS sum)"), "{line}");
+    }
+
+    /// A short job's CPU read `CPU 0.0 s (0.30 cores)` while the tables
+    /// said `1 ms` (review finding, query item 7): the summary uses the
+    /// tables' duration format.
+    #[test]
+    fn a_short_job_s_cpu_time_is_in_the_tables_units() {
+        let mut r = record();
+        r.duration_seconds = 0.004;
+        r.resource_usage.cpu_total_seconds = 0.0012;
+        let line = summary(&r);
+        assert!(line.contains("CPU 1 ms (0.30 cores)"), "{line}");
+        r.resource_usage.cpu_total_seconds = 125.0;
+        r.duration_seconds = 100.0;
+        assert!(
+            summary(&r).contains("CPU 2m 05s (1.25 cores)"),
+            "{}",
+            summary(&r)
+        );
     }
 
     #[test]

@@ -20,11 +20,12 @@ static ENDED_THREADS_IO: Mutex<Option<IoSample>> = Mutex::new(None);
 /// [`ended_threads_io`], which the tree's I/O leaves out. (The sampler's
 /// thread hands its own back instead.)
 pub fn count_ending_thread() {
-    let Ok(io) = read_io(&ProcRoot::default(), "thread-self") else {
+    // With this read's own cost, which its counters do not show yet.
+    let Ok((io, cost)) = read_io_once(&ProcRoot::default(), "thread-self") else {
         return;
     };
     let mut ended = ENDED_THREADS_IO.lock().unwrap_or_else(|e| e.into_inner());
-    *ended = Some(ended.unwrap_or_default().plus(&io));
+    *ended = Some(ended.unwrap_or_default().plus(&io).plus(&cost));
 }
 
 /// The I/O of the profrun threads that ended so far.

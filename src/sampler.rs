@@ -133,6 +133,7 @@ pub fn start(config: SamplerConfig, extras: Extras) -> Sampler {
                 &c.proc,
                 c.root_pid,
                 c.main_thread_io_baseline,
+                c.io_baseline,
             )),
             gpu: extras.gpu,
             cgroup: extras.cgroup,

@@ -195,6 +195,9 @@ fn forward_loop(
 ) {
     let set = handled_set();
     let mut killer_started = false;
+    // The checkpoint written at a signal and the walks of /proc are not
+    // the job's I/O.
+    let mut meter = crate::probe::io::OwnIoMeter::start();
     loop {
         // SAFETY: siginfo_t is plain data (all zeroes is a valid value) that
         // sigwaitinfo fills in; `set` is initialised. rustix offers
@@ -209,6 +212,7 @@ fn forward_loop(
         if PASSED_ON.contains(&signo) {
             if state.main_exited.load(Ordering::SeqCst) {
                 signal_descendants(signo);
+                meter.note();
             } else {
                 send(target, signo);
             }
@@ -227,10 +231,13 @@ fn forward_loop(
         if main_exited {
             // Descendants in other sessions get nothing from the terminal.
             signal_descendants(signo);
-        } else if should_forward(signo, info.si_code) {
+        }
+        meter.note();
+        if !main_exited {
+            if !should_forward(signo, info.si_code) {
+                continue;
+            }
             send(target, signo);
-        } else {
-            continue;
         }
         if !arms_kill_after(signo) {
             continue;

@@ -10,27 +10,59 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::sync::Mutex;
 
-/// The I/O of profrun's threads that have ended: their counters leave
-/// `/proc/<pid>/task` but stay in `/proc/<pid>/io`, so each such thread
-/// adds its own here just before it returns ([`count_ending_thread`]).
-static ENDED_THREADS_IO: Mutex<Option<IoSample>> = Mutex::new(None);
+/// The I/O of profrun's threads other than the main one and the
+/// sampler's (each of which is read where it is needed), as the threads
+/// noted it themselves: those that end before the run does (NVML's loader,
+/// the kill timers), whose counters leave `/proc/<pid>/task` but stay in
+/// `/proc/<pid>/io`, and the signal forwarder, which writes a checkpoint at
+/// each signal. Noting it where it happens costs nothing on runs where
+/// these threads do nothing, where a walk of `task/` cost every run.
+static NOTED_OWN_IO: Mutex<Option<IoSample>> = Mutex::new(None);
 
-/// Called last on a profrun thread that ends before the run does (NVML's
-/// loader, the kill timers): its `/proc/thread-self/io` joins
-/// [`ended_threads_io`], which the tree's I/O leaves out. (The sampler's
-/// thread hands its own back instead.)
-pub fn count_ending_thread() {
-    // With this read's own cost, which its counters do not show yet.
-    let Ok((io, cost)) = read_io_once(&ProcRoot::default(), "thread-self") else {
-        return;
-    };
-    let mut ended = ENDED_THREADS_IO.lock().unwrap_or_else(|e| e.into_inner());
-    *ended = Some(ended.unwrap_or_default().plus(&io).plus(&cost));
+fn note(io: &IoSample) {
+    let mut noted = NOTED_OWN_IO.lock().unwrap_or_else(|e| e.into_inner());
+    *noted = Some(noted.unwrap_or_default().plus(io));
 }
 
-/// The I/O of the profrun threads that ended so far.
-pub fn ended_threads_io() -> IoSample {
-    ENDED_THREADS_IO
+/// Called last on a profrun thread that ends before the run does: its
+/// whole `/proc/thread-self/io` joins [`noted_own_io`].
+pub fn count_ending_thread() {
+    // With this read's own cost, which its counters do not show yet.
+    if let Ok((io, cost)) = read_io_once(&ProcRoot::default(), "thread-self") {
+        note(&io.plus(&cost));
+    }
+}
+
+/// A long-lived thread's meter: [`OwnIoMeter::note`] adds what the thread
+/// did since the last call (or since `start`) to [`noted_own_io`].
+pub struct OwnIoMeter {
+    last: IoSample,
+}
+
+impl OwnIoMeter {
+    /// On the thread to be metered, one that began after the job's I/O
+    /// baseline: all it did so far (this read included) is noted.
+    pub fn start() -> OwnIoMeter {
+        let last = read_io_once(&ProcRoot::default(), "thread-self")
+            .map(|(io, cost)| io.plus(&cost))
+            .unwrap_or_default();
+        note(&last);
+        OwnIoMeter { last }
+    }
+
+    /// On the same thread, after it did I/O that is not the job's.
+    pub fn note(&mut self) {
+        if let Ok((io, cost)) = read_io_once(&ProcRoot::default(), "thread-self") {
+            let now = io.plus(&cost);
+            note(&now.since(&self.last));
+            self.last = now;
+        }
+    }
+}
+
+/// The I/O profrun's other threads noted so far.
+pub fn noted_own_io() -> IoSample {
+    NOTED_OWN_IO
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .unwrap_or_default()

@@ -16,6 +16,7 @@
 //! record's end totals take them out (`assemble::IoReadings::tree_io`), so
 //! the series' and the live endpoint's I/O is the tree's alone.
 
+use super::io::noted_own_io;
 use super::process::parse_io;
 use super::procfile::ProcFile;
 use super::rusage::{self, RusageSample};
@@ -36,21 +37,46 @@ pub struct Reaped {
 /// profrun's own threads' I/O.
 pub struct ProcReapedProbe {
     io_file: Option<ProcFile>,
-    /// `/proc/<root>/task`, whose threads' I/O is profrun's own, and the
-    /// main thread's counters when the process baseline was read (every
-    /// other thread began after it). `None`: nothing taken out.
-    own: Option<(std::path::PathBuf, IoSample)>,
+    /// What is taken out; `None`: nothing.
+    own: Option<OwnThreads>,
     rusage: Box<dyn FnMut() -> RusageSample + Send>,
     last_rusage: Option<RusageSample>,
     io: IoSample,
 }
 
+/// profrun's own threads in `/proc/<root>/io`.
+struct OwnThreads {
+    /// The main thread's `io` file and its counters when the process
+    /// baseline was read, and this thread's (the sampler's, which began
+    /// after it). The other threads note their own ([`noted_own_io`]).
+    files: Vec<(ProcFile, IoSample)>,
+    /// The process's counters at the baseline: while its storage bytes
+    /// have not moved, no thread did storage I/O and nothing is read.
+    process_baseline: IoSample,
+}
+
 impl ProcReapedProbe {
-    /// `main_baseline`: the main thread's `/proc/thread-self/io` when the
-    /// process's I/O baseline was read.
-    pub fn new(proc: &ProcRoot, root_pid: i32, main_baseline: IoSample) -> ProcReapedProbe {
+    /// `main_baseline` and `process_baseline`: the main thread's
+    /// `/proc/thread-self/io` and `/proc/self/io` when the I/O baseline was
+    /// read. Made on the thread that samples.
+    pub fn new(
+        proc: &ProcRoot,
+        root_pid: i32,
+        main_baseline: IoSample,
+        process_baseline: IoSample,
+    ) -> ProcReapedProbe {
+        let files = [
+            (format!("{root_pid}/task/{root_pid}/io"), main_baseline),
+            ("thread-self/io".to_string(), IoSample::default()),
+        ]
+        .into_iter()
+        .filter_map(|(rel, base)| Some((ProcFile::open(proc.path(&rel)).ok()?, base)))
+        .collect();
         ProcReapedProbe {
-            own: Some((proc.path(&format!("{root_pid}/task")), main_baseline)),
+            own: Some(OwnThreads {
+                files,
+                process_baseline,
+            }),
             ..ProcReapedProbe::with_rusage(proc, root_pid, Box::new(rusage::children))
         }
     }
@@ -72,42 +98,27 @@ impl ProcReapedProbe {
     }
 
     /// `/proc/<root>/io` less what profrun's own threads did since the
-    /// baseline; `None` when the file cannot be read.
+    /// baseline (in its storage counters, the ones the tree's series use);
+    /// `None` when the file cannot be read.
     fn read_io(&self, buf: &mut Vec<u8>) -> Option<IoSample> {
         let f = self.io_file.as_ref()?;
         f.read_into(buf).ok()?;
         let io = parse_io(buf);
-        Some(match &self.own {
-            Some((task, main_baseline)) => {
-                let own = threads_io(task).plus(&super::io::ended_threads_io());
-                io.since(&own.since(main_baseline))
+        let Some(own) = &self.own else {
+            return Some(io);
+        };
+        let base = &own.process_baseline;
+        if io.read_bytes == base.read_bytes && io.write_bytes == base.write_bytes {
+            return Some(io);
+        }
+        let mut mine = noted_own_io();
+        for (file, base) in &own.files {
+            if file.read_into(buf).is_ok() {
+                mine = mine.plus(&parse_io(buf).since(base));
             }
-            None => io,
-        })
+        }
+        Some(io.since(&mine))
     }
-}
-
-/// The sum of the `io` files of the threads under `task` (a
-/// `/proc/<pid>/task` folder), except those in `except`. A thread that
-/// ends meanwhile is left out.
-pub fn threads_io_except(task: &std::path::Path, except: &[i32]) -> IoSample {
-    let Ok(dir) = std::fs::read_dir(task) else {
-        return IoSample::default();
-    };
-    dir.filter_map(Result::ok)
-        .filter(|entry| {
-            let tid = entry
-                .file_name()
-                .to_str()
-                .and_then(|n| n.parse::<i32>().ok());
-            tid.is_some_and(|tid| !except.contains(&tid))
-        })
-        .filter_map(|entry| std::fs::read(entry.path().join("io")).ok())
-        .fold(IoSample::default(), |sum, text| sum.plus(&parse_io(&text)))
-}
-
-fn threads_io(task: &std::path::Path) -> IoSample {
-    threads_io_except(task, &[])
 }
 
 impl ReapedProbe for ProcReapedProbe {
@@ -176,27 +187,30 @@ mod tests {
             );
             std::fs::write(path, text).expect("write");
         };
-        // The process: its threads' writes and a reaped child's 1 000 000.
-        write("100/io", 1_000_000 + 40_000 + 8_192);
-        // The main thread wrote 40 000, of which 30 000 before the baseline;
-        // another thread (a checkpoint) 8 192.
+        // The process: its main thread's writes and a reaped child's 1 000 000.
+        write("100/io", 1_000_000 + 40_000);
+        // The main thread wrote 40 000, of which 30 000 before the baseline.
         write("100/task/100/io", 40_000);
-        write("100/task/101/io", 8_192);
-        let baseline = IoSample {
+        let main_baseline = IoSample {
             write_bytes: 30_000,
             ..IoSample::default()
         };
-        let mut probe = ProcReapedProbe::new(&ProcRoot(dir.path().to_path_buf()), 100, baseline);
+        let root = ProcRoot(dir.path().to_path_buf());
+        let mut probe = ProcReapedProbe::new(&root, 100, main_baseline, IoSample::default());
         let got = probe.sample(true).io.write_bytes;
-        // Threads of this test binary that ended count as profrun's own.
-        let ended = crate::probe::io::ended_threads_io().write_bytes;
-        assert_eq!(got, (1_000_000u64 + 30_000).saturating_sub(ended));
+        // What this test binary's other threads noted counts as profrun's own.
+        let noted = noted_own_io().write_bytes;
+        assert_eq!(got, (1_000_000u64 + 30_000).saturating_sub(noted));
         // Without its threads taken out, all of it.
-        let mut whole = ProcReapedProbe::with_rusage(
-            &ProcRoot(dir.path().to_path_buf()),
-            100,
-            Box::new(rusage::children),
-        );
-        assert_eq!(whole.sample(true).io.write_bytes, 1_048_192);
+        let mut whole = ProcReapedProbe::with_rusage(&root, 100, Box::new(rusage::children));
+        assert_eq!(whole.sample(true).io.write_bytes, 1_040_000);
+        // Storage counters where the baseline left them: nothing to take out
+        // and nothing else read.
+        let still = IoSample {
+            write_bytes: 1_040_000,
+            ..IoSample::default()
+        };
+        let mut quiet = ProcReapedProbe::new(&root, 100, main_baseline, still);
+        assert_eq!(quiet.sample(true).io.write_bytes, 1_040_000);
     }
 }

@@ -409,10 +409,7 @@ impl JobOs for RealOs {
         let (tree_after, last_read) =
             probe::io::read_io_once(&self.proc, "self").unwrap_or_default();
         let thread_after = probe::io::read_io(&self.proc, "thread-self").unwrap_or_default();
-        let main = std::process::id() as i32;
-        let other_threads =
-            probe::reaped::threads_io_except(&self.proc.path(&format!("{main}/task")), &[main])
-                .plus(&probe::io::ended_threads_io());
+        let other_threads = probe::io::noted_own_io();
         // Read the leaf a last time and remove it now: the re-raise at the
         // end would skip its Drop. A leaf still holding processes stays,
         // and is named.

@@ -25,7 +25,9 @@
 //!
 //! A process's MPI rank comes from its `environ`, read once when it is
 //! first seen and once more when its name shows it exec'd (a child seen
-//! between fork and exec still has its parent's environment).
+//! between fork and exec still has its parent's environment), and a few
+//! times more while it reads empty (a process caught inside exec has its
+//! new name before its new environment).
 
 use std::collections::HashMap;
 use std::io;
@@ -149,7 +151,16 @@ struct Tracked {
     seen_at_tick: u64,
     /// From `environ` (see the module comment).
     rank: Option<u32>,
+    /// Further reads of an `environ` that read empty or failed: a process
+    /// caught inside exec, after its new name but before its new
+    /// environment is set up, reads so (as does one started with none, or
+    /// another user's).
+    environ_retries: u8,
 }
+
+/// How many more times an empty `environ` is read, at the process's next
+/// readings that see it run.
+const ENVIRON_RETRIES: u8 = 3;
 
 /// What every read in one tick shares.
 struct Ctx<'a> {
@@ -319,30 +330,30 @@ fn read_process(
         file.read_into(buf).ok()?;
         let s = parse_stat(buf)?;
         let open = |rel: &str| ProcFile::open(ctx.proc.path(&format!("{pid}/{rel}"))).ok();
-        tracked.insert(
-            pid,
-            Tracked {
-                starttime: s.starttime,
-                name: Arc::from(stat_comm(buf).unwrap_or("?")),
-                stat: file,
-                status: open("status"),
-                io: open("io"),
-                smaps: None,
-                tasks: Tasks::default(),
-                last_stat: Vec::new(),
-                schedstat: None,
-                schedstat_tried: false,
-                last_schedstat: Vec::new(),
-                stat_read_at_tick: 0,
-                reading: None,
-                io_fields: IoSample::default(),
-                pss_kb: None,
-                pss_rss_kb: None,
-                pss_read_at: None,
-                seen_at_tick: 0,
-                rank: read_rank(ctx, pid),
-            },
-        );
+        let mut fresh = Tracked {
+            starttime: s.starttime,
+            name: Arc::from(stat_comm(buf).unwrap_or("?")),
+            stat: file,
+            status: open("status"),
+            io: open("io"),
+            smaps: None,
+            tasks: Tasks::default(),
+            last_stat: Vec::new(),
+            schedstat: None,
+            schedstat_tried: false,
+            last_schedstat: Vec::new(),
+            stat_read_at_tick: 0,
+            reading: None,
+            io_fields: IoSample::default(),
+            pss_kb: None,
+            pss_rss_kb: None,
+            pss_read_at: None,
+            seen_at_tick: 0,
+            rank: None,
+            environ_retries: 0,
+        };
+        read_rank_into(ctx, &mut fresh, pid);
+        tracked.insert(pid, fresh);
     }
     let t = tracked.get_mut(&pid)?;
     t.seen_at_tick = ctx.tick;
@@ -430,7 +441,10 @@ fn fresh_reading(
     t.last_stat.extend_from_slice(buf);
     if let Some(comm) = stat_comm(buf).filter(|c| *c != &*t.name) {
         t.name = Arc::from(comm); // exec'd since first seen
-        t.rank = read_rank(ctx, pid);
+        read_rank_into(ctx, t, pid);
+    } else if t.rank.is_none() && t.environ_retries > 0 {
+        t.environ_retries -= 1;
+        t.rank = read_rank(ctx, pid).0;
     }
     let mut st = StatusFields::default();
     if let Some(f) = &t.status {
@@ -477,11 +491,23 @@ fn fresh_reading(
     })
 }
 
-/// The MPI rank `/proc/<pid>/environ` names; `None` when it names none or
-/// cannot be read (another user's process, a zombie).
-fn read_rank(ctx: &Ctx, pid: i32) -> Option<u32> {
-    let environ = std::fs::read(ctx.proc.path(&format!("{pid}/environ"))).ok()?;
-    rank_from_environ(&environ)
+/// The MPI rank `/proc/<pid>/environ` names (`None` when it names none or
+/// cannot be read: another user's process, a zombie), and whether it read
+/// empty or not at all (worth another try: inside exec, the old memory
+/// being torn down reads as either).
+fn read_rank(ctx: &Ctx, pid: i32) -> (Option<u32>, bool) {
+    match std::fs::read(ctx.proc.path(&format!("{pid}/environ"))) {
+        Ok(environ) => (rank_from_environ(&environ), environ.is_empty()),
+        Err(_) => (None, true),
+    }
+}
+
+/// Read the rank afresh (first seen, or exec'd), to be read again a few
+/// times if `environ` was empty.
+fn read_rank_into(ctx: &Ctx, t: &mut Tracked, pid: i32) {
+    let (rank, empty) = read_rank(ctx, pid);
+    t.rank = rank;
+    t.environ_retries = if empty { ENVIRON_RETRIES } else { 0 };
 }
 
 /// `_SC_CLK_TCK`: the unit of `stat` times (100 on Linux), from the

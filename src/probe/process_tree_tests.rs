@@ -399,3 +399,31 @@ fn rank_is_read_from_environ_once_and_again_after_an_exec() {
     let s = sample(&mut probe, 0.5);
     assert_eq!((rank_of(&s, 200), rank_of(&s, 201)), (Some(3), Some(1)));
 }
+
+/// Two ranks exec'd at once were first seen inside exec, with their new
+/// names but an `environ` not set up yet (empty): both had no rank, for
+/// good (the CI flake of `top_processes_name_the_mpi_rank_of_each_process`).
+#[test]
+fn an_environ_read_empty_inside_exec_is_read_again_when_the_process_runs() {
+    let f = FakeProc::new();
+    f.children(ROOT, ROOT, &[200]);
+    f.process(200, "workload", 1, 1, 5000, 3);
+    f.children(200, 200, &[]);
+    write(&f.dir(200).join("environ"), "");
+    let mut probe = f.probe();
+    let rank = |s: &TreeSample| {
+        s.processes
+            .iter()
+            .find(|r| r.pid == 200)
+            .expect("seen")
+            .rank
+    };
+    assert_eq!(rank(&sample(&mut probe, 0.0)), None);
+    write(&f.dir(200).join("environ"), "PATH=/bin\0PMI_RANK=1\0");
+    f.process(200, "workload", 2, 1, 5000, 3);
+    assert_eq!(rank(&sample(&mut probe, 0.1)), Some(1));
+    // Once found, the rank is not read again.
+    write(&f.dir(200).join("environ"), "PATH=/bin\0PMI_RANK=5\0");
+    f.process(200, "workload", 3, 1, 5000, 3);
+    assert_eq!(rank(&sample(&mut probe, 0.2)), Some(1));
+}

@@ -15,6 +15,16 @@ pub enum LimitResource {
 }
 
 impl LimitResource {
+    /// `memory`, `wall` or `cpu`, as `--limit` and the record name them.
+    pub fn from_name(name: &str) -> Option<LimitResource> {
+        match name {
+            "memory" => Some(LimitResource::Memory),
+            "wall" => Some(LimitResource::Wall),
+            "cpu" => Some(LimitResource::Cpu),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             LimitResource::Memory => "memory",
@@ -90,12 +100,7 @@ impl LimitHit {
 /// (stopped by profrun at a tick)`; `None` for a resource profrun does
 /// not know.
 pub fn describe_limit(record: &LimitRecord) -> Option<String> {
-    let resource = match record.resource.as_str() {
-        "memory" => LimitResource::Memory,
-        "wall" => LimitResource::Wall,
-        "cpu" => LimitResource::Cpu,
-        _ => return None,
-    };
+    let resource = LimitResource::from_name(&record.resource)?;
     let hit = LimitHit {
         limit: Limit {
             resource,
@@ -132,15 +137,14 @@ pub fn parse_limit(s: &str) -> Result<Limit, String> {
             "'{s}' is not a limit: expected RESOURCE=VALUE, e.g. memory=8GiB, wall=2h or cpu=3600"
         ));
     };
-    let (resource, limit) = match resource {
-        "memory" => (LimitResource::Memory, parse_bytes(value)?),
-        "wall" => (LimitResource::Wall, parse_duration(value)?),
-        "cpu" => (LimitResource::Cpu, parse_duration(value)?),
-        _ => {
-            return Err(format!(
-                "'{resource}' is not a limited resource (memory, wall or cpu)"
-            ))
-        }
+    let Some(resource) = LimitResource::from_name(resource) else {
+        return Err(format!(
+            "'{resource}' is not a limited resource (memory, wall or cpu)"
+        ));
+    };
+    let limit = match resource {
+        LimitResource::Memory => parse_bytes(value)?,
+        LimitResource::Wall | LimitResource::Cpu => parse_duration(value)?,
     };
     if limit <= 0.0 {
         return Err(format!("'{s}': a limit must be above zero"));

@@ -19,7 +19,8 @@ use std::time::Duration;
 
 pub const SIGKILL: i32 = libc::SIGKILL;
 
-/// The terminating signals profrun intercepts and forwards.
+/// The terminating signals profrun intercepts and forwards (it intercepts
+/// these and [`PASSED_ON`]).
 pub const TERMINATING: [libc::c_int; 4] =
     [libc::SIGTERM, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT];
 
@@ -30,17 +31,6 @@ pub const TERMINATING: [libc::c_int; 4] =
 /// signal in the record and arm no kill-after.
 pub const PASSED_ON: [libc::c_int; 3] = [libc::SIGUSR1, libc::SIGUSR2, libc::SIGALRM];
 
-/// The signals profrun intercepts.
-pub const HANDLED: [libc::c_int; 7] = [
-    TERMINATING[0],
-    TERMINATING[1],
-    TERMINATING[2],
-    TERMINATING[3],
-    PASSED_ON[0],
-    PASSED_ON[1],
-    PASSED_ON[2],
-];
-
 fn handled_set() -> libc::sigset_t {
     // SAFETY: sigset_t is plain data that sigemptyset initialises before
     // sigaddset adds valid signal numbers; both only write to `set`. rustix
@@ -48,7 +38,7 @@ fn handled_set() -> libc::sigset_t {
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
-        for sig in HANDLED {
+        for &sig in TERMINATING.iter().chain(&PASSED_ON) {
             libc::sigaddset(&mut set, sig);
         }
         set

@@ -9,6 +9,9 @@ use crate::record::{JobRecord, Status, BYTES_PER_MB};
 /// rest so that a failed run leaves the previous value in the gateway.
 pub const LAST_SUCCESS_METRIC: &str = "profrun_job_last_success_timestamp_seconds";
 
+/// Set by every run, whatever its outcome.
+const LAST_COMPLETION_METRIC: &str = "profrun_job_last_completion_timestamp_seconds";
+
 /// The families of one finished run. GPU families appear only when the
 /// record holds NVML figures; the timestamps only when `end_time` parses.
 pub fn job_metrics(record: &JobRecord, labels: &Labels) -> MetricFamilies {
@@ -72,7 +75,7 @@ pub fn job_metrics(record: &JobRecord, labels: &Labels) -> MetricFamilies {
     ];
     if let Some(end) = rfc3339_utc_seconds(&record.end_time) {
         out.push(one(
-            "profrun_job_last_completion_timestamp_seconds",
+            LAST_COMPLETION_METRIC,
             "Unix time the last run ended, whatever its outcome.",
             end,
         ));
@@ -112,7 +115,7 @@ pub fn keep_last_success(families: &mut MetricFamilies, labels: &Labels, previou
     };
     let at = families
         .iter()
-        .position(|f| f.name == "profrun_job_last_completion_timestamp_seconds")
+        .position(|f| f.name == LAST_COMPLETION_METRIC)
         .map_or(families.len(), |i| i + 1);
     families.insert(at, last_success_family(labels, end));
 }

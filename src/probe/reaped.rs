@@ -29,7 +29,9 @@ pub struct Reaped {
     pub cpu_seconds: f64,
     /// The system part of `cpu_seconds`.
     pub system_seconds: f64,
-    /// profrun's own `/proc/<pid>/io` (reaped children's I/O included).
+    /// profrun's own `/proc/<pid>/io` (reaped children's I/O included),
+    /// less its own threads' storage I/O since the baseline (the other
+    /// counters are taken out only when the storage ones moved).
     pub io: IoSample,
 }
 

@@ -442,18 +442,23 @@ fn a_cgroup_peak_caps_a_tree_sum_inflated_by_shared_pages() {
     );
 }
 
+/// A profiler for a job whose affinity mask holds one CPU.
+fn one_core_profiler() -> Profiler {
+    Profiler::new(ProfilerConfig {
+        interval_seconds: 0.5,
+        series_cap: 8,
+        max_cores: Some(1.0),
+        ..Default::default()
+    })
+}
+
 /// `taskset -c 0 profrun -- workload cpu 1100` read `max 1.07`–`1.28`
 /// cores: the last interval ends at the reap, where the exact reaped time
 /// replaces a live reading cut to whole clock ticks. No rate is above the
 /// CPUs the job may use.
 #[test]
 fn a_cpu_rate_at_a_reap_is_never_above_the_cpus_the_job_may_use() {
-    let mut p = Profiler::new(ProfilerConfig {
-        interval_seconds: 0.5,
-        series_cap: 8,
-        max_cores: Some(1.0),
-        ..Default::default()
-    });
+    let mut p = one_core_profiler();
     p.push(&mut sample(0.0, 0.0, vec![proc_(10, 1, 0.0, 0.0, 5)]));
     // Read as 0.49 s of CPU (ticks cut), exactly 0.5 s burnt.
     p.push(&mut sample(0.5, 0.0, vec![proc_(10, 1, 0.49, 0.0, 5)]));
@@ -466,12 +471,7 @@ fn a_cpu_rate_at_a_reap_is_never_above_the_cpus_the_job_may_use() {
 
     // Without a reap in the interval nothing is cut: a job may widen its
     // affinity past profrun's mask (4 threads on 4 CPUs under `taskset`).
-    let mut p = Profiler::new(ProfilerConfig {
-        interval_seconds: 0.5,
-        series_cap: 8,
-        max_cores: Some(1.0),
-        ..Default::default()
-    });
+    let mut p = one_core_profiler();
     p.push(&mut sample(0.0, 0.0, vec![proc_(10, 1, 0.0, 0.0, 5)]));
     p.push(&mut sample(0.5, 0.0, vec![proc_(10, 1, 2.0, 0.0, 5)]));
     let ts = p.finish(&totals(2.0, 0.5)).timeseries.expect("series");
